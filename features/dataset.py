@@ -1,0 +1,474 @@
+"""The long dataset: building it from the raw sources, loading, validating and summarising it.
+
+The long layout is one row per (region_id, year, indicator) with the columns
+``region_id, year, indicator, value, unit, source_file, source_table, note``. ``value`` is NaN
+where the source publishes no number; ``note`` then says why (``-`` no such phenomenon,
+``…`` not available, an empty cell) so that no published cell is dropped silently.
+
+Functions here take explicit paths; nothing reads or writes files behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import math
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.regions import (
+    BORDER_REGIONS,
+    UnknownRegionError,
+    region_table,
+    resolve_region,
+    russian_subjects,
+)
+from features.sources._errors import SourceFormatError
+from features.sources.rosstat import LONG_COLUMNS, read_rosstat_tables
+
+__all__ = [
+    "DataValidationError",
+    "LONG_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "CORE_INDICATORS",
+    "build_dataset",
+    "bundled_dataset_path",
+    "coverage_summary",
+    "load_dataset",
+    "read_long_file",
+    "validate_long",
+    "write_dataset_csv",
+]
+
+REQUIRED_COLUMNS = ["region_id", "year", "indicator", "value"]
+YEAR_RANGE = (1990, 2035)
+
+#: Indicators that the coverage checks of the 12 border regions look at (2010–2021).
+CORE_INDICATORS = (
+    "population_avg", "net_migration_rate", "unemployment_rate_lfs", "money_income_per_capita",
+    "wage_avg_monthly_nominal", "poverty_rate", "housing_m2_per_capita", "doctors_per_10000",
+    "grp", "grp_per_capita", "investment_fixed_capital", "organisations", "agricultural_output",
+    "construction_works", "retail_turnover", "wholesale_turnover", "paved_road_density",
+    "rail_freight_dispatched", "households_internet_share", "exports_cis", "imports_cis",
+    "exports_far_abroad", "imports_far_abroad", "budget_revenue", "budget_expenditure",
+)  # fmt: skip
+
+# Indicators whose values can never be negative; a negative one is a data error.
+_NON_NEGATIVE_PREFIXES = ("population", "kz_population")
+
+
+class DataValidationError(ValueError):
+    """A dataset that does not meet the long-layout contract; the message names the place."""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build read: per source file its sha256 and row count, and skipped heading rows."""
+
+    sources: dict[str, dict]
+    skipped_rows: list[str]
+
+    def to_dict(self) -> dict:
+        return {"sources": self.sources, "skipped_rows": self.skipped_rows}
+
+
+def bundled_dataset_path() -> Path:
+    """Path of the bundled dataset (gzip-compressed long CSV inside the package)."""
+    return Path(str(resources.files("features") / "data" / "regions_long.csv.gz"))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_dataset(
+    raw_root: str | Path,
+    *,
+    manifest: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, BuildReport]:
+    """Build the long dataset from the raw folder, as the manifest ``bundle.toml`` lists.
+
+    Parameters
+    ----------
+    raw_root : path-like
+        The raw folder (``shared/data/raw``) holding the official files.
+    manifest : path-like, optional
+        A bundle manifest; default the packaged ``features/data/bundle.toml``.
+    progress : callable, optional
+        Called with a short message before each source file is read.
+
+    Returns
+    -------
+    (DataFrame, BuildReport)
+        The validated long table sorted by region, indicator, year; and what was read.
+
+    Raises
+    ------
+    SourceFormatError, UnknownRegionError, DataValidationError
+        On any source that cannot be read as expected. Nothing is written by this function.
+
+    Examples
+    --------
+    >>> data, report = build_dataset("../shared/data/raw")  # doctest: +SKIP
+    """
+    from features.sources.kazakhstan import read_bns_grp, read_opendata_kazakhstan
+    from features.sources.rosstat_grp import read_vrp_s1998
+
+    raw_root = Path(raw_root)
+    if not raw_root.is_dir():
+        raise SourceFormatError(f"{raw_root}: raw folder not found")
+    spec_path = Path(manifest) if manifest else Path(
+        str(resources.files("features") / "data" / "bundle.toml")
+    )
+    with open(spec_path, "rb") as fh:
+        spec = tomllib.load(fh)
+    say = progress or (lambda _msg: None)
+    frames: list[pd.DataFrame] = []
+    skipped: list[str] = []
+    sources: dict[str, dict] = {}
+
+    def record(path: Path, frame: pd.DataFrame) -> None:
+        key = path.relative_to(raw_root).as_posix()
+        entry = sources.setdefault(key, {"sha256": _sha256(path), "rows": 0})
+        entry["rows"] += len(frame)
+        frames.append(frame)
+
+    folder = raw_root / spec["rosstat"]["folder"]
+    for group in spec["rosstat"]["table"]:
+        path = folder / group["file"]
+        say(f"reading {path.name} ({len(group['tables'])} tables)")
+        if not path.is_file():
+            raise SourceFormatError(f"{path}: file not found (listed in {spec_path.name})")
+        wanted = {t["sheet"]: t["indicator"] for t in group["tables"]}
+        for entry, table in zip(
+            group["tables"], read_rosstat_tables(path, wanted, raw_root=raw_root), strict=True
+        ):
+            data = table.data
+            if "unit" in entry:
+                data = data.assign(unit=data["unit"].replace("", entry["unit"]))
+            if (data["unit"] == "").any():
+                raise SourceFormatError(
+                    f"{path.name}, sheet {entry['sheet']!r}: no unit line; give `unit` in "
+                    f"{spec_path.name}"
+                )
+            skipped += [f"{path.name} {table.sheet} {s}" for s in table.skipped_rows]
+            record(path, data)
+
+    path = raw_root / spec["vrp"]["file"]
+    say(f"reading {path.name}")
+    record(path, read_vrp_s1998(path, raw_root))
+
+    path = raw_root / spec["kazakhstan"]["bns_grp"]
+    say(f"reading {path.name}")
+    record(path, read_bns_grp(path, raw_root))
+    folder = raw_root / spec["kazakhstan"]["open_data"]
+    say(f"reading {folder.name}/")
+    kz = read_opendata_kazakhstan(folder, raw_root)
+    for source_file, part in kz.groupby("source_file", sort=True):
+        record(raw_root / source_file, part)
+
+    data = pd.concat(frames, ignore_index=True)[LONG_COLUMNS]
+    data = validate_long(data, source="build")
+    return data, BuildReport(dict(sorted(sources.items())), skipped)
+
+
+def _format_value(v: float) -> str:
+    # repr gives the shortest string that round-trips, so the file is stable byte for byte.
+    if math.isnan(v):
+        return ""
+    return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def write_dataset_csv(data: pd.DataFrame, path: str | Path, *, compress: bool | None = None) -> None:
+    """Write the long table as CSV (gzip when the name ends in .gz), atomically and reproducibly.
+
+    The gzip header carries no timestamp or file name, so the same data give the same bytes.
+
+    Examples
+    --------
+    >>> write_dataset_csv(data, "out/regions_long.csv")  # doctest: +SKIP
+    """
+    path = Path(path)
+    compress = path.suffix == ".gz" if compress is None else compress
+    frame = data[LONG_COLUMNS].copy()
+    frame["value"] = [_format_value(v) for v in frame["value"].to_numpy(dtype=float)]
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    payload = buf.getvalue().encode("utf-8")
+    if compress:
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="", compresslevel=9) as gz:
+            gz.write(payload)
+        payload = out.getvalue()
+    atomic_write_bytes(path, payload)
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write bytes to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_long_file(path: str | Path) -> pd.DataFrame:
+    """Read a long-layout file (CSV, CSV.GZ, Parquet or XLSX) without validating it.
+
+    Raises
+    ------
+    DataValidationError
+        For a missing, empty, non-UTF-8 or unreadable file, or an unknown extension.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataValidationError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise DataValidationError(f"{path}: the file is empty; expected a long table with "
+                                  f"columns {', '.join(REQUIRED_COLUMNS)}")
+    name = path.name.lower()
+    try:
+        if name.endswith((".csv", ".csv.gz")):
+            raw = path.read_bytes()
+            if name.endswith(".gz"):
+                raw = gzip.decompress(raw)
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise DataValidationError(
+                    f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8 "
+                    "(a cp1251/Windows-1251 file must be converted)"
+                ) from None
+            if not text.strip():
+                raise DataValidationError(f"{path}: the file is empty")
+            return pd.read_csv(io.StringIO(text), dtype={"region_id": str, "indicator": str,
+                                                         "unit": str, "source_file": str,
+                                                         "source_table": str, "note": str},
+                               keep_default_na=False, na_values={"value": [""]})
+        if name.endswith(".parquet"):
+            return pd.read_parquet(path)
+        if name.endswith((".xlsx", ".xlsm")):
+            return pd.read_excel(path, engine="openpyxl", dtype={"region_id": str})
+    except DataValidationError:
+        raise
+    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+        raise DataValidationError(f"{path}: cannot be read ({str(exc).splitlines()[0]})") from None
+    raise DataValidationError(f"{path}: unknown file type; expected .csv, .csv.gz, .parquet or .xlsx")
+
+
+def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
+    """Check a long table against the contract and return it normalised and sorted.
+
+    Region names are resolved to ids by the registry; missing optional columns are added
+    empty. Rows are never dropped: every problem is an error naming the row (1-based, as in a
+    spreadsheet with a header line) and column.
+
+    Raises
+    ------
+    DataValidationError
+        Missing column, unknown region, duplicate (region, year, indicator), text in ``value``,
+        year outside 1990–2035, a negative population, or two units for one indicator.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"region_id": ["Омская область"], "year": [2020],
+    ...                    "indicator": ["population_avg"], "value": [1900.0]})
+    >>> validate_long(df)["region_id"].tolist()
+    ['RU-OMS']
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in data.columns]
+    if missing:
+        raise DataValidationError(
+            f"{source}: missing column(s) {', '.join(missing)}; found {', '.join(map(str, data.columns))}"
+        )
+    if data.empty:
+        raise DataValidationError(f"{source}: no rows")
+    frame = data.copy()
+    for col in ("unit", "source_file", "source_table", "note"):
+        if col not in frame:
+            frame[col] = ""
+        frame[col] = frame[col].fillna("").astype(str)
+    line = pd.Series(np.arange(2, len(frame) + 2), index=frame.index)
+
+    ids: dict[str, str] = {}
+    for raw in pd.unique(frame["region_id"].astype(str)):
+        try:
+            ids[raw] = resolve_region(raw)
+        except UnknownRegionError as exc:
+            row = int(line[frame["region_id"].astype(str) == raw].iloc[0])
+            raise DataValidationError(f"{source}, row {row}, column region_id: {exc}") from None
+    frame["region_id"] = frame["region_id"].astype(str).map(ids)
+
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    bad = years.isna() | (years % 1 != 0) | (years < YEAR_RANGE[0]) | (years > YEAR_RANGE[1])
+    if bad.any():
+        i = bad.idxmax()
+        raise DataValidationError(
+            f"{source}, row {line[i]}, column year: {frame.at[i, 'year']!r} is not a year in "
+            f"{YEAR_RANGE[0]}–{YEAR_RANGE[1]}"
+        )
+    frame["year"] = years.astype("int64")
+
+    values = frame["value"]
+    if values.dtype == object:
+        as_text = values.astype(str).str.strip()
+        numeric = pd.to_numeric(values, errors="coerce")
+        bad = numeric.isna() & values.notna() & ~as_text.isin(["", "nan", "NaN"])
+        if bad.any():
+            i = bad.idxmax()
+            raise DataValidationError(
+                f"{source}, row {line[i]}, column value: {values[i]!r} is not a number "
+                "(use an empty cell for a missing value and explain it in `note`)"
+            )
+        values = numeric
+    frame["value"] = pd.to_numeric(values).astype("float64")
+    if np.isinf(frame["value"]).any():
+        i = np.isinf(frame["value"]).idxmax()
+        raise DataValidationError(f"{source}, row {line[i]}, column value: infinite value")
+
+    frame["indicator"] = frame["indicator"].astype(str).str.strip()
+    if (frame["indicator"] == "").any():
+        i = (frame["indicator"] == "").idxmax()
+        raise DataValidationError(f"{source}, row {line[i]}, column indicator: empty")
+
+    negative = frame["indicator"].str.startswith(_NON_NEGATIVE_PREFIXES) & (frame["value"] < 0)
+    if negative.any():
+        i = negative.idxmax()
+        raise DataValidationError(
+            f"{source}, row {line[i]}, column value: negative population "
+            f"{frame.at[i, 'value']} for {frame.at[i, 'region_id']} {frame.at[i, 'year']}"
+        )
+
+    key = ["region_id", "year", "indicator"]
+    dup = frame.duplicated(key, keep=False)
+    if dup.any():
+        rows = line[dup].head(2).tolist()
+        first = frame.loc[dup].iloc[0]
+        raise DataValidationError(
+            f"{source}, rows {rows[0]} and {rows[1]}: duplicate (region_id, year, indicator) = "
+            f"({first['region_id']}, {first['year']}, {first['indicator']})"
+        )
+
+    # One unit per indicator and region: a national total may be published in a larger unit
+    # («Российская Федерация, млрд руб.»), but one region's series never changes unit.
+    units = frame.groupby(["indicator", "region_id"])["unit"].nunique()
+    if (units > 1).any():
+        ind, rid = units[units > 1].index[0]
+        found = sorted(frame.loc[(frame.indicator == ind) & (frame.region_id == rid), "unit"].unique())
+        raise DataValidationError(
+            f"{source}: indicator {ind!r} has several units for {rid}: {found}"
+        )
+    return frame[LONG_COLUMNS].sort_values(["region_id", "indicator", "year"], ignore_index=True)
+
+
+def load_dataset(path: str | Path | None = None) -> pd.DataFrame:
+    """Load the bundled dataset, or a user's long file, validated.
+
+    Examples
+    --------
+    >>> data = load_dataset()
+    >>> sorted(data.columns) == sorted(LONG_COLUMNS)
+    True
+    """
+    if path is None:
+        path = bundled_dataset_path()
+        if not path.is_file():
+            raise DataValidationError(
+                f"{path}: bundled dataset missing; run `border-readiness data build --raw DIR`"
+            )
+    return validate_long(read_long_file(path), source=str(path))
+
+
+def coverage_summary(
+    data: pd.DataFrame,
+    *,
+    years: tuple[int, int] = (2010, 2021),
+    border_indicators: tuple[str, ...] = CORE_INDICATORS,
+) -> dict:
+    """Coverage of a long dataset: units, indicators, years, and missingness.
+
+    Returns a JSON-ready dict: counts of Russian subjects and Kazakh units, indicators, the year
+    span, per-region and per-indicator shares of missing cells in ``years``, the number of
+    Russian subjects with at least 40 indicators over the window, and the gaps of the 12 border
+    regions in ``border_indicators`` over the window (each with the source's own note).
+
+    Examples
+    --------
+    >>> s = coverage_summary(load_dataset())
+    >>> s["russian_subjects"] >= 80
+    True
+    """
+    table = region_table()
+    kinds = table["kind"].reindex(data["region_id"].unique())
+    countries = table["country"].reindex(data["region_id"].unique())
+    subjects = set(russian_subjects())
+    window = data[data["year"].between(*years)]
+    present = window.dropna(subset=["value"])
+
+    # An indicator covers a region over the window when the region has a value in every year of
+    # the window that the indicator is published for at all.
+    published_years = present.groupby("indicator")["year"].agg(lambda s: set(s))
+    have = present.groupby(["region_id", "indicator"])["year"].agg(lambda s: set(s))
+    full = {
+        (rid, ind) for (rid, ind), ys in have.items() if ys >= published_years[ind]
+    }
+    per_subject = pd.Series({rid: sum(1 for r, _ in full if r == rid) for rid in subjects})
+
+    miss_region = window.assign(m=window["value"].isna()).groupby("region_id")["m"].mean()
+    miss_indicator = window.assign(m=window["value"].isna()).groupby("indicator")["m"].mean()
+
+    gaps = []
+    for rid in BORDER_REGIONS:
+        for ind in border_indicators:
+            rows = data[(data.region_id == rid) & (data.indicator == ind)
+                        & data.year.between(*years)]
+            have_years = set(rows.dropna(subset=["value"])["year"])
+            expected = published_years.get(ind, set())
+            for y in sorted(expected - have_years):
+                note = rows.loc[rows.year == y, "note"]
+                gaps.append({"region_id": rid, "indicator": ind, "year": int(y),
+                             "note": note.iloc[0] if len(note) else "no row in the source"})
+    return {
+        "rows": int(len(data)),
+        "values": int(data["value"].notna().sum()),
+        "russian_subjects": int(len(subjects & set(data["region_id"]))),
+        "kazakh_units": int((countries == "KZ").sum()),
+        "aggregate_units": int(kinds.isin(["country", "federal_district", "subject_with_okrugs",
+                                           "subjects_total", "not_allocated"]).sum()),
+        "indicators": int(data["indicator"].nunique()),
+        "year_min": int(data["year"].min()),
+        "year_max": int(data["year"].max()),
+        "window": list(years),
+        "subjects_with_40_full_indicators": int((per_subject >= 40).sum()),
+        "full_indicators_per_subject_min": int(per_subject.min()) if len(per_subject) else 0,
+        "missing_share_by_region": {k: round(float(v), 4) for k, v in miss_region.items()},
+        "missing_share_by_indicator": {k: round(float(v), 4) for k, v in miss_indicator.items()},
+        "border_region_gaps": gaps,
+    }
+
+
+def dataset_manifest(data: pd.DataFrame, report: BuildReport) -> str:
+    """The JSON manifest written beside the bundled dataset: sources with sha256, counts."""
+    body = {
+        "columns": LONG_COLUMNS,
+        "rows": int(len(data)),
+        "values": int(data["value"].notna().sum()),
+        "indicators": sorted(data["indicator"].unique().tolist()),
+        **report.to_dict(),
+    }
+    return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
