@@ -70,13 +70,17 @@ def cmd_data_build(args: argparse.Namespace) -> int:
     facts = border_facts(raw)
     say(f"writing {out}")
     write_dataset_csv(data, out / "regions_long.csv.gz")
-    atomic_write_bytes(out / "border_facts.csv",
-                       facts.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    atomic_write_bytes(out / "dataset_manifest.json",
-                       dataset_manifest(data, report).encode("utf-8"))
-    print(f"built {len(data)} rows ({int(data['value'].notna().sum())} values), "
-          f"{data['indicator'].nunique()} indicators, {data['region_id'].nunique()} units "
-          f"-> {out / 'regions_long.csv.gz'}")
+    atomic_write_bytes(
+        out / "border_facts.csv", facts.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    )
+    atomic_write_bytes(
+        out / "dataset_manifest.json", dataset_manifest(data, report).encode("utf-8")
+    )
+    print(
+        f"built {len(data)} rows ({int(data['value'].notna().sum())} values), "
+        f"{data['indicator'].nunique()} indicators, {data['region_id'].nunique()} units "
+        f"-> {out / 'regions_long.csv.gz'}"
+    )
     return 0
 
 
@@ -92,19 +96,24 @@ def cmd_data_summary(args: argparse.Namespace) -> int:
     names = region_table()["name_en"]
     s = summary
     print(f"dataset: {args.data or 'bundled'}")
-    print(f"rows {s['rows']}, values {s['values']}, indicators {s['indicators']}, "
-          f"years {s['year_min']}–{s['year_max']}")
-    print(f"Russian subjects {s['russian_subjects']}, Kazakh units {s['kazakh_units']}, "
-          f"aggregate rows (RF, districts, okrug-inclusive oblasts) {s['aggregate_units']}")
+    print(
+        f"rows {s['rows']}, values {s['values']}, indicators {s['indicators']}, "
+        f"years {s['year_min']}–{s['year_max']}"
+    )
+    print(
+        f"Russian subjects {s['russian_subjects']}, Kazakh units {s['kazakh_units']}, "
+        f"aggregate rows (RF, districts, okrug-inclusive oblasts) {s['aggregate_units']}"
+    )
     w0, w1 = s["window"]
-    print(f"subjects with >= 40 fully covered indicators in {w0}–{w1}: "
-          f"{s['subjects_with_40_full_indicators']} (minimum per subject: "
-          f"{s['full_indicators_per_subject_min']})")
+    print(
+        f"subjects with >= 40 fully covered indicators in {w0}–{w1}: "
+        f"{s['subjects_with_40_full_indicators']} (minimum per subject: "
+        f"{s['full_indicators_per_subject_min']})"
+    )
     print(f"\nmissing share {w0}–{w1}, border regions:")
     for rid in BORDER_REGIONS:
         share = s["missing_share_by_region"].get(rid)
-        print(f"  {rid:8s} {names.get(rid, ''):45s} "
-              f"{'n/a' if share is None else f'{share:6.1%}'}")
+        print(f"  {rid:8s} {names.get(rid, ''):45s} {'n/a' if share is None else f'{share:6.1%}'}")
     print(f"\nmissing share {w0}–{w1}, by indicator (worst 15):")
     worst = sorted(s["missing_share_by_indicator"].items(), key=lambda kv: -kv[1])[:15]
     for ind, share in worst:
@@ -120,9 +129,11 @@ def cmd_data_validate(args: argparse.Namespace) -> int:
     from features.dataset import load_dataset
 
     data = load_dataset(args.file)
-    print(f"{args.file}: OK — {len(data)} rows, {data['region_id'].nunique()} regions, "
-          f"{data['indicator'].nunique()} indicators, years {data['year'].min()}–"
-          f"{data['year'].max()}, {int(data['value'].isna().sum())} missing values")
+    print(
+        f"{args.file}: OK — {len(data)} rows, {data['region_id'].nunique()} regions, "
+        f"{data['indicator'].nunique()} indicators, years {data['year'].min()}–"
+        f"{data['year'].max()}, {int(data['value'].isna().sum())} missing values"
+    )
     return 0
 
 
@@ -150,9 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
 
     def add(name: str, func, help_: str) -> argparse.ArgumentParser:
-        p = dsub.add_parser(name, help=help_, description=help_,
-                            epilog=f"example: {EXAMPLES['data ' + name]}",
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = dsub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=f"example: {EXAMPLES['data ' + name]}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.set_defaults(func=func)
         return p
 
@@ -160,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", required=True, help="the raw data folder (shared/data/raw)")
     p.add_argument("--out", help="output folder (default: the package's features/data)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
-    p = add("summary", cmd_data_summary, "coverage and missingness of the bundled or a user dataset")
+    p = add(
+        "summary", cmd_data_summary, "coverage and missingness of the bundled or a user dataset"
+    )
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p = add("validate", cmd_data_validate, "check a long-layout CSV, Parquet or XLSX file")

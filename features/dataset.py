@@ -63,8 +63,8 @@ CORE_INDICATORS = (
     "exports_far_abroad", "imports_far_abroad", "budget_revenue", "budget_expenditure",
 )  # fmt: skip
 
-# Indicators whose values can never be negative; a negative one is a data error.
-_NON_NEGATIVE_PREFIXES = ("population", "kz_population")
+# Population counts can never be negative (growth rates of population can).
+_POPULATION_COUNT = r"^(kz_)?population(_avg|_end_year)?(_(men|women)(_urban|_rural)?)?$"
 
 
 class DataValidationError(ValueError):
@@ -128,8 +128,10 @@ def build_dataset(
     raw_root = Path(raw_root)
     if not raw_root.is_dir():
         raise SourceFormatError(f"{raw_root}: raw folder not found")
-    spec_path = Path(manifest) if manifest else Path(
-        str(resources.files("features") / "data" / "bundle.toml")
+    spec_path = (
+        Path(manifest)
+        if manifest
+        else Path(str(resources.files("features") / "data" / "bundle.toml"))
     )
     with open(spec_path, "rb") as fh:
         spec = tomllib.load(fh)
@@ -185,12 +187,15 @@ def build_dataset(
 
 def _format_value(v: float) -> str:
     # repr gives the shortest string that round-trips, so the file is stable byte for byte.
+    v = float(v)  # numpy scalars repr as "np.float64(...)"
     if math.isnan(v):
         return ""
     return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
-def write_dataset_csv(data: pd.DataFrame, path: str | Path, *, compress: bool | None = None) -> None:
+def write_dataset_csv(
+    data: pd.DataFrame, path: str | Path, *, compress: bool | None = None
+) -> None:
     """Write the long table as CSV (gzip when the name ends in .gz), atomically and reproducibly.
 
     The gzip header carries no timestamp or file name, so the same data give the same bytes.
@@ -201,7 +206,7 @@ def write_dataset_csv(data: pd.DataFrame, path: str | Path, *, compress: bool | 
     """
     path = Path(path)
     compress = path.suffix == ".gz" if compress is None else compress
-    frame = data[LONG_COLUMNS].copy()
+    frame = data[LONG_COLUMNS].sort_values(["region_id", "indicator", "year"]).copy()
     frame["value"] = [_format_value(v) for v in frame["value"].to_numpy(dtype=float)]
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n")
@@ -221,6 +226,7 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -239,8 +245,10 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataValidationError(f"{path}: file not found")
     if path.stat().st_size == 0:
-        raise DataValidationError(f"{path}: the file is empty; expected a long table with "
-                                  f"columns {', '.join(REQUIRED_COLUMNS)}")
+        raise DataValidationError(
+            f"{path}: the file is empty; expected a long table with "
+            f"columns {', '.join(REQUIRED_COLUMNS)}"
+        )
     name = path.name.lower()
     try:
         if name.endswith((".csv", ".csv.gz")):
@@ -256,10 +264,19 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
                 ) from None
             if not text.strip():
                 raise DataValidationError(f"{path}: the file is empty")
-            return pd.read_csv(io.StringIO(text), dtype={"region_id": str, "indicator": str,
-                                                         "unit": str, "source_file": str,
-                                                         "source_table": str, "note": str},
-                               keep_default_na=False, na_values={"value": [""]})
+            return pd.read_csv(
+                io.StringIO(text),
+                dtype={
+                    "region_id": str,
+                    "indicator": str,
+                    "unit": str,
+                    "source_file": str,
+                    "source_table": str,
+                    "note": str,
+                },
+                keep_default_na=False,
+                na_values={"value": [""]},
+            )
         if name.endswith(".parquet"):
             return pd.read_parquet(path)
         if name.endswith((".xlsx", ".xlsm")):
@@ -268,7 +285,9 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
         raise
     except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
         raise DataValidationError(f"{path}: cannot be read ({str(exc).splitlines()[0]})") from None
-    raise DataValidationError(f"{path}: unknown file type; expected .csv, .csv.gz, .parquet or .xlsx")
+    raise DataValidationError(
+        f"{path}: unknown file type; expected .csv, .csv.gz, .parquet or .xlsx"
+    )
 
 
 def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
@@ -294,7 +313,8 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in data.columns]
     if missing:
         raise DataValidationError(
-            f"{source}: missing column(s) {', '.join(missing)}; found {', '.join(map(str, data.columns))}"
+            f"{source}: missing column(s) {', '.join(missing)}; "
+            f"found {', '.join(map(str, data.columns))}"
         )
     if data.empty:
         raise DataValidationError(f"{source}: no rows")
@@ -319,7 +339,7 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
     if bad.any():
         i = bad.idxmax()
         raise DataValidationError(
-            f"{source}, row {line[i]}, column year: {frame.at[i, 'year']!r} is not a year in "
+            f"{source}, row {line[i]}, column year: {str(frame.at[i, 'year'])!r} is not a year in "
             f"{YEAR_RANGE[0]}–{YEAR_RANGE[1]}"
         )
     frame["year"] = years.astype("int64")
@@ -346,7 +366,7 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
         i = (frame["indicator"] == "").idxmax()
         raise DataValidationError(f"{source}, row {line[i]}, column indicator: empty")
 
-    negative = frame["indicator"].str.startswith(_NON_NEGATIVE_PREFIXES) & (frame["value"] < 0)
+    negative = frame["indicator"].str.match(_POPULATION_COUNT) & (frame["value"] < 0)
     if negative.any():
         i = negative.idxmax()
         raise DataValidationError(
@@ -369,7 +389,9 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
     units = frame.groupby(["indicator", "region_id"])["unit"].nunique()
     if (units > 1).any():
         ind, rid = units[units > 1].index[0]
-        found = sorted(frame.loc[(frame.indicator == ind) & (frame.region_id == rid), "unit"].unique())
+        found = sorted(
+            frame.loc[(frame.indicator == ind) & (frame.region_id == rid), "unit"].unique()
+        )
         raise DataValidationError(
             f"{source}: indicator {ind!r} has several units for {rid}: {found}"
         )
@@ -424,9 +446,7 @@ def coverage_summary(
     # the window that the indicator is published for at all.
     published_years = present.groupby("indicator")["year"].agg(lambda s: set(s))
     have = present.groupby(["region_id", "indicator"])["year"].agg(lambda s: set(s))
-    full = {
-        (rid, ind) for (rid, ind), ys in have.items() if ys >= published_years[ind]
-    }
+    full = {(rid, ind) for (rid, ind), ys in have.items() if ys >= published_years[ind]}
     per_subject = pd.Series({rid: sum(1 for r, _ in full if r == rid) for rid in subjects})
 
     miss_region = window.assign(m=window["value"].isna()).groupby("region_id")["m"].mean()
@@ -435,21 +455,37 @@ def coverage_summary(
     gaps = []
     for rid in BORDER_REGIONS:
         for ind in border_indicators:
-            rows = data[(data.region_id == rid) & (data.indicator == ind)
-                        & data.year.between(*years)]
+            rows = data[
+                (data.region_id == rid) & (data.indicator == ind) & data.year.between(*years)
+            ]
             have_years = set(rows.dropna(subset=["value"])["year"])
             expected = published_years.get(ind, set())
             for y in sorted(expected - have_years):
                 note = rows.loc[rows.year == y, "note"]
-                gaps.append({"region_id": rid, "indicator": ind, "year": int(y),
-                             "note": note.iloc[0] if len(note) else "no row in the source"})
+                gaps.append(
+                    {
+                        "region_id": rid,
+                        "indicator": ind,
+                        "year": int(y),
+                        "note": note.iloc[0] if len(note) else "no row in the source",
+                    }
+                )
     return {
         "rows": int(len(data)),
         "values": int(data["value"].notna().sum()),
         "russian_subjects": int(len(subjects & set(data["region_id"]))),
         "kazakh_units": int((countries == "KZ").sum()),
-        "aggregate_units": int(kinds.isin(["country", "federal_district", "subject_with_okrugs",
-                                           "subjects_total", "not_allocated"]).sum()),
+        "aggregate_units": int(
+            kinds.isin(
+                [
+                    "country",
+                    "federal_district",
+                    "subject_with_okrugs",
+                    "subjects_total",
+                    "not_allocated",
+                ]
+            ).sum()
+        ),
         "indicators": int(data["indicator"].nunique()),
         "year_min": int(data["year"].min()),
         "year_max": int(data["year"].max()),

@@ -155,7 +155,8 @@ def resolve_region(name: str, *, country: str | None = None) -> str:
     if rid is not None and (country is None or region_table().at[rid, "country"] == country):
         return rid
     raise UnknownRegionError(
-        f"unknown region {str(name).strip()!r}; closest known: {', '.join(closest_names(name, country))}"
+        f"unknown region {str(name).strip()!r}; "
+        f"closest known: {', '.join(closest_names(name, country))}"
     )
 
 

@@ -32,8 +32,12 @@ def make_rosstat_workbook(path: Path, sheet: str, rows: list[list]) -> Path:
 
 
 def rosstat_rows(title: str, unit: str | None, years: list, body: list[list]) -> list[list]:
-    rows: list[list] = [[None], ["Социально-экономические показатели по субъектам Российской Федерации"],
-                        ["3. УРОВЕНЬ ЖИЗНИ НАСЕЛЕНИЯ"], [title]]
+    rows: list[list] = [
+        [None],
+        ["Социально-экономические показатели по субъектам Российской Федерации"],
+        ["3. УРОВЕНЬ ЖИЗНИ НАСЕЛЕНИЯ"],
+        [title],
+    ]
     if unit is not None:
         rows.append([unit])
     rows.append([None, *years])

@@ -17,15 +17,31 @@ def test_85_russian_subjects_with_districts():
     assert len(subjects) == 85
     table = region_table()
     assert set(table.loc[subjects, "federal_district"]) == {
-        "RU-FD-CEN", "RU-FD-NW", "RU-FD-S", "RU-FD-NC", "RU-FD-VOL", "RU-FD-URA", "RU-FD-SIB",
+        "RU-FD-CEN",
+        "RU-FD-NW",
+        "RU-FD-S",
+        "RU-FD-NC",
+        "RU-FD-VOL",
+        "RU-FD-URA",
+        "RU-FD-SIB",
         "RU-FD-FE",
     }
 
 
 def test_border_regions_match_the_domain_brief():
     assert BORDER_REGIONS == (
-        "RU-AST", "RU-VGG", "RU-SAR", "RU-SAM", "RU-ORE", "RU-CHE",
-        "RU-KGN", "RU-TYU", "RU-OMS", "RU-NVS", "RU-ALT", "RU-AL",
+        "RU-AST",
+        "RU-VGG",
+        "RU-SAR",
+        "RU-SAM",
+        "RU-ORE",
+        "RU-CHE",
+        "RU-KGN",
+        "RU-TYU",
+        "RU-OMS",
+        "RU-NVS",
+        "RU-ALT",
+        "RU-AL",
     )
     # Federal districts as the domain brief lists them.
     fd = region_table().loc[list(BORDER_REGIONS), "federal_district"].to_dict()

@@ -13,17 +13,22 @@ SECTION3 = "rosstat_regions_of_russia_2023/Раздел 3 - Уровень жи�
 
 
 def _book(tmp_path, body, *, years=(2010, 2011), unit="(рублей)", title="3.4. ЗАРПЛАТА"):
-    return make_rosstat_workbook(tmp_path / "t.xlsx", "3.4.", rosstat_rows(title, unit, list(years), body))
+    return make_rosstat_workbook(
+        tmp_path / "t.xlsx", "3.4.", rosstat_rows(title, unit, list(years), body)
+    )
 
 
 def test_synthetic_table_parses_every_cell(tmp_path):
-    book = _book(tmp_path, [
-        ["Российская Федерация1)", "20\xa0952", "23\xa0369"],
-        ["Центральный федеральный округ", 25377, 28449],
-        ["в том числе:", None, None],
-        ["Омская область", "17,83)", "-"],
-        ["Тюменская область без автономных округов", "…", None],
-    ])
+    book = _book(
+        tmp_path,
+        [
+            ["Российская Федерация1)", "20\xa0952", "23\xa0369"],
+            ["Центральный федеральный округ", 25377, 28449],
+            ["в том числе:", None, None],
+            ["Омская область", "17,83)", "-"],
+            ["Тюменская область без автономных округов", "…", None],
+        ],
+    )
     t = read_rosstat_table(book, "3.4.", indicator="wage")
     assert list(t.data.columns) == LONG_COLUMNS
     assert t.unit == "рублей" and t.years == (2010, 2011)
@@ -47,22 +52,31 @@ def test_year_header_with_footnote_marks(tmp_path):
 
 
 def test_national_total_in_another_unit_keeps_its_unit(tmp_path):
-    book = _book(tmp_path, [["Российская Федерация, млрд руб.", 100, 200],
-                            ["Омская область", 1, 2]], unit="(миллионов рублей)")
+    book = _book(
+        tmp_path,
+        [["Российская Федерация, млрд руб.", 100, 200], ["Омская область", 1, 2]],
+        unit="(миллионов рублей)",
+    )
     d = read_rosstat_table(book, "3.4.").data.set_index("region_id")
     assert d.loc["RU", "unit"].iloc[0] == "млрд руб."
     assert d.loc["RU-OMS", "unit"].iloc[0] == "миллионов рублей"
 
 
 def test_unit_from_title_when_no_unit_line(tmp_path):
-    book = _book(tmp_path, [["Омская область", 1, 2]], unit=None,
-                 title="3.4. КОЭФФИЦИЕНТЫ МИГРАЦИОННОГО ПРИРОСТА на 10 000 человек населения1)")
+    book = _book(
+        tmp_path,
+        [["Омская область", 1, 2]],
+        unit=None,
+        title="3.4. КОЭФФИЦИЕНТЫ МИГРАЦИОННОГО ПРИРОСТА на 10 000 человек населения1)",
+    )
     assert read_rosstat_table(book, "3.4.").unit == "на 10 000 человек населения"
 
 
 def test_unknown_region_names_row_and_closest(tmp_path):
     book = _book(tmp_path, [["Омскя облсть", 1, 2]])
-    with pytest.raises(UnknownRegionError, match=r"t\.xlsx, sheet '3\.4\.', row \d+: .*Омская область"):
+    with pytest.raises(
+        UnknownRegionError, match=r"t\.xlsx, sheet '3\.4\.', row \d+: .*Омская область"
+    ):
         read_rosstat_table(book, "3.4.")
 
 
@@ -79,15 +93,21 @@ def test_duplicate_region_rows_refused(tmp_path):
 
 
 def test_two_level_header_refused(tmp_path):
-    rows = rosstat_rows("3.4. ПЕНСИИ", "(рублей)", [2016, 2017, 2017], [["Омская область", 1, 2, 3]])
+    rows = rosstat_rows(
+        "3.4. ПЕНСИИ", "(рублей)", [2016, 2017, 2017], [["Омская область", 1, 2, 3]]
+    )
     book = make_rosstat_workbook(tmp_path / "t.xlsx", "3.4.", rows)
     with pytest.raises(SourceFormatError, match="two-level header"):
         read_rosstat_table(book, "3.4.")
 
 
 def test_second_header_line_refused(tmp_path):
-    rows = rosstat_rows("3.4. ПЕНСИИ", "(рублей)", [2016, 2017],
-                        [[None, "всего", "в % к"], ["Омская область", 1, 2]])
+    rows = rosstat_rows(
+        "3.4. ПЕНСИИ",
+        "(рублей)",
+        [2016, 2017],
+        [[None, "всего", "в % к"], ["Омская область", 1, 2]],
+    )
     book = make_rosstat_workbook(tmp_path / "t.xlsx", "3.4.", rows)
     with pytest.raises(SourceFormatError, match="two-level header"):
         read_rosstat_table(book, "3.4.")
@@ -126,7 +146,9 @@ def test_omsk_wage_equals_published_figures(raw_root):
 
 def test_orenburg_unemployment_equals_published(raw_root):
     # PROVENANCE.md: Orenburg LFS unemployment 7.2 / 4.8 / 3.5 % in 2010 / 2015 / 2022.
-    t = read_rosstat_table(raw_root / "rosstat_regions_of_russia_2023/Раздел 2 - Труд.xlsx", "2.10.1.")
+    t = read_rosstat_table(
+        raw_root / "rosstat_regions_of_russia_2023/Раздел 2 - Труд.xlsx", "2.10.1."
+    )
     s = t.data[t.data.region_id == "RU-ORE"].set_index("year")["value"]
     assert (s[2010], s[2015], s[2022]) == (7.2, 4.8, 3.5)
 
@@ -147,8 +169,12 @@ def test_derived_csv_agrees_with_workbook(raw_root):
     # Cross-check against the independently flattened copy in derived/ (made by another script).
     import pandas as pd
 
-    wide = pd.read_csv(raw_root / "rosstat_regions_of_russia_2023/derived/border_regions_key_indicators_long.csv")
-    wage = wide[(wide.sheet == "3.4.") & (wide.region == "Омская область")].set_index("year")["value"]
+    wide = pd.read_csv(
+        raw_root / "rosstat_regions_of_russia_2023/derived/border_regions_key_indicators_long.csv"
+    )
+    wage = wide[(wide.sheet == "3.4.") & (wide.region == "Омская область")].set_index("year")[
+        "value"
+    ]
     t = read_rosstat_table(raw_root / SECTION3, "3.4.")
     ours = t.data[t.data.region_id == "RU-OMS"].set_index("year")["value"]
     for year, v in wage.dropna().items():

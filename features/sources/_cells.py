@@ -1,4 +1,5 @@
-"""Parsing of single published cells: the one place that knows how statistical offices write numbers.
+"""Parsing of single published cells: the one place that knows how statistical offices
+write numbers.
 
 Rosstat and the Kazakh BNS write values as numbers, as text with decimal commas and (non-breaking)
 spaces, with footnote marks glued on (``17,83)`` is 17.8 with footnote 3), or as conventional
@@ -79,7 +80,8 @@ def parse_cell(raw: object, *, percent_unit: bool = False) -> ParsedCell:
         The cell as read from the workbook or CSV (number, text or None).
     percent_unit : bool, default False
         Whether the table's unit is percent. Rosstat writes indices above 200 % as "в 5,8 р."
-        (5.8 times); in a percent table this is converted to 580 and noted, elsewhere it is an error.
+        (5.8 times); in a percent table this is converted to 580 and noted, elsewhere it is
+        an error.
 
     Returns
     -------

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from features.regions import UnknownRegionError, resolve_region
 from features.sources._cells import CellParseError, parse_cell, strip_footnote
 from features.sources._errors import SourceFormatError
+from features.sources._tidy import TIDY_COLUMNS, source_file_label
 
 __all__ = [
     "LONG_COLUMNS",
@@ -30,8 +32,7 @@ __all__ = [
 ]
 
 #: Columns of the tidy long table every reader returns.
-LONG_COLUMNS = ["region_id", "year", "indicator", "value", "unit", "source_file",
-                "source_table", "note"]  # fmt: skip
+LONG_COLUMNS = list(TIDY_COLUMNS)
 
 _YEAR_MIN, _YEAR_MAX = 1990, 2035
 # Rows inside a table that are headings, not regions; they must carry no values.
@@ -61,17 +62,16 @@ class RosstatTable:
 def source_label(path: str | Path, raw_root: str | Path | None = None) -> str:
     """Path of a source file relative to the raw folder, as recorded in ``source_file``.
 
+    Without ``raw_root`` (a workbook read on its own) the parent folder and file name are kept.
+
     Examples
     --------
     >>> source_label("/x/raw/rosstat_regions_of_russia_2023/Раздел 3.xlsx", "/x/raw")
     'rosstat_regions_of_russia_2023/Раздел 3.xlsx'
     """
-    path = Path(path)
     if raw_root is not None:
-        try:
-            return path.resolve().relative_to(Path(raw_root).resolve()).as_posix()
-        except ValueError:
-            pass
+        return source_file_label(path, raw_root)
+    path = Path(path)
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
@@ -91,7 +91,8 @@ def list_tables(path: str | Path) -> list[str]:
 
     Examples
     --------
-    >>> list_tables(raw / "rosstat_regions_of_russia_2023/Раздел 3 - Уровень жизни населения.xlsx")[:3]  # doctest: +SKIP
+    >>> book = raw / "rosstat_regions_of_russia_2023/Раздел 3 - Уровень жизни населения.xlsx"
+    >>> list_tables(book)[:3]  # doctest: +SKIP
     ['3.1.1.', '3.1.2.', '3.1.3.']
     """
     wb = _open(Path(path))
@@ -176,7 +177,8 @@ def read_rosstat_table(
 
     Examples
     --------
-    >>> t = read_rosstat_table(raw / "rosstat_regions_of_russia_2023/Раздел 3 - Уровень жизни населения.xlsx", "3.4.")  # doctest: +SKIP
+    >>> book = raw / "rosstat_regions_of_russia_2023/Раздел 3 - Уровень жизни населения.xlsx"
+    >>> t = read_rosstat_table(book, "3.4.")  # doctest: +SKIP
     >>> t.unit  # doctest: +SKIP
     'рублей'
     """
@@ -251,9 +253,7 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
 
     above = [_text(r[0]) for r in rows[:header_at] if r and _text(r[0])]
     number = sheet.strip().rstrip(".")
-    title = next(
-        (t for t in above if t.replace(" ", "").startswith(number.replace(" ", ""))), ""
-    )
+    title = next((t for t in above if t.replace(" ", "").startswith(number.replace(" ", ""))), "")
     if not title:
         raise SourceFormatError(
             f"{where}: no title line starting with the table number {number!r} above the header"
@@ -295,7 +295,7 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
             try:
                 cell = parse_cell(raw, percent_unit=percent)
             except CellParseError as exc:
-                col = _column_letter(j)
+                col = get_column_letter(j + 1)
                 raise SourceFormatError(f"{where}, cell {col}{i + 1} ({year}): {exc}") from None
             note = cell.note
             if label_marks and not cell.missing:
@@ -327,13 +327,3 @@ def _resolve_row(label: str, unit: str, where: str, i: int) -> tuple[str, str]:
             except UnknownRegionError:
                 pass
         raise UnknownRegionError(f"{where}, row {i + 1}: {exc}") from None
-
-
-def _column_letter(j: int) -> str:
-    letters = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
