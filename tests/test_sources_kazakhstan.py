@@ -18,16 +18,14 @@ import xlrd
 
 from features.regions import UnknownRegionError, normalize_name, region_table, resolve_region
 from features.sources._errors import SourceFormatError
+from features.sources._tidy import TIDY_COLUMNS, finalize_tidy, source_file_label
 from features.sources.kazakhstan import (
     BNS_GRP_FILE,
     OPEN_DATA_FOLDER,
-    TIDY_COLUMNS,
     _strip_marks,
-    finalize_tidy,
     read_all_kazakhstan,
     read_bns_grp,
     read_opendata_kazakhstan,
-    source_file_label,
 )
 
 RAW = Path(__file__).resolve().parents[2] / "shared/data/raw"

@@ -15,7 +15,7 @@ import pytest
 
 from features.regions import BORDER_REGIONS, UnknownRegionError, region_table
 from features.sources._errors import SourceFormatError
-from features.sources.kazakhstan import TIDY_COLUMNS
+from features.sources._tidy import TIDY_COLUMNS
 from features.sources.rosstat_grp import VRP_FILE, read_vrp_s1998
 
 RAW = Path(__file__).resolve().parents[2] / "shared/data/raw"
