@@ -19,6 +19,7 @@ EXAMPLES = {
     "data summary": "border-readiness data summary --json",
     "data validate": "border-readiness data validate my_region_stats.csv",
     "data export": "border-readiness data export --out regions_long.csv",
+    "score": "border-readiness score --year 2021 --out out/score",
 }
 
 
@@ -32,11 +33,22 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from experiments.config import ConfigError
+    from features.catalogue import CatalogueError
     from features.dataset import DataValidationError
+    from features.profiles import ProfileRuleError
     from features.regions import UnknownRegionError
     from features.sources._errors import SourceFormatError
 
-    return (UserError, DataValidationError, SourceFormatError, UnknownRegionError)
+    return (
+        UserError,
+        DataValidationError,
+        SourceFormatError,
+        UnknownRegionError,
+        ConfigError,
+        CatalogueError,
+        ProfileRuleError,
+    )
 
 
 def _progress(quiet: bool):
@@ -149,6 +161,126 @@ def cmd_data_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(args: argparse.Namespace):
+    """The dataset, the region selection and the year, from the common options."""
+    from features.dataset import load_dataset
+    from features.regions import BORDER_REGIONS, russian_subjects
+
+    data = load_dataset(args.data)
+    regions = list(BORDER_REGIONS) if args.regions == "border" else russian_subjects()
+    present = set(data["region_id"])
+    absent = [r for r in regions if r not in present]
+    if args.regions == "border" and absent:
+        raise UserError(f"--data {args.data}: no rows for border region(s) {', '.join(absent)}")
+    regions = [r for r in regions if r in present]
+    if args.year is not None:
+        years = set(data["year"])
+        if args.year not in years:
+            raise UserError(
+                f"--year {args.year}: the data has no figures for that year "
+                f"(covers {min(years)}–{max(years)})"
+            )
+    return data, regions
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from experiments.config import load_config
+    from experiments.outputs import OutputSet
+    from experiments.plots import rank_interval_figure
+    from features.catalogue import load_catalogue
+    from features.indicators import compile_indicators, latest_complete_year, national_reference
+    from features.profiles import load_profile_rules
+    from features.regions import region_table
+    from features.scoring import score_regions
+
+    say = _progress(args.quiet)
+    config = load_config(args.config)
+    data, regions = _load(args)
+    catalogue = load_catalogue(config["catalogue"], known_series=set(data["indicator"]))
+    rules = load_profile_rules(config["profiles"])
+    year = args.year or latest_complete_year(data, regions=regions, catalogue=catalogue)
+    say(f"compiling {len(catalogue)} indicators for {year}")
+    try:
+        compiled = compile_indicators(data, year=year, catalogue=catalogue)
+    except ValueError as exc:
+        raise UserError(f"--year {year}: {exc}") from None
+    refused = set(compiled.refused["region_id"]) & set(regions)
+    if refused and args.regions == "border":
+        raise UserError(
+            f"--year {year}: border region(s) {', '.join(sorted(refused))} have too "
+            "little data to score (see the imputation rules in the README)"
+        )
+    for rid in sorted(refused):
+        say(f"warning: {rid} refused (too little data), not scored")
+    regions = [r for r in regions if r not in refused]
+    reference = national_reference(data, year=year, catalogue=catalogue)
+    report = score_regions(
+        compiled,
+        regions,
+        reference=reference,
+        config=config["score"],
+        profile_rules=rules,
+        progress=say,
+    )
+    names = region_table()["name_en"]
+    out = OutputSet(args.out)
+    out.csv("scores.csv", report.scores)
+    out.csv("contributions.csv", report.contributions)
+    out.csv("uncertainty.csv", report.uncertainty)
+    out.csv("sensitivity.csv", report.sensitivity)
+    out.csv("profiles.csv", report.profiles)
+    out.csv("factors.csv", report.factors)
+    out.csv("imputations.csv", report.imputations)
+    out.csv("refused.csv", report.refused)
+    out.csv("outliers.csv", report.outliers)
+    out.csv("weights.csv", report.weights)
+    out.csv("features.csv", compiled.matrix.loc[regions].reset_index())
+    out.json(
+        "score_config.json",
+        {
+            "year": year,
+            "regions": regions,
+            "config": vars(report.config),
+            "profile_rules": [vars(r) for r in rules],
+            "note": "profile types are border-readiness's own "
+            "operationalisation of the three-level model",
+        },
+    )
+    fig = rank_interval_figure(
+        report.scores, report.uncertainty, names, year, report.config.n_replicates
+    )
+    out.figure("rank_intervals.png", fig)
+    written = out.commit()
+    if not args.quiet:
+        ranking = report.ranking("overall")
+        prof = report.profiles.set_index("region_id")["profile_type"]
+        print(
+            f"readiness {year}, {len(regions)} regions, normalised against "
+            f"{len(compiled.matrix)} Russian subjects"
+        )
+        print(f"{'rank':>4} {'region':9} {'name':42} {'score':>6} {'5–95 % rank':>12}  profile")
+        for rid, row in ranking.iterrows():
+            print(
+                f"{row['rank']:>4} {rid:9} {names.get(rid, ''):42} {row['score']:6.1f} "
+                f"{row['rank_p05']:>5.0f}–{row['rank_p95']:<5.0f}  {prof[rid]}"
+            )
+        print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
+    p.add_argument("--year", type=int, help="year to score (default: latest complete year)")
+    p.add_argument(
+        "--regions",
+        choices=["border", "all"],
+        default="border",
+        help="the 12 border regions (default) or all Russian subjects",
+    )
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress or summary output")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="border-readiness",
@@ -185,6 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_data_export, "write the dataset as a long CSV")
     p.add_argument("--out", required=True, help="output .csv (or .csv.gz) file")
     p.add_argument("--data", help="a long-layout file to re-export (default: bundled)")
+
+    p = sub.add_parser(
+        "score",
+        help="readiness scores per level with uncertainty",
+        description="Score the regions on the three levels of cross-border "
+        "readiness, with contributions, Monte Carlo rank intervals, Sobol' "
+        "sensitivity and profile types.",
+        epilog=f"example: {EXAMPLES['score']}",
+    )
+    _add_common(p)
+    p.add_argument("--config", help="a TOML config ([score] options, catalogue, profiles)")
+    p.set_defaults(func=cmd_score)
     return parser
 
 

@@ -91,7 +91,8 @@ def list_tables(path: str | Path) -> list[str]:
 
     Examples
     --------
-    >>> book = raw / "rosstat_regions_of_russia_2023/Раздел 3 - Уровень жизни населения.xlsx"
+    >>> raw = Path("../shared/data/raw/rosstat_regions_of_russia_2023")
+    >>> book = raw / "Раздел 3 - Уровень жизни населения.xlsx"
     >>> list_tables(book)[:3]  # doctest: +SKIP
     ['3.1.1.', '3.1.2.', '3.1.3.']
     """
@@ -177,7 +178,8 @@ def read_rosstat_table(
 
     Examples
     --------
-    >>> book = raw / "rosstat_regions_of_russia_2023/Раздел 3 - Уровень жизни населения.xlsx"
+    >>> raw = Path("../shared/data/raw/rosstat_regions_of_russia_2023")
+    >>> book = raw / "Раздел 3 - Уровень жизни населения.xlsx"
     >>> t = read_rosstat_table(book, "3.4.")  # doctest: +SKIP
     >>> t.unit  # doctest: +SKIP
     'рублей'

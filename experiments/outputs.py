@@ -1,0 +1,79 @@
+"""Writing a command's outputs: everything computed first, then written under temporary names
+and renamed into place, so a failed command leaves nothing half-written."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["OutputSet"]
+
+
+class OutputSet:
+    """Files of one command, collected in memory and committed to ``out_dir`` at the end.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> out = OutputSet(tempfile.mkdtemp())
+    >>> out.csv("scores.csv", pd.DataFrame({"a": [1]}))
+    >>> sorted(p.name for p in out.commit())
+    ['scores.csv']
+    """
+
+    def __init__(self, out_dir: str | Path):
+        self.out_dir = Path(out_dir)
+        self._files: dict[str, bytes] = {}
+
+    def bytes(self, name: str, payload: bytes) -> None:
+        self._files[name] = payload
+
+    def text(self, name: str, text: str) -> None:
+        self._files[name] = text.encode("utf-8")
+
+    def csv(self, name: str, frame: pd.DataFrame, **kwargs) -> None:
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, lineterminator="\n", float_format="%.10g", **kwargs)
+        self.text(name, buf.getvalue())
+
+    def json(self, name: str, obj) -> None:
+        self.text(name, json.dumps(obj, ensure_ascii=False, indent=1, default=_jsonable) + "\n")
+
+    def figure(self, name: str, fig) -> None:
+        buf = io.BytesIO()
+        # A fixed metadata block keeps PNGs byte-identical between runs.
+        fig.savefig(buf, format="png", dpi=120, bbox_inches="tight", metadata={"Software": None})
+        self.bytes(name, buf.getvalue())
+
+    def commit(self) -> list[Path]:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        staged: list[tuple[str, Path]] = []
+        try:
+            for name, payload in self._files.items():
+                fd, tmp = tempfile.mkstemp(dir=self.out_dir, prefix=f".{name}.", suffix=".tmp")
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                os.chmod(tmp, 0o644)
+                staged.append((tmp, self.out_dir / name))
+        except BaseException:
+            for tmp, _ in staged:
+                Path(tmp).unlink(missing_ok=True)
+            raise
+        for tmp, final in staged:
+            os.replace(tmp, final)
+        return [final for _, final in staged]
+
+
+def _jsonable(obj):
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, (set, tuple)):
+        return list(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")

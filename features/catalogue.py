@@ -1,0 +1,297 @@
+"""The indicator catalogue: declarative definitions of the features of each readiness level.
+
+Each entry of ``features/data/indicators.toml`` gives an indicator's formula over the raw series
+of the long dataset, its unit, direction (+1: higher is more ready, −1: less), level
+(``transport_communication``, ``joint_projects``, ``social_services`` or ``context``), weight and
+a one-line rationale. Users add or change indicators by editing that file (or passing their own
+with ``--config``); a catalogue error names the entry.
+
+Formulas are small arithmetic expressions over series names with these functions:
+
+=========================  =====================================================================
+``per_capita(x)``          ``x`` divided by the average population (``population_avg``, thousands)
+``per_area(x)``            ``x`` per 1 000 km² of the region's area (polygons, approximate)
+``per_border_km(x)``       ``x`` per km of border with Kazakhstan (polygons, approximate)
+``share(x, y)``            ``100 · x / y``
+``growth(x, w)``           growth over ``w`` years, %: ``100 · (x_t / x_{t−w} − 1)``
+``cagr(x, w)``             compound annual growth over ``w`` years, %
+``mean(x, w)``             mean of the last ``w`` years (``t−w+1 … t``)
+``national(x)``            ``100 · x / x_RU``: level relative to the Russian Federation's value
+``kz_gap(x, k)``           ``x`` of the Russian region minus the mean of ``k`` over its Kazakh
+                           neighbouring oblasts (asymmetry across the border)
+``static(name)``           a geographic fact: ``area_km2``, ``border_kz_km``
+=========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+__all__ = [
+    "LEVELS",
+    "SCORED_LEVELS",
+    "CatalogueError",
+    "Indicator",
+    "FUNCTIONS",
+    "load_catalogue",
+    "parse_formula",
+    "formula_series",
+]
+
+#: The three levels of the study's model, then ``context`` (reported, never scored).
+SCORED_LEVELS = ("transport_communication", "joint_projects", "social_services")
+LEVELS = (*SCORED_LEVELS, "context")
+
+#: Function name -> (number of arguments, which arguments are window lengths).
+FUNCTIONS: dict[str, tuple[int, tuple[int, ...]]] = {
+    "per_capita": (1, ()),
+    "per_area": (1, ()),
+    "per_border_km": (1, ()),
+    "share": (2, ()),
+    "growth": (2, (1,)),
+    "cagr": (2, (1,)),
+    "mean": (2, (1,)),
+    "national": (1, ()),
+    "kz_gap": (2, ()),
+    "static": (1, ()),
+}
+STATIC_FACTS = ("area_km2", "border_kz_km")
+_FIELDS = {"id", "level", "formula", "unit", "direction", "weight", "rationale", "label"}
+_REQUIRED = ("id", "level", "formula", "unit", "direction", "rationale")
+
+
+class CatalogueError(ValueError):
+    """An invalid catalogue entry; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalogue entry.
+
+    Examples
+    --------
+    >>> ind = load_catalogue()[0]
+    >>> ind.level in LEVELS
+    True
+    """
+
+    id: str
+    level: str
+    formula: str
+    unit: str
+    direction: int
+    weight: float
+    rationale: str
+    label: str = ""
+
+    @property
+    def window(self) -> int:
+        """Years of history the formula needs before the scored year (0 for a static level)."""
+        return max_window(parse_formula(self.formula))
+
+
+def parse_formula(formula: str) -> ast.Expression:
+    """Parse a formula into a checked syntax tree.
+
+    Raises
+    ------
+    CatalogueError
+        For syntax errors, unknown functions, wrong numbers of arguments, non-integer windows,
+        or anything but names, numbers, + − × ÷ and the catalogue functions.
+
+    Examples
+    --------
+    >>> sorted(formula_series(parse_formula("per_capita(exports_cis + imports_cis)")))
+    ['exports_cis', 'imports_cis', 'population_avg']
+    """
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError as exc:
+        raise CatalogueError(f"formula {formula!r}: syntax error ({exc.msg})") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                name = getattr(node.func, "id", ast.unparse(node.func))
+                raise CatalogueError(
+                    f"formula {formula!r}: unknown function {name!r}; known: {', '.join(FUNCTIONS)}"
+                )
+            nargs, windows = FUNCTIONS[node.func.id]
+            if len(node.args) != nargs or node.keywords:
+                raise CatalogueError(
+                    f"formula {formula!r}: {node.func.id}() takes {nargs} argument(s)"
+                )
+            for i in windows:
+                arg = node.args[i]
+                if not (
+                    isinstance(arg, ast.Constant)
+                    and isinstance(arg.value, int)
+                    and not isinstance(arg.value, bool)
+                    and 1 <= arg.value <= 20
+                ):
+                    raise CatalogueError(
+                        f"formula {formula!r}: the window of {node.func.id}() must be an "
+                        "integer number of years between 1 and 20"
+                    )
+            if node.func.id == "static":
+                arg = node.args[0]
+                if not (isinstance(arg, ast.Name) and arg.id in STATIC_FACTS):
+                    raise CatalogueError(
+                        f"formula {formula!r}: static() takes one of {', '.join(STATIC_FACTS)}"
+                    )
+        elif isinstance(node, ast.BinOp):
+            if not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+                raise CatalogueError(f"formula {formula!r}: only + - * / are allowed")
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.USub):
+                raise CatalogueError(f"formula {formula!r}: only unary minus is allowed")
+        elif isinstance(node, ast.Constant):
+            if not isinstance(node.value, (int, float)) or isinstance(node.value, bool):
+                raise CatalogueError(
+                    f"formula {formula!r}: constant {node.value!r} is not a number"
+                )
+        elif not isinstance(node, (ast.Expression, ast.Name, ast.Load, ast.operator, ast.unaryop)):
+            raise CatalogueError(
+                f"formula {formula!r}: {type(node).__name__} is not allowed in a formula"
+            )
+    return tree
+
+
+def formula_series(tree: ast.AST) -> set[str]:
+    """Raw series names a parsed formula reads (including implicit ones like population)."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Call):
+            fname = node.func.id  # type: ignore[attr-defined]
+            if fname == "static":
+                return
+            if fname == "per_capita":
+                names.add("population_avg")
+            for i, arg in enumerate(node.args):
+                if i not in FUNCTIONS[fname][1]:
+                    visit(arg)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+        else:
+            for child in ast.iter_child_nodes(node):
+                visit(child)
+
+    visit(tree)
+    return names
+
+
+def max_window(tree: ast.AST) -> int:
+    """Largest look-back of a formula in years (windows nest additively)."""
+
+    def visit(node: ast.AST) -> int:
+        if isinstance(node, ast.Call):
+            fname = node.func.id  # type: ignore[attr-defined]
+            inner = max(
+                (visit(a) for i, a in enumerate(node.args) if i not in FUNCTIONS[fname][1]),
+                default=0,
+            )
+            own = 0
+            if fname in ("growth", "cagr"):
+                own = node.args[1].value  # type: ignore[attr-defined]
+            elif fname == "mean":
+                own = node.args[1].value - 1  # type: ignore[attr-defined]
+            return inner + own
+        return max((visit(c) for c in ast.iter_child_nodes(node)), default=0)
+
+    return visit(tree)
+
+
+def default_catalogue_path() -> Path:
+    """The shipped catalogue ``features/data/indicators.toml``."""
+    return Path(str(resources.files("features") / "data" / "indicators.toml"))
+
+
+def load_catalogue(
+    path: str | Path | None = None, *, known_series: set[str] | None = None
+) -> list[Indicator]:
+    """Load and validate an indicator catalogue.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A catalogue TOML file; default the shipped one.
+    known_series : set of str, optional
+        Series present in the data; a formula reading any other series is an error.
+
+    Raises
+    ------
+    CatalogueError
+        Naming the file and the entry: unknown field, missing field, unknown level, direction not
+        ±1, negative weight, duplicate id, bad formula, unknown series, a level with no indicator.
+
+    Examples
+    --------
+    >>> cat = load_catalogue()
+    >>> sorted({i.level for i in cat})
+    ['context', 'joint_projects', 'social_services', 'transport_communication']
+    """
+    path = Path(path) if path else default_catalogue_path()
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise CatalogueError(f"{path}: catalogue file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{path}: not valid TOML ({exc})") from None
+    entries = raw.get("indicator")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogueError(f"{path}: no [[indicator]] entries")
+    extra = set(raw) - {"indicator", "description"}
+    if extra:
+        raise CatalogueError(f"{path}: unknown top-level key(s) {', '.join(sorted(extra))}")
+    out: list[Indicator] = []
+    seen: set[str] = set()
+    for n, entry in enumerate(entries, start=1):
+        name = entry.get("id", f"#{n}")
+        where = f"{path.name}, indicator {name!r}"
+        unknown = set(entry) - _FIELDS
+        if unknown:
+            raise CatalogueError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        for field in _REQUIRED:
+            if field not in entry or entry[field] in ("", None):
+                raise CatalogueError(f"{where}: missing {field!r}")
+        if name in seen:
+            raise CatalogueError(f"{where}: duplicate id")
+        seen.add(name)
+        if entry["level"] not in LEVELS:
+            raise CatalogueError(
+                f"{where}: level {entry['level']!r} is not one of {', '.join(LEVELS)}"
+            )
+        if entry["direction"] not in (1, -1) or isinstance(entry["direction"], bool):
+            raise CatalogueError(f"{where}: direction must be 1 or -1, got {entry['direction']!r}")
+        weight = entry.get("weight", 1.0)
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+            raise CatalogueError(f"{where}: weight must be a number >= 0, got {weight!r}")
+        try:
+            tree = parse_formula(str(entry["formula"]))
+        except CatalogueError as exc:
+            raise CatalogueError(f"{where}: {exc}") from None
+        if known_series is not None:
+            missing = sorted(formula_series(tree) - known_series)
+            if missing:
+                raise CatalogueError(f"{where}: formula reads unknown series {', '.join(missing)}")
+        out.append(
+            Indicator(
+                id=str(name),
+                level=entry["level"],
+                formula=str(entry["formula"]),
+                unit=str(entry["unit"]),
+                direction=int(entry["direction"]),
+                weight=float(weight),
+                rationale=str(entry["rationale"]),
+                label=str(entry.get("label", name)),
+            )
+        )
+    for level in SCORED_LEVELS:
+        if not any(i.level == level and i.weight > 0 for i in out):
+            raise CatalogueError(f"{path.name}: level {level!r} has no indicator with weight > 0")
+    return out

@@ -1,0 +1,459 @@
+"""Compile the indicator catalogue into the region × feature matrix, recording every imputation.
+
+The compiler evaluates each catalogue formula over the long dataset for a year (or for each
+year of a window) and fills gaps only in documented ways, each recorded per cell:
+
+1. *structural zero*: the source publishes ``-`` ("no such phenomenon", e.g. railways in the
+   Altai Republic) — the raw series value is 0;
+2. *carried forward*: the region's own value of the feature one or two years earlier;
+3. *district median*: the median of the feature over the subjects of the same federal district.
+
+A region for which more than ``max_imputed_share`` of its scored features would need steps 2–3
+is refused (listed in ``refused_`` with the missing features), never scored on invented data.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from features.catalogue import SCORED_LEVELS, Indicator, load_catalogue, parse_formula
+from features.regions import BORDER_REGIONS, border_facts, region_table, russian_subjects
+
+__all__ = [
+    "CompiledIndicators",
+    "IndicatorCompiler",
+    "compile_indicators",
+    "latest_complete_year",
+    "national_reference",
+]
+
+_NO_PHENOMENON = "no such phenomenon"
+
+
+class _Panel:
+    """Wide views of the long table: one region × year frame per series, built on demand."""
+
+    def __init__(self, data: pd.DataFrame):
+        self.data = data
+        self._cache: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        # (region, series, year) cells read as structural zeros, for the imputation log.
+        self.structural_zeros: set[tuple[str, str, int]] = set()
+
+    def _frames(self, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if name not in self._cache:
+            rows = self.data[self.data["indicator"] == name]
+            zero = rows["value"].isna() & rows["note"].str.startswith(_NO_PHENOMENON)
+            values = rows.assign(value=rows["value"].mask(zero, 0.0))
+            wide = values.pivot(index="region_id", columns="year", values="value")
+            zeros = rows.assign(z=zero.astype(float)).pivot(
+                index="region_id", columns="year", values="z"
+            )
+            self._cache[name] = (wide, zeros.fillna(0.0).astype(bool))
+        return self._cache[name]
+
+    def value(self, name: str, year: int) -> pd.Series:
+        wide, zeros = self._frames(name)
+        if year not in wide.columns:
+            return pd.Series(np.nan, index=wide.index)
+        for rid in zeros.index[zeros[year].to_numpy()]:
+            self.structural_zeros.add((rid, name, year))
+        return wide[year]
+
+
+def _national(series: pd.Series) -> float:
+    for rid in ("RU", "RU-SUBJECTS-TOTAL"):
+        if rid in series.index and not math.isnan(series[rid]):
+            return float(series[rid])
+    return math.nan
+
+
+class _Evaluator:
+    def __init__(self, panel: _Panel, facts: pd.DataFrame):
+        self.panel = panel
+        self.facts = facts
+        self.neighbours = {
+            rid: [k for k in str(v).split("|") if k] for rid, v in facts["kz_neighbours"].items()
+        }
+
+    def __call__(self, node: ast.AST, year: int) -> pd.Series:
+        if isinstance(node, ast.Expression):
+            return self(node.body, year)
+        if isinstance(node, ast.Name):
+            return self.panel.value(node.id, year)
+        if isinstance(node, ast.Constant):
+            return node.value  # type: ignore[return-value]
+        if isinstance(node, ast.UnaryOp):
+            return -self(node.operand, year)
+        if isinstance(node, ast.BinOp):
+            left, right = self(node.left, year), self(node.right, year)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if isinstance(node.op, ast.Add):
+                    return left + right
+                if isinstance(node.op, ast.Sub):
+                    return left - right
+                if isinstance(node.op, ast.Mult):
+                    return left * right
+                return _safe_div(left, right)
+        assert isinstance(node, ast.Call)
+        fname, args = node.func.id, node.args  # type: ignore[attr-defined]
+        if fname == "static":
+            return self.facts[args[0].id].astype(float)  # type: ignore[attr-defined]
+        if fname == "per_capita":
+            return _safe_div(self(args[0], year), self.panel.value("population_avg", year))
+        if fname == "per_area":
+            return _safe_div(self(args[0], year), self.facts["area_km2"] / 1000.0)
+        if fname == "per_border_km":
+            return _safe_div(self(args[0], year), self.facts["border_kz_km"])
+        if fname == "share":
+            return 100.0 * _safe_div(self(args[0], year), self(args[1], year))
+        if fname in ("growth", "cagr"):
+            w = args[1].value  # type: ignore[attr-defined]
+            ratio = _safe_div(self(args[0], year), self(args[0], year - w))
+            ratio = ratio.where(ratio > 0)
+            return 100.0 * (ratio - 1.0) if fname == "growth" else 100.0 * (ratio ** (1 / w) - 1)
+        if fname == "mean":
+            w = args[1].value  # type: ignore[attr-defined]
+            frames = pd.concat([self(args[0], year - k) for k in range(w)], axis=1)
+            return frames.mean(axis=1, skipna=False)
+        if fname == "national":
+            values = self(args[0], year)
+            return 100.0 * values / _national(values)
+        if fname == "kz_gap":
+            ru, kz = self(args[0], year), self(args[1], year)
+            out = {}
+            for rid, ks in self.neighbours.items():
+                vals = [kz.get(k, np.nan) for k in ks]
+                vals = [v for v in vals if not math.isnan(v)]
+                out[rid] = ru.get(rid, np.nan) - np.mean(vals) if vals else np.nan
+            return pd.Series(out, dtype=float)
+        raise AssertionError(f"unchecked function {fname}")  # parse_formula rejects others
+
+
+def _safe_div(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = a / b
+    if isinstance(out, pd.Series):
+        return out.replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+@dataclass(frozen=True)
+class CompiledIndicators:
+    """A compiled feature matrix and its audit trail.
+
+    Attributes
+    ----------
+    raw : DataFrame
+        Region × feature values as computed from the data, NaN where the data has none.
+    matrix : DataFrame
+        The same after the documented imputations (refused regions removed).
+    imputations : DataFrame
+        One row per filled cell: ``region_id, indicator, year, method, value``.
+    refused : DataFrame
+        Regions not scored: ``region_id, missing_share, missing_features``.
+    catalogue : list of Indicator
+    year : int
+    """
+
+    raw: pd.DataFrame
+    matrix: pd.DataFrame
+    imputations: pd.DataFrame
+    refused: pd.DataFrame
+    catalogue: list[Indicator]
+    year: int
+
+    @property
+    def levels(self) -> pd.Series:
+        """Level of each feature column."""
+        return pd.Series({i.id: i.level for i in self.catalogue})[self.matrix.columns]
+
+    @property
+    def directions(self) -> pd.Series:
+        return pd.Series({i.id: i.direction for i in self.catalogue})[self.matrix.columns]
+
+    @property
+    def weights(self) -> pd.Series:
+        return pd.Series({i.id: i.weight for i in self.catalogue})[self.matrix.columns]
+
+
+def _raw_matrix(
+    panel: _Panel, evaluator: _Evaluator, catalogue: list[Indicator], year: int, regions: list[str]
+) -> pd.DataFrame:
+    cols = {}
+    for ind in catalogue:
+        values = evaluator(parse_formula(ind.formula), year)
+        cols[ind.id] = pd.Series(values, dtype=float).reindex(regions)
+    return pd.DataFrame(cols, index=pd.Index(regions, name="region_id"))
+
+
+def compile_indicators(
+    data: pd.DataFrame,
+    *,
+    year: int,
+    regions: list[str] | None = None,
+    catalogue: list[Indicator] | None = None,
+    max_imputed_share: float = 0.25,
+) -> CompiledIndicators:
+    """Compile the catalogue into a region × feature matrix for one year.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The long dataset (``features.dataset.load_dataset()``).
+    year : int
+        The year scored; dynamics look back from it.
+    regions : list of str, optional
+        Region ids; default all 85 Russian subjects.
+    catalogue : list of Indicator, optional
+        Default the shipped catalogue.
+    max_imputed_share : float, default 0.25
+        A region needing carry-forward or district-median imputation for more than this share of
+        its scored features is refused.
+
+    Examples
+    --------
+    >>> from features.dataset import load_dataset
+    >>> c = compile_indicators(load_dataset(), year=2021)
+    >>> c.matrix.shape[0] >= 80
+    True
+    """
+    catalogue = catalogue or load_catalogue(known_series=set(data["indicator"]))
+    regions = list(regions) if regions is not None else russian_subjects()
+    panel = _Panel(data)
+    facts = border_facts()
+    evaluator = _Evaluator(panel, facts)
+    raw = _raw_matrix(panel, evaluator, catalogue, year, regions)
+
+    records = [
+        {
+            "region_id": r,
+            "indicator": s,
+            "year": y,
+            "method": "structural zero (source: '-', no such phenomenon)",
+            "value": 0.0,
+        }
+        for r, s, y in sorted(panel.structural_zeros)
+        if r in regions
+    ]
+    scored = [i.id for i in catalogue if i.level in SCORED_LEVELS and i.weight > 0]
+    # Only scored features are imputed: a context feature that the data does not define (e.g.
+    # the asymmetry with Kazakh neighbours of a region without any) stays missing.
+    matrix = raw.copy()
+    # Step 2: carry the region's own value forward from the previous one or two years.
+    for lag in (1, 2):
+        if not matrix.isna().any().any():
+            break
+        earlier = _raw_matrix(panel, evaluator, catalogue, year - lag, regions)
+        fill = matrix.isna() & earlier.notna()
+        fill.loc[:, ~fill.columns.isin(scored)] = False
+        for rid, col in zip(*np.nonzero(fill.to_numpy()), strict=True):
+            r, c = matrix.index[rid], matrix.columns[col]
+            matrix.iat[rid, col] = earlier.iat[rid, col]
+            records.append(
+                {
+                    "region_id": r,
+                    "indicator": c,
+                    "year": year,
+                    "method": f"carried forward from {year - lag}",
+                    "value": float(earlier.iat[rid, col]),
+                }
+            )
+    # Step 3: the median over subjects of the same federal district, computed on all subjects
+    # (not only the regions scored) so that a small selection does not impute from itself.
+    table = region_table()
+    if matrix.isna().any().any():
+        everyone = _raw_matrix(panel, evaluator, catalogue, year, russian_subjects())
+        districts = table["federal_district"].reindex(everyone.index)
+        medians = everyone.groupby(districts).median()
+        gaps = matrix.isna() & matrix.columns.isin(scored)
+        for rid, col in zip(*np.nonzero(gaps.to_numpy()), strict=True):
+            r, c = matrix.index[rid], matrix.columns[col]
+            d = table["federal_district"].get(r, "")
+            if d in medians.index and not math.isnan(medians.at[d, c]):
+                matrix.iat[rid, col] = medians.at[d, c]
+                records.append(
+                    {
+                        "region_id": r,
+                        "indicator": c,
+                        "year": year,
+                        "method": f"median of {d} subjects",
+                        "value": float(medians.at[d, c]),
+                    }
+                )
+    empty = [c for c in scored if matrix[c].isna().all()]
+    if empty:
+        raise ValueError(
+            f"indicator {empty[0]!r} has no data for {year} (nor the two years before) in any "
+            "region scored; choose another year or drop it from the catalogue"
+        )
+    imputed = pd.DataFrame(records, columns=["region_id", "indicator", "year", "method", "value"])
+    gap_cells = imputed[
+        ~imputed["method"].str.startswith("structural zero") & imputed["indicator"].isin(scored)
+    ]
+    share = gap_cells.groupby("region_id").size().reindex(regions, fill_value=0) / len(scored)
+    still = matrix[scored].isna().any(axis=1)
+    refuse = (share > max_imputed_share) | still
+    refused = pd.DataFrame(
+        {
+            "region_id": share.index[refuse],
+            "missing_share": share[refuse].round(4).to_numpy(),
+            "missing_features": [
+                "|".join(c for c in scored if math.isnan(raw.at[r, c])) for r in share.index[refuse]
+            ],
+        }
+    )
+    matrix = matrix.loc[~refuse.reindex(matrix.index).to_numpy()]
+    imputed = imputed[~imputed["region_id"].isin(refused["region_id"])]
+    return CompiledIndicators(raw, matrix, imputed.reset_index(drop=True), refused, catalogue, year)
+
+
+def latest_complete_year(
+    data: pd.DataFrame,
+    *,
+    regions: list[str] | None = None,
+    catalogue: list[Indicator] | None = None,
+    max_missing_share: float = 0.05,
+) -> int:
+    """The latest year whose scored features are computable, before any imputation, for all
+    but ``max_missing_share`` of the cells of the given regions (default: the 12 border regions).
+
+    Examples
+    --------
+    >>> from features.dataset import load_dataset
+    >>> latest_complete_year(load_dataset())
+    2021
+    """
+    catalogue = catalogue or load_catalogue(known_series=set(data["indicator"]))
+    regions = list(regions) if regions is not None else list(BORDER_REGIONS)
+    panel = _Panel(data)
+    evaluator = _Evaluator(panel, border_facts())
+    scored = [i for i in catalogue if i.level in SCORED_LEVELS and i.weight > 0]
+    for year in range(int(data["year"].max()), int(data["year"].min()) - 1, -1):
+        raw = _raw_matrix(panel, evaluator, scored, year, regions)
+        if raw.isna().to_numpy().mean() <= max_missing_share:
+            return year
+    raise ValueError("no year has the catalogue's scored features for these regions")
+
+
+class IndicatorCompiler(TransformerMixin, BaseEstimator):
+    """scikit-learn transformer: long dataset in, region × feature matrix out.
+
+    ``fit`` checks the catalogue against the data and fixes the year (the latest complete one
+    when ``year`` is None); ``transform`` compiles the matrix for that year, or for each year of
+    ``years`` (rows then indexed by ``(region_id, year)``), storing the audit trail of the last
+    call in ``report_`` (a :class:`CompiledIndicators`, or a list of them for a window).
+
+    The input is the long table, not a numeric array, so scikit-learn's generic estimator checks
+    (which feed random arrays) do not apply to this class; the numeric transformers downstream
+    are checked.
+
+    Parameters
+    ----------
+    year : int, optional
+    years : tuple of (int, int), optional
+        An inclusive window of years; overrides ``year``.
+    regions : list of str, optional
+        Default all Russian subjects.
+    catalogue_path : str, optional
+        A catalogue TOML; default the shipped one.
+    max_imputed_share : float, default 0.25
+
+    Examples
+    --------
+    >>> from features.dataset import load_dataset
+    >>> X = IndicatorCompiler(year=2021).fit_transform(load_dataset())
+    >>> X.index.name
+    'region_id'
+    """
+
+    def __init__(
+        self, year=None, years=None, regions=None, catalogue_path=None, max_imputed_share=0.25
+    ):
+        self.year = year
+        self.years = years
+        self.regions = regions
+        self.catalogue_path = catalogue_path
+        self.max_imputed_share = max_imputed_share
+
+    def fit(self, X: pd.DataFrame, y=None):
+        if not isinstance(X, pd.DataFrame) or "indicator" not in X:
+            raise TypeError("IndicatorCompiler expects the long dataset as a DataFrame")
+        if not 0 <= self.max_imputed_share <= 1:
+            raise ValueError(f"max_imputed_share must be in [0, 1], got {self.max_imputed_share}")
+        self.catalogue_ = load_catalogue(self.catalogue_path, known_series=set(X["indicator"]))
+        if self.years is not None:
+            y0, y1 = self.years
+            if y0 > y1:
+                raise ValueError(f"years must be (first, last), got {self.years}")
+            self.years_ = list(range(int(y0), int(y1) + 1))
+        else:
+            year = (
+                self.year
+                if self.year is not None
+                else latest_complete_year(X, regions=self.regions, catalogue=self.catalogue_)
+            )
+            self.years_ = [int(year)]
+        available = set(X["year"].unique())
+        missing = [y for y in self.years_ if y not in available]
+        if missing:
+            raise ValueError(
+                f"year {missing[0]} has no data (data covers {min(available)}–{max(available)})"
+            )
+        self.feature_names_out_ = np.array([i.id for i in self.catalogue_], dtype=object)
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "catalogue_")
+        reports = [
+            compile_indicators(
+                X,
+                year=y,
+                regions=self.regions,
+                catalogue=self.catalogue_,
+                max_imputed_share=self.max_imputed_share,
+            )
+            for y in self.years_
+        ]
+        if self.years is None:
+            self.report_ = reports[0]
+            return reports[0].matrix
+        self.report_ = reports
+        return (
+            pd.concat({r.year: r.matrix for r in reports}, names=["year"]).swaplevel().sort_index()
+        )
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "catalogue_")
+        return self.feature_names_out_.copy()
+
+
+def national_reference(
+    data: pd.DataFrame, *, year: int, catalogue: list[Indicator] | None = None
+) -> pd.Series:
+    """Each feature computed for the Russian Federation as a whole: the reference of the
+    ``distance_to_reference`` normalisation.
+
+    Series that national-accounts tables publish only as the sum over subjects
+    (``RU-SUBJECTS-TOTAL``, e.g. GRP per capita) use that row. Features without a national
+    value (e.g. road density growth where RF is not published) are NaN.
+
+    Examples
+    --------
+    >>> from features.dataset import load_dataset
+    >>> ref = national_reference(load_dataset(), year=2021)
+    >>> float(round(ref["grp_per_capita_vs_russia"], 6))
+    100.0
+    """
+    catalogue = catalogue or load_catalogue(known_series=set(data["indicator"]))
+    panel = _Panel(data)
+    evaluator = _Evaluator(panel, border_facts())
+    raw = _raw_matrix(panel, evaluator, catalogue, year, ["RU", "RU-SUBJECTS-TOTAL"])
+    return raw.loc["RU"].combine_first(raw.loc["RU-SUBJECTS-TOTAL"]).rename("reference")
