@@ -1,24 +1,80 @@
-"""Configuration files (TOML), validated against a declared schema with one-line errors."""
+"""Experiment configurations (TOML), validated against a declared schema with one-line errors.
+
+A configuration has optional top-level ``description``, ``catalogue`` and ``profiles`` (paths
+relative to the config file) and the tables ``[data]``, ``[score]``, ``[cluster]``,
+``[validate]`` and ``[model]``; every key is optional and defaults as below. The shipped
+configurations are in ``experiments/configs/`` (``default.toml``, ``all_regions.toml``).
+"""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import fields
+from dataclasses import asdict, dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 
 from features.scoring import ScoreConfig
 
-__all__ = ["ConfigError", "load_config", "SCHEMA"]
+__all__ = [
+    "ConfigError",
+    "ExperimentConfig",
+    "SCHEMA",
+    "flatten",
+    "load_config",
+    "load_experiment",
+    "shipped_configs",
+]
 
 
 class ConfigError(ValueError):
     """An invalid configuration file; the message names the file and the key."""
 
 
-#: section -> key -> expected Python type(s). Paths are resolved relative to the config file.
-SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A validated experiment configuration.
+
+    Examples
+    --------
+    >>> cfg = load_experiment(None)
+    >>> cfg.regions, cfg.method, cfg.model_name
+    ('border', 'kmeans', 'border-readiness')
+    """
+
+    description: str = ""
+    data: str | None = None
+    year: int | None = None
+    regions: str = "border"
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+    catalogue: Path | None = None
+    profiles: Path | None = None
+    method: str = "kmeans"
+    k: int | None = None
+    bootstrap: int = 1000
+    consensus_reps: int = 500
+    seed: int = 0
+    typologies: tuple[str, ...] = (
+        "federal_districts",
+        "sokolov_rudneva_border_stability",
+        "border_readiness_profiles_2021",
+    )
+    permutations: int = 9999
+    model_name: str = "border-readiness"
+    alias: str = "champion"
+    source: str = "built-in defaults"
+
+
+_SCORE_TYPES = {
+    f.name: (tuple if f.name.startswith("mc_") else f.type) for f in fields(ScoreConfig)
+}
+#: section -> key -> expected type(s).
+SCHEMA: dict[str, dict[str, object]] = {
     "": {"catalogue": str, "profiles": str, "description": str},
-    "score": {f.name: (tuple if f.name.startswith("mc_") else f.type) for f in fields(ScoreConfig)},
+    "data": {"path": str, "year": (int, str), "regions": str},
+    "score": _SCORE_TYPES,
+    "cluster": {"method": str, "k": int, "bootstrap": int, "consensus_reps": int, "seed": int},
+    "validate": {"typologies": list, "permutations": int},
+    "model": {"name": str, "alias": str},
 }
 _TYPES = {
     "str": str,
@@ -35,57 +91,156 @@ def _expected(t) -> tuple[type, ...]:
     return t if isinstance(t, tuple) else (t,)
 
 
+def _read(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _check(path, key: str, expected, value) -> None:
+    if expected is None:
+        raise ConfigError(f"{path}: unknown key {key!r}")
+    types = _expected(expected)
+    if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+        names = " or ".join("a list" if t in (list, tuple) else t.__name__ for t in types)
+        raise ConfigError(f"{path}: {key} must be {names}, got {value!r}")
+
+
+def load_experiment(path: str | Path | None) -> ExperimentConfig:
+    """Read and validate an experiment configuration (``None``: the built-in defaults).
+
+    Raises
+    ------
+    ConfigError
+        Unknown section or key, wrong type, unknown method or region set, bad year.
+    """
+    if path is None:
+        return ExperimentConfig()
+    path = Path(path)
+    raw = _read(path)
+    values: dict[str, object] = {"source": str(path)}
+    score_kwargs: dict[str, object] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            if key not in SCHEMA or key == "":
+                known = ", ".join(f"[{s}]" for s in SCHEMA if s)
+                raise ConfigError(f"{path}: unknown section [{key}]; known: {known}")
+            for sub, v in value.items():
+                _check(path, f"{key}.{sub}", SCHEMA[key].get(sub), v)
+                if key == "score":
+                    score_kwargs[sub] = tuple(v) if isinstance(v, list) else v
+                else:
+                    values[f"{key}.{sub}"] = v
+        else:
+            _check(path, key, SCHEMA[""].get(key), value)
+            values[key] = value
+    try:
+        score = ScoreConfig(**score_kwargs)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: [score] {exc}") from None
+    from clustering.models import METHODS
+
+    method = values.get("cluster.method", "kmeans")
+    if method not in METHODS:
+        raise ConfigError(f"{path}: cluster.method {method!r} is not one of {', '.join(METHODS)}")
+    regions = values.get("data.regions", "border")
+    if regions not in ("border", "all"):
+        raise ConfigError(f"{path}: data.regions must be 'border' or 'all', got {regions!r}")
+    year = values.get("data.year")
+    if isinstance(year, str):
+        if year != "latest":
+            raise ConfigError(f"{path}: data.year must be a year or 'latest', got {year!r}")
+        year = None
+    for key, minimum in (
+        ("cluster.bootstrap", 10),
+        ("cluster.consensus_reps", 10),
+        ("validate.permutations", 99),
+        ("cluster.k", 2),
+    ):
+        if key in values and values[key] < minimum:
+            raise ConfigError(f"{path}: {key} must be >= {minimum}, got {values[key]}")
+    typologies = tuple(values.get("validate.typologies", ExperimentConfig.typologies))
+    for t in typologies:
+        if not isinstance(t, str):
+            raise ConfigError(f"{path}: validate.typologies must list names or paths, got {t!r}")
+
+    def resolve(value):
+        return (path.parent / value).resolve() if value else None
+
+    data_path = values.get("data.path")
+    return ExperimentConfig(
+        description=str(values.get("description", "")),
+        data=str(resolve(data_path)) if data_path else None,
+        year=year,
+        regions=regions,
+        score=score,
+        catalogue=resolve(values.get("catalogue")),
+        profiles=resolve(values.get("profiles")),
+        method=method,
+        k=values.get("cluster.k"),
+        bootstrap=values.get("cluster.bootstrap", 1000),
+        consensus_reps=values.get("cluster.consensus_reps", 500),
+        seed=values.get("cluster.seed", 0),
+        typologies=typologies,
+        permutations=values.get("validate.permutations", 9999),
+        model_name=values.get("model.name", "border-readiness"),
+        alias=values.get("model.alias", "champion"),
+        source=str(path),
+    )
+
+
 def load_config(path: str | Path | None) -> dict:
-    """Read and check a config file; return ``{"score": ScoreConfig, "catalogue": Path|None,
-    "profiles": Path|None}``.
+    """The parts of a configuration the single-step commands use: ``score`` (ScoreConfig),
+    ``catalogue`` and ``profiles`` paths.
 
     Examples
     --------
     >>> load_config(None)["score"].normalisation
     'minmax'
     """
-    if path is None:
-        return {"score": ScoreConfig(), "catalogue": None, "profiles": None}
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    score_kwargs = {}
-    for key, value in raw.items():
-        if isinstance(value, dict):
-            if key not in SCHEMA or key == "":
-                raise ConfigError(
-                    f"{path}: unknown section [{key}]; known: {', '.join(s for s in SCHEMA if s)}"
-                )
-            for sub, v in value.items():
-                _check(path, f"{key}.{sub}", SCHEMA[key].get(sub), v)
-                score_kwargs[sub] = tuple(v) if isinstance(v, list) else v
-        else:
-            _check(path, key, SCHEMA[""].get(key), value)
-    try:
-        score = ScoreConfig(**score_kwargs)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: [score] {exc}") from None
-
-    def resolve(name):
-        return (path.parent / raw[name]).resolve() if name in raw else None
-
-    return {"score": score, "catalogue": resolve("catalogue"), "profiles": resolve("profiles")}
+    cfg = load_experiment(path)
+    return {"score": cfg.score, "catalogue": cfg.catalogue, "profiles": cfg.profiles}
 
 
-def _check(path: Path, key: str, expected, value) -> None:
-    if expected is None:
-        raise ConfigError(f"{path}: unknown key {key!r}")
-    types = _expected(expected)
-    if isinstance(value, bool) and bool not in types:
-        raise ConfigError(f"{path}: {key} must be {_name(types)}, got {value!r}")
-    if not isinstance(value, types):
-        raise ConfigError(f"{path}: {key} must be {_name(types)}, got {value!r}")
+def flatten(cfg: ExperimentConfig) -> dict[str, str]:
+    """The configuration as flat ``section.key -> value`` strings (MLflow params).
+
+    Examples
+    --------
+    >>> flatten(load_experiment(None))["cluster.method"]
+    'kmeans'
+    """
+    out = {
+        "data.path": cfg.data or "bundled",
+        "data.year": cfg.year or "latest",
+        "data.regions": cfg.regions,
+        "catalogue": cfg.catalogue or "shipped",
+        "profiles": cfg.profiles or "shipped",
+        "cluster.method": cfg.method,
+        "cluster.k": cfg.k or "auto",
+        "cluster.bootstrap": cfg.bootstrap,
+        "cluster.consensus_reps": cfg.consensus_reps,
+        "cluster.seed": cfg.seed,
+        "validate.typologies": ",".join(cfg.typologies),
+        "validate.permutations": cfg.permutations,
+        "model.name": cfg.model_name,
+        "model.alias": cfg.alias,
+        "config.source": Path(cfg.source).name,
+    }
+    for key, value in asdict(cfg.score).items():
+        out[f"score.{key}"] = ",".join(value) if isinstance(value, tuple) else value
+    return {k: str(v) for k, v in out.items()}
 
 
-def _name(types: tuple[type, ...]) -> str:
-    return " or ".join("a list" if t in (list, tuple) else t.__name__ for t in types)
+def shipped_configs() -> dict[str, Path]:
+    """The configurations shipped in ``experiments/configs``."""
+    folder = resources.files("experiments") / "configs"
+    return {
+        p.name.removesuffix(".toml"): Path(str(p))
+        for p in sorted(folder.iterdir(), key=lambda p: p.name)
+        if p.name.endswith(".toml")
+    }

@@ -49,6 +49,10 @@ class OutputSet:
         # A fixed metadata block keeps PNGs byte-identical between runs.
         fig.savefig(buf, format="png", dpi=120, bbox_inches="tight", metadata={"Software": None})
         self.bytes(name, buf.getvalue())
+        # Figures made with pyplot stay registered until closed; a long run would pile them up.
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
 
     def commit(self) -> list[Path]:
         self.out_dir.mkdir(parents=True, exist_ok=True)

@@ -74,3 +74,33 @@ def rank_interval_figure(
     )
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     return fig
+
+
+def consensus_figure(consensus, k: int, labels: pd.Series, names: pd.Series):
+    """Heat map of the consensus matrix for k (regions ordered by cluster) beside the CDF of
+    consensus values for every k tried (ConsensusClusterPlus's two diagnostic plots)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    M = consensus.matrix(k)
+    order = labels.sort_values(kind="mergesort").index
+    M = M.loc[order, order]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5.2))
+    im = ax1.imshow(M.to_numpy(), vmin=0, vmax=1, cmap="Blues")
+    short = [f"{str(names.get(r, r)).split(' (')[0]}" for r in order]
+    ax1.set_xticks(range(len(order)))
+    ax1.set_xticklabels(short, rotation=90, fontsize=7)
+    ax1.set_yticks(range(len(order)))
+    ax1.set_yticklabels(short, fontsize=7)
+    ax1.set_title(f"Consensus matrix, k = {k} (share of subsamples clustered together)", fontsize=9)
+    fig.colorbar(im, ax=ax1, fraction=0.046)
+    for kk, part in consensus.cdf.groupby("k"):
+        ax2.plot(part["x"], part["cdf"], label=f"k = {kk} (PAC {consensus.pac[kk]:.2f})")
+    ax2.set_xlabel("consensus value")
+    ax2.set_ylabel("CDF")
+    ax2.set_title("CDF of consensus values; flat middle = clean clusters (low PAC)", fontsize=9)
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

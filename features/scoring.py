@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from features import composite
@@ -102,10 +101,19 @@ class ScoreReport:
     imputations: pd.DataFrame
     refused: pd.DataFrame
     weights: pd.DataFrame
-    normalised: pd.DataFrame
+    normalised_all: pd.DataFrame
     year: int
     config: ScoreConfig
     profile_rules: list[ProfileRule] = field(default_factory=list)
+
+    @property
+    def regions(self) -> list[str]:
+        return list(self.profiles["region_id"])
+
+    @property
+    def normalised(self) -> pd.DataFrame:
+        """The normalised indicators of the scored regions (0–100, higher is more ready)."""
+        return self.normalised_all.loc[self.regions]
 
     def ranking(self, level: str = "overall") -> pd.DataFrame:
         """The scored regions ordered by rank on one level, with their rank interval."""
@@ -185,10 +193,16 @@ def score_regions(
         outlier_log = pd.DataFrame(columns=["indicator", "action"])
     ref = None if reference is None else reference.reindex(scored_cols)
     if ref is not None and config.treat_outliers:
-        # A log-treated indicator no longer shares the national value's scale.
+        # A log-treated indicator no longer shares the national value's scale; its reference
+        # becomes the median subject on the treated scale.
         treated = outlier_log.loc[outlier_log["action"] == "log", "indicator"]
         ref = ref.copy()
-        ref[ref.index.isin(treated)] = np.nan
+        for ind in treated:
+            ref[ind] = float(X_all[ind].median())
+    if ref is not None and ref.isna().any():
+        # Features without a national value (none in the shipped catalogue) fall back to the
+        # median subject, so distance_to_reference stays defined.
+        ref = ref.fillna(X_all.median())
 
     Xn_all = composite.normalise(
         X_all, config.normalisation, directions=directions, reference=ref, fit_on=X_all
@@ -291,7 +305,7 @@ def score_regions(
         imputations=imputations.reset_index(drop=True),
         refused=compiled.refused,
         weights=weights_frame,
-        normalised=Xn_all.loc[regions],
+        normalised_all=Xn_all,
         year=compiled.year,
         config=config,
         profile_rules=rules,

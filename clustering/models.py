@@ -1,0 +1,326 @@
+"""Clustering of regions on the indicator matrix, with k chosen by internal indices.
+
+One estimator, :class:`RegionClusterer`, wraps scikit-learn's own algorithms — k-means, Ward,
+Gaussian mixture, HDBSCAN, and Ward constrained to contiguous regions (a connectivity matrix
+from the region registry's adjacency) — and chooses the number of clusters by an internal index
+(silhouette, Calinski–Harabasz, Davies–Bouldin or the gap statistic) over ``k = 2 … k_max``.
+
+Small n: with a dozen regions any clustering is fragile. ``k`` is capped at ``n // 3`` (so each
+cluster can hold three regions on average) and every result carries a note saying so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.utils.validation import check_array
+
+__all__ = [
+    "METHODS",
+    "CRITERIA",
+    "RegionClusterer",
+    "adjacency_matrix",
+    "gap_statistic",
+    "internal_indices",
+    "max_clusters",
+    "small_n_note",
+]
+
+METHODS = ("kmeans", "ward", "gmm", "hdbscan", "ward_contiguous")
+CRITERIA = ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")
+
+
+def max_clusters(n: int) -> int:
+    """The largest k allowed for n regions: ``n // 3``, at least 2.
+
+    Examples
+    --------
+    >>> max_clusters(12)
+    4
+    """
+    return max(2, n // 3)
+
+
+def small_n_note(n: int) -> str:
+    """The caveat every report carries when n is small (empty for n ≥ 30).
+
+    Examples
+    --------
+    >>> small_n_note(12).split(":")[0]
+    'n = 12 regions'
+    """
+    if n >= 30:
+        return ""
+    return (
+        f"n = {n} regions: clusters of a dozen regions are fragile; k is capped at "
+        f"n // 3 = {max_clusters(n)}, and stability and agreement figures have wide "
+        "uncertainty. Read them with the stability and permutation results beside them."
+    )
+
+
+def adjacency_matrix(regions: list[str]) -> np.ndarray:
+    """Symmetric 0/1 contiguity matrix of ``regions`` from the registry's border facts.
+
+    Regions with no neighbour among ``regions`` (e.g. the Altai Republic without Altai Krai)
+    keep only themselves; Ward then cannot merge them and they stay singletons.
+
+    Examples
+    --------
+    >>> adjacency_matrix(["RU-OMS", "RU-NVS", "RU-AST"]).tolist()
+    [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+    """
+    from features.regions import border_facts
+
+    facts = border_facts()
+    index = {r: i for i, r in enumerate(regions)}
+    A = np.eye(len(regions), dtype=int)
+    for r in regions:
+        if r not in facts.index:
+            continue
+        for nb in str(facts.at[r, "ru_neighbours"]).split("|"):
+            if nb in index:
+                A[index[r], index[nb]] = A[index[nb], index[r]] = 1
+    return A
+
+
+def _within_dispersion(X: np.ndarray, labels: np.ndarray) -> float:
+    total = 0.0
+    for lab in np.unique(labels):
+        pts = X[labels == lab]
+        total += float(((pts - pts.mean(axis=0)) ** 2).sum())
+    return total
+
+
+def gap_statistic(
+    X: np.ndarray,
+    labels_for_k: dict[int, np.ndarray],
+    fit_predict,
+    *,
+    n_refs: int = 20,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Tibshirani's gap statistic with its standard error ``s_k``.
+
+    Reference data are uniform over the bounding box of the principal components of ``X``
+    (Tibshirani, Walther & Hastie 2001, method b), clustered by the same ``fit_predict``.
+
+    Parameters
+    ----------
+    X : ndarray (n, d)
+    labels_for_k : dict k -> labels of X
+    fit_predict : callable (X, k, seed) -> labels
+    n_refs : int
+    random_state : int
+
+    Returns
+    -------
+    DataFrame indexed by k with columns ``gap`` and ``s_k``.
+    """
+    Xc = X - X.mean(axis=0)
+    _, _, vt = np.linalg.svd(Xc, full_matrices=False)
+    Z = Xc @ vt.T
+    lo, hi = Z.min(axis=0), Z.max(axis=0)
+    seeds = np.random.SeedSequence(random_state).spawn(n_refs)
+    refs = []
+    for s in seeds:
+        rng = np.random.default_rng(s)
+        refs.append(rng.uniform(lo, hi, size=Z.shape) @ vt + X.mean(axis=0))
+    rows = {}
+    for k, labels in labels_for_k.items():
+        log_w = np.log(_within_dispersion(X, labels))
+        ref_logs = np.array(
+            [np.log(_within_dispersion(R, fit_predict(R, k, i))) for i, R in enumerate(refs)]
+        )
+        rows[k] = {
+            "gap": float(ref_logs.mean() - log_w),
+            "s_k": float(ref_logs.std() * np.sqrt(1 + 1 / n_refs)),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("k")
+
+
+def internal_indices(X: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Silhouette (higher better), Calinski–Harabasz (higher), Davies–Bouldin (lower).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> round(internal_indices(X, np.array([0, 0, 1, 1]))["silhouette"], 3)
+    0.98
+    """
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels >= len(X):
+        return {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
+    return {
+        "silhouette": float(silhouette_score(X, labels)),
+        "calinski_harabasz": float(calinski_harabasz_score(X, labels)),
+        "davies_bouldin": float(davies_bouldin_score(X, labels)),
+    }
+
+
+class RegionClusterer(ClusterMixin, BaseEstimator):
+    """Cluster regions, choosing k by an internal index.
+
+    Parameters
+    ----------
+    method : {"kmeans", "ward", "gmm", "hdbscan", "ward_contiguous"}, default "kmeans"
+    n_clusters : int, optional
+        Fix k; by default it is chosen over ``2 … k_max`` by ``criterion``. Ignored by HDBSCAN,
+        which finds its own number of clusters (noise points get label -1).
+    k_max : int, optional
+        Default ``n // 3``; a larger value is capped there.
+    criterion : {"silhouette", "calinski_harabasz", "davies_bouldin", "gap"}
+        The gap statistic uses Tibshirani's rule (smallest k with gap(k) ≥ gap(k+1) − s(k+1)).
+    connectivity : array-like (n, n), optional
+        Required for ``ward_contiguous``: 1 where two regions share a border
+        (:func:`adjacency_matrix`).
+    n_init : int, default 10
+    min_cluster_size : int, optional
+        For HDBSCAN; default ``max(2, n // 6)`` (2 for the 12 border regions).
+    random_state : int, default 0
+
+    Attributes
+    ----------
+    labels_ : ndarray
+    n_clusters_ : int
+    k_scores_ : DataFrame
+        Internal indices for every k tried (and the gap statistic when chosen by it).
+    notes_ : list of str
+
+    Examples
+    --------
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [9, 9], [9, 8], [8, 9]], dtype=float)
+    >>> RegionClusterer(random_state=0).fit(X).n_clusters_
+    2
+    """
+
+    def __init__(
+        self,
+        method="kmeans",
+        n_clusters=None,
+        k_max=None,
+        criterion="silhouette",
+        connectivity=None,
+        n_init=10,
+        min_cluster_size=None,
+        random_state=0,
+    ):
+        self.method = method
+        self.n_clusters = n_clusters
+        self.k_max = k_max
+        self.criterion = criterion
+        self.connectivity = connectivity
+        self.n_init = n_init
+        self.min_cluster_size = min_cluster_size
+        self.random_state = random_state
+
+    def _estimator(self, k: int, seed: int):
+        if self.method == "kmeans":
+            return KMeans(n_clusters=k, n_init=self.n_init, random_state=seed)
+        if self.method == "ward":
+            return AgglomerativeClustering(n_clusters=k, linkage="ward")
+        if self.method == "ward_contiguous":
+            return AgglomerativeClustering(
+                n_clusters=k, linkage="ward", connectivity=np.asarray(self.connectivity)
+            )
+        if self.method == "gmm":
+            # Diagonal covariances: a full covariance of 26 indicators is not estimable from
+            # a dozen regions.
+            return GaussianMixture(
+                n_components=k,
+                covariance_type="diag",
+                reg_covar=1e-3,
+                n_init=self.n_init,
+                random_state=seed,
+            )
+        raise AssertionError(self.method)
+
+    def _fit_predict_k(self, X: np.ndarray, k: int, seed: int) -> np.ndarray:
+        est = self._estimator(k, seed)
+        return np.asarray(est.fit_predict(X))
+
+    def fit(self, X, y=None):
+        X = check_array(X, dtype=np.float64, ensure_min_samples=3)
+        n = X.shape[0]
+        if self.method not in METHODS:
+            raise ValueError(f"method {self.method!r} is not one of {', '.join(METHODS)}")
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"criterion {self.criterion!r} is not one of {', '.join(CRITERIA)}")
+        if self.method == "ward_contiguous":
+            if self.connectivity is None:
+                raise ValueError("method 'ward_contiguous' needs a connectivity matrix")
+            if np.asarray(self.connectivity).shape != (n, n):
+                raise ValueError(f"connectivity must be {n} x {n}")
+        self.notes_ = [note] if (note := small_n_note(n)) else []
+        self.n_features_in_ = X.shape[1]
+        if self.method == "hdbscan":
+            size = self.min_cluster_size if self.min_cluster_size is not None else n // 6
+            est = HDBSCAN(min_cluster_size=max(2, int(size)), copy=True)
+            self.labels_ = _relabel(est.fit_predict(X))
+            self.n_clusters_ = int(len(set(self.labels_) - {-1}))
+            self.k_scores_ = pd.DataFrame(
+                [{"k": self.n_clusters_, **internal_indices(X, self.labels_)}]
+            ).set_index("k")
+            if (self.labels_ == -1).any():
+                self.notes_.append(
+                    f"HDBSCAN left {int((self.labels_ == -1).sum())} region(s) as noise (label -1)"
+                )
+            self.estimator_ = est
+            return self
+        cap = max_clusters(n)
+        if self.n_clusters is not None:
+            k = int(self.n_clusters)
+            if not 1 <= k <= n:
+                raise ValueError(f"n_clusters must be in 1..{n}, got {k}")
+            if k > cap:
+                self.notes_.append(f"k = {k} exceeds n // 3 = {cap}: clusters will be tiny")
+            candidates = [k]
+        else:
+            k_max = cap if self.k_max is None else min(int(self.k_max), cap)
+            candidates = list(range(2, max(2, k_max) + 1))
+        labels = {
+            k: self._fit_predict_k(X, k, self.random_state) if k > 1 else np.zeros(n, dtype=int)
+            for k in candidates
+        }
+        rows = {k: internal_indices(X, lab) for k, lab in labels.items()}
+        scores = pd.DataFrame.from_dict(rows, orient="index").rename_axis("k")
+        if self.criterion == "gap" and len(candidates) > 1:
+            gap = gap_statistic(X, labels, self._fit_predict_k, random_state=self.random_state)
+            scores = scores.join(gap)
+        if len(candidates) == 1:
+            chosen = candidates[0]
+        elif self.criterion == "gap":
+            chosen = candidates[-1]
+            for k in candidates[:-1]:
+                if scores.at[k, "gap"] >= scores.at[k + 1, "gap"] - scores.at[k + 1, "s_k"]:
+                    chosen = k
+                    break
+        elif self.criterion == "davies_bouldin":
+            chosen = int(scores["davies_bouldin"].idxmin())
+        else:
+            chosen = int(scores[self.criterion].idxmax())
+        self.k_scores_ = scores
+        self.n_clusters_ = int(chosen)
+        self.labels_ = _relabel(labels[chosen])
+        self.estimator_ = self._estimator(chosen, self.random_state)
+        return self
+
+    def fit_predict(self, X, y=None, **kwargs):
+        return self.fit(X).labels_
+
+    def clone_for(self, k: int):
+        """A copy with k fixed (used by stability replicates)."""
+        return clone(self).set_params(n_clusters=k)
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    # Number clusters 0, 1, … by first appearance so labels do not depend on the algorithm's
+    # arbitrary numbering (same data and seed -> same labels across methods' versions).
+    order: dict[int, int] = {}
+    for lab in labels:
+        if lab not in order and lab != -1:
+            order[lab] = len(order)
+    return np.array([order.get(lab, -1) for lab in labels])

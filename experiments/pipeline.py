@@ -1,0 +1,412 @@
+"""The analysis steps the commands share: prepare data, score, cluster, validate, explain.
+
+Each step returns plain results (dataclasses and frames); the command line and the MLflow runner
+decide what to write where. Nothing here writes files.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from features.catalogue import Indicator
+from features.profiles import ProfileRule
+from features.scoring import ScoreConfig, ScoreReport
+
+__all__ = [
+    "ClusterRun",
+    "ContiguousWard",
+    "ExplainRun",
+    "Prepared",
+    "PreparationError",
+    "ValidationRun",
+    "cluster",
+    "clustering_matrix",
+    "explain",
+    "prepare",
+    "score",
+    "validate",
+]
+
+
+class PreparationError(ValueError):
+    """Data, year or regions that cannot be analysed; the message names the option."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the analysis steps need: data, selection, year and compiled indicators."""
+
+    data: pd.DataFrame
+    data_label: str
+    regions: list[str]
+    regions_choice: str
+    year: int
+    compiled: object
+    reference: pd.Series
+    catalogue: list[Indicator]
+    rules: list[ProfileRule]
+    score_config: ScoreConfig
+    refused: list[str] = field(default_factory=list)
+
+
+def prepare(
+    data: pd.DataFrame,
+    *,
+    data_label: str = "bundled",
+    year: int | None = None,
+    regions: str = "border",
+    score_config: ScoreConfig | None = None,
+    catalogue_path=None,
+    profiles_path=None,
+    progress=None,
+) -> Prepared:
+    """Select regions, pick the year, compile the catalogue for all Russian subjects.
+
+    Examples
+    --------
+    >>> from features.dataset import load_dataset
+    >>> p = prepare(load_dataset())
+    >>> p.year, len(p.regions)
+    (2021, 12)
+    """
+    from features.catalogue import load_catalogue
+    from features.indicators import compile_indicators, latest_complete_year, national_reference
+    from features.profiles import load_profile_rules
+    from features.regions import BORDER_REGIONS, russian_subjects
+
+    say = progress or (lambda _m: None)
+    if regions not in ("border", "all"):
+        raise PreparationError(f"--regions {regions!r}: expected 'border' or 'all'")
+    selection = list(BORDER_REGIONS) if regions == "border" else russian_subjects()
+    present = set(data["region_id"])
+    absent = [r for r in selection if r not in present]
+    if regions == "border" and absent:
+        raise PreparationError(
+            f"--data {data_label}: no rows for border region(s) {', '.join(absent)}"
+        )
+    selection = [r for r in selection if r in present]
+    years = set(int(y) for y in data["year"].unique())
+    if year is not None and year not in years:
+        raise PreparationError(
+            f"--year {year}: the data has no figures for that year "
+            f"(covers {min(years)}–{max(years)})"
+        )
+    catalogue = load_catalogue(catalogue_path, known_series=set(data["indicator"]))
+    rules = load_profile_rules(profiles_path)
+    if year is None:
+        try:
+            year = latest_complete_year(data, regions=selection, catalogue=catalogue)
+        except ValueError as exc:
+            raise PreparationError(f"--data {data_label}: {exc}") from None
+    say(f"compiling {len(catalogue)} indicators for {year}")
+    try:
+        compiled = compile_indicators(data, year=year, catalogue=catalogue)
+    except ValueError as exc:
+        raise PreparationError(f"--year {year}: {exc}") from None
+    refused = sorted(set(compiled.refused["region_id"]) & set(selection))
+    if refused and regions == "border":
+        raise PreparationError(
+            f"--year {year}: border region(s) {', '.join(refused)} have too "
+            "little data to score (see the imputation rules in the README)"
+        )
+    for rid in refused:
+        say(f"warning: {rid} refused (too little data), not analysed")
+    selection = [r for r in selection if r not in refused]
+    reference = national_reference(data, year=year, catalogue=catalogue)
+    return Prepared(
+        data,
+        data_label,
+        selection,
+        regions,
+        int(year),
+        compiled,
+        reference,
+        catalogue,
+        rules,
+        score_config or ScoreConfig(),
+        refused,
+    )
+
+
+def score(prep: Prepared, progress=None) -> ScoreReport:
+    """The readiness scores of the prepared regions (see :func:`features.scoring.score_regions`)."""
+    from features.scoring import score_regions
+
+    return score_regions(
+        prep.compiled,
+        prep.regions,
+        reference=prep.reference,
+        config=prep.score_config,
+        profile_rules=prep.rules,
+        progress=progress,
+    )
+
+
+def clustering_matrix(report: ScoreReport) -> pd.DataFrame:
+    """The matrix that is clustered: the scored indicators of the selected regions, treated for
+    outliers and min-max normalised against all Russian subjects with directions applied,
+    rescaled to 0–1 so that every indicator weighs the same in the distances."""
+    return report.normalised / 100.0
+
+
+class ContiguousWard:
+    """``fit_predict(X_sub, seed, k)`` for Ward constrained to contiguous regions on subsamples.
+
+    Bootstrap and consensus replicates pass only the rows drawn; the rows are matched back to
+    their regions by value so that the contiguity matrix can be cut to the same regions.
+    Leave-one-indicator-out passes all regions, in order, with a column fewer.
+    """
+
+    def __init__(self, X: np.ndarray, adjacency: np.ndarray, k: int | None = None):
+        self.rows = {np.asarray(r, dtype=float).tobytes(): i for i, r in enumerate(X)}
+        self.shape = X.shape
+        self.adjacency = np.asarray(adjacency)
+        self.k = k
+
+    def __call__(self, X_sub: np.ndarray, seed: int = 0, k: int | None = None) -> np.ndarray:
+        import warnings
+
+        from sklearn.cluster import AgglomerativeClustering
+
+        if X_sub.shape[1] != self.shape[1] and len(X_sub) == self.shape[0]:
+            sub = self.adjacency
+        else:
+            idx = np.array([self.rows[np.asarray(r, dtype=float).tobytes()] for r in X_sub])
+            sub = self.adjacency[np.ix_(idx, idx)]
+        n_clusters = int(k if k is not None else self.k)
+        with warnings.catch_warnings():
+            # Sklearn completes a disconnected graph (e.g. a sample without Altai Krai leaves
+            # the Altai Republic isolated) and warns each time; that is expected here.
+            warnings.simplefilter("ignore", UserWarning)
+            est = AgglomerativeClustering(
+                n_clusters=min(n_clusters, len(X_sub)), linkage="ward", connectivity=sub
+            )
+            return est.fit_predict(X_sub)
+
+
+@dataclass(frozen=True)
+class ClusterRun:
+    """A clustering of the regions with its stability analysis."""
+
+    X: pd.DataFrame
+    method: str
+    k: int
+    labels: pd.Series
+    k_scores: pd.DataFrame
+    stability: object
+    consensus: object
+    loo_regions: pd.DataFrame
+    loo_indicators: pd.DataFrame
+    notes: list[str]
+    elapsed_stability_s: float
+
+    @property
+    def confidence(self) -> pd.Series:
+        return self.stability.membership_confidence.reindex(self.labels.index)
+
+
+def _fit_predict(method: str, X: np.ndarray, regions: list[str], k: int, n_init: int):
+    from clustering.models import RegionClusterer, adjacency_matrix
+    from clustering.stability import sklearn_fit_predict
+
+    if method == "kmeans":
+        return "kmeans"
+    if method == "ward_contiguous":
+        return ContiguousWard(X, adjacency_matrix(regions), k)
+    return sklearn_fit_predict(
+        RegionClusterer(method=method, n_clusters=k, n_init=n_init), k_param="n_clusters"
+    )
+
+
+def cluster(
+    X: pd.DataFrame,
+    *,
+    method: str = "kmeans",
+    k: int | None = None,
+    B: int = 1000,
+    consensus_reps: int = 500,
+    random_state: int = 0,
+    n_init: int = 10,
+    progress=None,
+) -> ClusterRun:
+    """Cluster the regions, then measure how stable the clusters are.
+
+    Bootstrap Jaccard per cluster (fpc::clusterboot), consensus matrices over k with PAC
+    (ConsensusClusterPlus), per-region membership confidence, and leave-one-region-out and
+    leave-one-indicator-out effects.
+    """
+    from clustering.models import METHODS, RegionClusterer, adjacency_matrix, max_clusters
+    from clustering.stability import bootstrap_jaccard, consensus, leave_one_out_effects
+
+    say = progress or (lambda _m: None)
+    if method not in METHODS:
+        raise PreparationError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
+    regions = list(X.index)
+    n = len(regions)
+    if k is not None and not 2 <= k <= n - 1:
+        raise PreparationError(f"--k {k}: expected 2..{n - 1} for {n} regions")
+    if B < 10:
+        raise PreparationError(f"--bootstrap {B}: expected at least 10 replicates")
+    values = X.to_numpy(dtype=float)
+    connectivity = adjacency_matrix(regions) if method == "ward_contiguous" else None
+    est = RegionClusterer(
+        method=method,
+        n_clusters=k,
+        connectivity=connectivity,
+        n_init=n_init,
+        random_state=random_state,
+    ).fit(values)
+    labels = pd.Series(est.labels_, index=pd.Index(regions, name="region_id"), name="cluster")
+    k_found = est.n_clusters_
+    notes = list(est.notes_)
+    if k_found < 2:
+        raise PreparationError(
+            f"--method {method}: found {k_found} cluster(s); nothing to "
+            "assess (try another method or --k)"
+        )
+    say(f"{method}: k = {k_found}; bootstrap stability, B = {B}")
+    fit_predict = _fit_predict(method, values, regions, k_found, n_init)
+    t0 = time.perf_counter()
+    stab = bootstrap_jaccard(
+        X,
+        labels.to_numpy(),
+        method=fit_predict,
+        k=k_found,
+        B=B,
+        n_init=n_init,
+        random_state=random_state,
+    )
+    elapsed = time.perf_counter() - t0
+    say(f"consensus matrices for k = 2..{max_clusters(n)}, {consensus_reps} subsamples each")
+    cons_method = fit_predict
+    if method == "ward_contiguous":
+        cons_method = ContiguousWard(values, adjacency_matrix(regions))
+    # HDBSCAN chooses its own number of clusters: consensus over k would repeat one run.
+    k_range = [k_found] if method == "hdbscan" else range(2, max_clusters(n) + 1)
+    cons = consensus(
+        X,
+        method=cons_method,
+        k_range=k_range,
+        reps=consensus_reps,
+        n_init=n_init,
+        random_state=random_state,
+    )
+    say("leave-one-region-out and leave-one-indicator-out effects")
+    loo_fp = _kmeans_fit_predict(k_found, n_init) if method == "kmeans" else fit_predict
+    loo_r, loo_i = leave_one_out_effects(
+        X, labels.to_numpy(), fit_predict=loo_fp, random_state=random_state
+    )
+    return ClusterRun(
+        X, method, int(k_found), labels, est.k_scores_, stab, cons, loo_r, loo_i, notes, elapsed
+    )
+
+
+def _kmeans_fit_predict(k: int, n_init: int):
+    from sklearn.cluster import KMeans
+
+    from clustering.stability import sklearn_fit_predict
+
+    return sklearn_fit_predict(KMeans(n_clusters=k, n_init=n_init))
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    """An expert typology compared with the data's clusters."""
+
+    typology: object
+    report: object
+    drivers: pd.DataFrame
+    ceiling: pd.DataFrame
+    clusters: pd.Series
+
+
+def validate(
+    typology,
+    clusters: pd.Series,
+    X: pd.DataFrame,
+    *,
+    others: dict | None = None,
+    n_permutations: int = 9999,
+    n_bootstrap: int = 2000,
+    random_state: int = 0,
+) -> ValidationRun:
+    """Agreement of ``typology`` with ``clusters``, the regions that disagree and why, and the
+    agreement between expert typologies as a ceiling."""
+    from clustering.agreement import agreement, expert_ceiling
+    from clustering.explain import disagreement_drivers
+
+    expert = typology.as_series(multi="tuple")
+    report = agreement(
+        expert,
+        clusters,
+        n_permutations=n_permutations,
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
+    )
+    drivers = pd.DataFrame()
+    if len(report.disagreements):
+        assigned = report.assignments.set_index("region_id")
+        type_col = next(
+            c for c in ("expert_type_used", "type", "expert_type") if c in assigned.columns
+        )
+        expert_single = assigned[type_col]
+        data_types = clusters.reindex(expert_single.index).map(
+            lambda c: report.matching.get(c, f"unmatched cluster {c}")
+        )
+        regions = [r for r in report.disagreements["region_id"] if r in X.index]
+        import warnings
+
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", UserWarning)
+                drivers = disagreement_drivers(
+                    X.loc[expert_single.index], data_types, expert_single, regions
+                )
+            # Regions alone in their expert group have no leave-one-out centroid: say so in
+            # the table rather than on the console.
+            skipped = [str(w.message) for w in caught]
+            if skipped:
+                drivers = pd.concat([drivers, pd.DataFrame({"note": skipped})], ignore_index=True)
+        except ValueError as exc:
+            drivers = pd.DataFrame({"note": [f"drivers not computed: {exc}"]})
+    series = {typology.name: expert}
+    for name, other in (others or {}).items():
+        if name != typology.name:
+            series[name] = other.as_series(multi="first")
+    ceiling = expert_ceiling(
+        series,
+        n_permutations=min(n_permutations, 999),
+        n_bootstrap=min(n_bootstrap, 500),
+        random_state=random_state,
+    )
+    return ValidationRun(typology, report, drivers, ceiling, clusters)
+
+
+@dataclass(frozen=True)
+class ExplainRun:
+    """Exact SHAP values of the level scores and a surrogate model of cluster membership."""
+
+    level_shap: pd.DataFrame
+    surrogate: object
+    labels: pd.Series
+
+
+def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) -> ExplainRun:
+    """SHAP per region per level for the (additive) level scores, with all Russian subjects as
+    the background, and a surrogate tree of cluster membership with its LOO fidelity."""
+    from clustering.explain import additive_shap, surrogate_explanation
+
+    weights = report.weights.set_index("indicator")["weight"]
+    groups = report.weights.set_index("indicator")["level"]
+    if report.config.aggregation != "arithmetic":
+        raise PreparationError(
+            f"explain: exact SHAP needs the arithmetic aggregation, the config uses "
+            f"{report.config.aggregation!r}"
+        )
+    level_shap = additive_shap(report.normalised, weights, groups, background=report.normalised_all)
+    surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)
+    return ExplainRun(level_shap, surrogate, labels)
