@@ -7,6 +7,8 @@ code 2 without a traceback; nothing is written. Bugs exit with code 1 and a trac
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 
 from experiments import commands as cmd
@@ -266,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     # package's findings go into the output files.
     warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
     warnings.filterwarnings("ignore", message=".*color_warning.*")
+    # MLflow's artifact-download bars flash for milliseconds and its INFO lines on creating
+    # the SQLite tables say nothing a user acts on; our own progress lines say what runs.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     errors = _user_errors()
     try:
         args = build_parser().parse_args(argv)

@@ -564,12 +564,16 @@ def _load_run_data(args, cfg):
     return data, label, source
 
 
-def _print_summary(summary, analysis, quiet: bool) -> None:
+def _print_summary(summary, analysis, quiet: bool, *, decision_printed: bool = False) -> None:
     if quiet:
         return
     stab = analysis.run.stability
     print(f"run {summary.run_id} ({summary.tracking_uri})")
-    print(f"model {summary.model_name} version {summary.version}: {summary.alias_note}")
+    if decision_printed:  # retrain has printed its reasons already
+        what = "alias set on it" if summary.alias_set else "alias kept on the earlier version"
+        print(f"model {summary.model_name} version {summary.version}: {what}")
+    else:
+        print(f"model {summary.model_name} version {summary.version}: {summary.alias_note}")
     print(
         f"year {summary.year}, {len(analysis.prep.regions)} regions, {analysis.run.method} "
         f"k = {analysis.run.k}; mean Jaccard per cluster "
@@ -585,7 +589,10 @@ def _print_summary(summary, analysis, quiet: bool) -> None:
     print(f"model card: {summary.card_dir}")
     t = summary.timings
     print("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
-    print("open the MLflow UI: mlflow ui --backend-store-uri " + summary.tracking_uri)
+    if summary.tracking_uri.startswith(("http://", "https://")):
+        print(f"open the MLflow UI: {summary.tracking_uri} in a browser")
+    else:
+        print("open the MLflow UI: mlflow ui --backend-store-uri " + summary.tracking_uri)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -621,14 +628,17 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
     from experiments import retrain_analysis as ra
     from experiments.runner import metrics_of, run_experiment
-    from experiments.tracking import connect, registered_version
+    from experiments.tracking import StoreNotFound, open_store, registered_version
 
     say = _progress(args.quiet)
     cfg = _experiment_config(args)
     data, label, source = _load_run_data(args, cfg)
     if args.year not in set(int(y) for y in data["year"].unique()):
         raise UserError(f"--year {args.year}: the data has no figures for that year")
-    client, _, uri = connect(args.tracking_uri, Path(args.out), cfg.model_name)
+    try:
+        client, uri = open_store(args.tracking_uri, Path(args.out))
+    except StoreNotFound as exc:
+        raise UserError(str(exc)) from None
     current = registered_version(client, cfg.model_name, cfg.alias)
     if current is None:
         raise UserError(
@@ -649,7 +659,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     }
     comparison: dict = {}
 
-    def decide(client, a, version):
+    def decide(client, a):
         new_clusters = a.run.labels
         transitions = ra.cluster_transitions(old_clusters["cluster"], new_clusters)
         ranks = ra.rank_changes(old_scores, a.report.scores, old_unc, a.report.uncertainty)
@@ -752,11 +762,10 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         print(
             f"  indicators with large drift (|rank-biserial| >= 0.5): {len(large)} of {len(drift)}"
         )
-        print(
-            f"  decision: {comparison['decision'].action} — "
-            + "; ".join(comparison["decision"].reasons)
-        )
-    _print_summary(summary, analysis, args.quiet)
+        print(f"  decision: {comparison['decision'].action}, because:")
+        for reason in comparison["decision"].reasons:
+            print(f"    - {reason}")
+    _print_summary(summary, analysis, args.quiet, decision_printed=True)
     return 0
 
 
@@ -767,18 +776,18 @@ def cmd_card(args: argparse.Namespace) -> int:
 
     from experiments.model_card import CardData, parse_formats, render_card
     from experiments.outputs import OutputSet
-    from experiments.tracking import connect
+    from experiments.tracking import StoreNotFound, open_store
 
     try:
         formats = parse_formats(args.format)
     except ValueError as exc:
         raise UserError(f"--format {args.format}: {exc}") from None
-    experiment = "border-readiness"
-    if args.model:
-        if "@" not in args.model:
-            raise UserError(f"--model {args.model}: expected NAME@ALIAS")
-        experiment = args.model.split("@", 1)[0]
-    client, _, uri = connect(args.tracking_uri, Path(args.out), experiment)
+    if args.model and "@" not in args.model:
+        raise UserError(f"--model {args.model}: expected NAME@ALIAS")
+    try:
+        client, uri = open_store(args.tracking_uri, Path(args.out))
+    except StoreNotFound as exc:
+        raise UserError(str(exc)) from None
     if args.model:
         name, alias = args.model.split("@", 1)
         try:
@@ -792,15 +801,15 @@ def cmd_card(args: argparse.Namespace) -> int:
             client.get_run(run_id)
         except mlflow.exceptions.MlflowException:
             raise UserError(f"--run-id {run_id}: no such run in {uri}") from None
-    tmp = Path(tempfile.mkdtemp(prefix="br-card-"))
-    try:
-        folder = _download(run_id, "model_card", tmp)
-    except Exception as exc:  # mlflow raises various types for a missing artifact
-        raise UserError(
-            f"run {run_id} has no model card artifacts ({type(exc).__name__})"
-        ) from None
-    card = json.loads((folder / "card_data.json").read_text(encoding="utf-8"))
-    figures = {p.stem: p.read_bytes() for p in sorted((folder / "figures").glob("*.png"))}
+    with tempfile.TemporaryDirectory(prefix="br-card-") as tmp:
+        try:
+            folder = _download(run_id, "model_card", Path(tmp))
+        except Exception as exc:  # mlflow raises various types for a missing artifact
+            raise UserError(
+                f"run {run_id} has no model card artifacts ({type(exc).__name__}: {exc})"
+            ) from None
+        card = json.loads((folder / "card_data.json").read_text(encoding="utf-8"))
+        figures = {p.stem: p.read_bytes() for p in sorted((folder / "figures").glob("*.png"))}
     data = CardData.from_dict(card, figures)
     files = render_card(data, formats)
     details = card["model_details"]
@@ -810,8 +819,9 @@ def cmd_card(args: argparse.Namespace) -> int:
     for name, payload in files.items():
         (figs if name.startswith("figures/") else out).bytes(name.split("/")[-1], payload)
     written = out.commit() + figs.commit()
-    print(
-        f"model card of run {run_id} ({details['name']} version {details['version']}): "
-        f"{len(written)} files in {card_dir}"
-    )
+    if not args.quiet:
+        print(
+            f"model card of run {run_id} ({details['name']} version {details['version']}): "
+            f"{len(written)} files in {card_dir}"
+        )
     return 0

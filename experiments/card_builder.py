@@ -1,0 +1,392 @@
+"""Assemble the model card of a run from its analysis (sections of Mitchell et al. 2019 and a
+datasheet of the data after Gebru et al.), and write it with :mod:`experiments.model_card`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["build_card_data", "data_digest", "write_card"]
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("border-readiness")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", double_precision=6))
+
+
+def data_digest(data: pd.DataFrame) -> str:
+    """SHA-256 (first 16 hex digits) of every row and column of the long table used.
+
+    MLflow's own dataset digest hashes a sample of rows; this one covers the whole table, so a
+    reader can tell two datasets apart even when they differ in one late row.
+    """
+    import hashlib
+
+    rows = pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()
+    return hashlib.sha256(rows).hexdigest()[:16]
+
+
+def build_card_data(
+    a,
+    *,
+    run_id: str,
+    version: int,
+    model_name: str,
+    alias: str,
+    alias_set: bool,
+    metrics: dict,
+    data_source: str,
+) -> dict:
+    """The card's content as a plain dict (figures are added by :func:`write_card`)."""
+    from features.catalogue import SCORED_LEVELS
+    from features.dataset import coverage_summary
+    from features.regions import region_table
+    from features.sources.rosstat import LONG_COLUMNS
+
+    del LONG_COLUMNS
+    prep, report, run = a.prep, a.report, a.run
+    table = region_table()
+    cfg = a.cfg
+    scores = report.scores
+    overall = scores[scores.level == "overall"].set_index("region_id")
+    labels = run.labels
+    agreement = []
+    for name, v in a.validations.items():
+        r = v.report
+        agreement.append(
+            {
+                "typology": name,
+                "level": "regions",
+                "ari": r.ari,
+                "ami": r.ami,
+                "p_value": r.p_value,
+                "ari_ci": [r.ari_ci[0], r.ari_ci[1]],
+                "n_regions": r.n_regions,
+                "n_permutations": r.n_permutations,
+                "disagreeing_regions": ", ".join(r.disagreements["region_id"]),
+            }
+        )
+    stab = run.stability
+    clusters = [
+        {
+            "cluster": int(c),
+            "size": int(stab.sizes[c]),
+            "jaccard_mean": float(stab.jaccard_mean[c]),
+            "verdict": str(stab.verdict[c]),
+            "members": ", ".join(labels.index[labels == c]),
+        }
+        for c in stab.clusters
+    ]
+    u = report.uncertainty
+    ranks = [
+        {
+            "region": r["region_id"],
+            "level": r["level"],
+            "rank_low": float(r["rank_p05"]),
+            "rank_high": float(r["rank_p95"]),
+        }
+        for _, r in u.iterrows()
+    ]
+    by_type = []
+    for c in sorted(labels.unique()):
+        members = list(labels.index[labels == c])
+        row = {"cluster": int(c), "n_regions": len(members), "regions": ", ".join(members)}
+        for lev in (*SCORED_LEVELS, "overall"):
+            part = scores[(scores.level == lev) & scores.region_id.isin(members)]
+            row[f"mean_score_{lev}"] = float(part.score.mean())
+        by_type.append(row)
+    by_level = []
+    for lev, part in scores.groupby("level", sort=False):
+        upart = u[u.level == lev]
+        by_level.append(
+            {
+                "level": lev,
+                "mean_score": float(part.score.mean()),
+                "min_score": float(part.score.min()),
+                "max_score": float(part.score.max()),
+                "median_rank_interval_width": float((upart.rank_p95 - upart.rank_p05).median()),
+            }
+        )
+    fd = table["federal_district"].reindex(prep.regions)
+    by_fd = []
+    for d, members in fd.groupby(fd):
+        ids = list(members.index)
+        by_fd.append(
+            {
+                "federal_district": d,
+                "name": table.at[d, "name_en"],
+                "regions": ", ".join(ids),
+                "mean_overall_score": float(overall.loc[ids, "score"].mean()),
+                "clusters": ", ".join(str(int(labels[i])) for i in ids),
+            }
+        )
+    cov = coverage_summary(prep.data)
+    imputations = report.imputations
+    sur = a.explanation.surrogate
+    digest = data_digest(prep.data)
+    breaks = [
+        {
+            "series": "industrial production index",
+            "break": "OKVED (table 12.3.1, to 2016) vs OKVED2 (12.3.2, from 2015); not spliced",
+        },
+        {
+            "series": "Kazakh oblasts",
+            "break": "South Kazakhstan -> Turkistan + Shymkent (2018); Abai, Jetisu, Ulytau split "
+            "off (2022)",
+        },
+        {
+            "series": "Tyumen oblast",
+            "break": "RU-TYU is the oblast without its autonomous okrugs; no budget data, GRP "
+            "only from 2011",
+        },
+        {"series": "population", "break": "2011–2021 recalculated with the 2020 census"},
+        {
+            "series": "GRP",
+            "break": "RR2023 ends 2021; VRP_s1998 (2025) to 2023, 2021 revised by up to 7 %",
+        },
+    ]
+    sources = sorted({f for f in prep.data["source_file"].unique() if f})
+    return {
+        "model_details": {
+            "name": model_name,
+            "version": version,
+            "run_id": run_id,
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "package_version": _package_version(),
+            "model_type": (
+                f"composite readiness scores (min-max over all Russian subjects, "
+                f"{cfg.score.weighting} weights, {cfg.score.aggregation} aggregation)"
+                f"; {run.method} clustering, k = {run.k}; registered as pyfunc"
+            ),
+            "training_year": prep.year,
+            "regions": list(prep.regions),
+            "citation": "implements and extends O. M. Roy (2022), The role of Russian border "
+            "regions in the cross-border cooperation between Russia and Kazakhstan, "
+            "R-Economy 8(4), 369–383, DOI 10.15826/recon.2022.8.4.028",
+            "licence": None,
+            "owner": None,
+            "reviewed_by": None,
+            "config_summary": {
+                "config": Path(cfg.source).name,
+                "regions": cfg.regions,
+                "method": cfg.method,
+                "bootstrap": cfg.bootstrap,
+                "permutations": cfg.permutations,
+                "n_replicates": cfg.score.n_replicates,
+                "alias": alias,
+                "alias_set": str(alias_set),
+            },
+        },
+        "intended_use": {
+            "sign_off": None,
+            "primary_uses": [
+                "Compare the readiness of the Russian regions on the Kazakhstan border for "
+                "cross-border cooperation on three levels (transport communication, joint "
+                "projects, social services), with rank uncertainty.",
+                "Check whether an expert typology of these regions is supported by official "
+                "statistics, and which regions disagree and why.",
+                "Track how scores and types change when Rosstat publishes a new year.",
+            ],
+            "primary_users": [
+                "regional economists",
+                "analysts of cross-border cooperation",
+                "reviewers of studies of the Russia–Kazakhstan border",
+            ],
+            "out_of_scope_uses": [
+                "Ranking regions for funding or sanctions without the uncertainty intervals.",
+                "Treating the profile types as the typology of Roy (2022): they are this "
+                "package's operationalisation of the three-level model.",
+                "Inference about trade with Kazakhstan itself: only trade with CIS countries "
+                "is published by region.",
+                "Regions or years outside the data the model was fitted on without refitting.",
+            ],
+        },
+        "factors": {
+            "relevant_factors": [
+                {
+                    "factor": "readiness level",
+                    "values": list(SCORED_LEVELS),
+                    "rationale": "the study's three-level model; scores are reported per level",
+                },
+                {
+                    "factor": "data type (cluster)",
+                    "values": [int(c) for c in stab.clusters],
+                    "rationale": "groups of similar regions found in the data",
+                },
+                {
+                    "factor": "federal district",
+                    "values": sorted(set(fd.dropna())),
+                    "rationale": "administrative baseline any typology should beat or explain",
+                },
+            ],
+            "evaluation_factors": [
+                "agreement per expert typology",
+                "stability per cluster",
+                "rank uncertainty per level",
+            ],
+        },
+        "metrics": {
+            "agreement": agreement,
+            "stability": {
+                "method": f"bootstrap Jaccard (fpc::clusterboot scheme), B = {stab.B};"
+                " consensus clustering (ConsensusClusterPlus scheme)",
+                "pac": float(run.consensus.pac.get(run.k, float("nan"))),
+                "clusters": clusters,
+            },
+            "internal_indices": {
+                k: (None if v != v else float(v)) for k, v in run.k_scores.loc[run.k].items()
+            },
+            "surrogate_fidelity": [
+                {
+                    "target": "cluster membership",
+                    "model": f"decision tree, depth ≤ {sur.max_depth}",
+                    "loo_fidelity": sur.fidelity_loo,
+                }
+            ],
+            "score_uncertainty": {
+                "method": f"Monte Carlo, {cfg.score.n_replicates} replicates "
+                "over normalisation, weighting, aggregation and "
+                "indicator drop-out",
+                "interval": "5–95 % of replicate ranks",
+                "ranks": ranks,
+            },
+        },
+        "evaluation_data": {
+            "description": [
+                f"The {len(prep.regions)} regions scored, year {prep.year}; expert "
+                "typologies as published (see their files for citations)."
+            ],
+            "typologies": [
+                {"name": n, "source": v.typology.citation} for n, v in a.validations.items()
+            ],
+        },
+        "training_data": {
+            "dataset": data_source,
+            "digest": digest,
+            "year": prep.year,
+            "n_regions": len(prep.regions),
+            "n_indicators": len(report.weights),
+            "description": "Rosstat «Regions of Russia 2023», Rosstat VRP_s1998, BNS Kazakhstan "
+            "and Open Data Kazakhstan, read from the raw files by the package's "
+            "own readers; normalisation fitted on all Russian subjects.",
+            "indicators": _records(report.weights),
+        },
+        "quantitative_analyses": {
+            "by_type": by_type,
+            "by_level": by_level,
+            "by_federal_district": by_fd,
+        },
+        "ethical_considerations": [
+            "Scores rank regions, and rankings invite misuse: always read them with their "
+            "intervals, which often span several ranks.",
+            "Official statistics carry political and methodological choices (e.g. population "
+            "recalculated after the 2020 census); the datasheet lists the known breaks.",
+            "Expert typologies are reproduced only as their authors published them; nothing "
+            "here is presented as an expert's classification that the expert did not publish.",
+        ],
+        "caveats_and_recommendations": {
+            "caveats": [
+                f"n = {len(prep.regions)} regions: clusters, agreement and surrogate figures are "
+                "fragile; k is capped at n // 3.",
+                "The indicator selection is this package's operationalisation of the "
+                "three-level model; the paper's own indicator list is not available.",
+                "Trade with Kazakhstan by region is not published; CIS trade is a proxy.",
+                *[n for n in run.notes if not n.startswith("n = ")],
+            ],
+            "recommendations": [
+                "Validate any typology typed in from a paper with `border-readiness typology "
+                "validate`, and read the contingency table, not only the ARI.",
+                "Retrain when a new year is published (`border-readiness retrain --year Y`) and "
+                "promote only when the comparison supports it.",
+            ],
+        },
+        "datasheet": {
+            "motivation": "Readiness of the Russian border regions for cooperation with "
+            "Kazakhstan (Roy 2022), from official statistics, reproducibly.",
+            "composition": {
+                "sources": [{"name": s} for s in sources],
+                "tables": [
+                    {"indicator": i, "source_table": t}
+                    for i, t in prep.data.groupby("indicator")["source_table"].first().items()
+                ][:200],
+                "coverage": {
+                    "rows": cov["rows"],
+                    "values": cov["values"],
+                    "russian_subjects": cov["russian_subjects"],
+                    "kazakh_units": cov["kazakh_units"],
+                    "indicators": cov["indicators"],
+                    "years": f"{cov['year_min']}–{cov['year_max']}",
+                },
+                "missingness": [
+                    {
+                        "region_id": g["region_id"],
+                        "indicator": g["indicator"],
+                        "year": g["year"],
+                        "note": g["note"],
+                    }
+                    for g in cov["border_region_gaps"]
+                ],
+                "imputations": _records(imputations) if len(imputations) else [],
+                "series_breaks": breaks,
+            },
+            "collection_process": "Copied from public repositories of the official files "
+            "(see PROVENANCE.md of the raw folder); no values estimated.",
+            "preprocessing": "Each published cell parsed or kept as missing with its reason; "
+            "features compiled from the indicator catalogue; documented "
+            "imputation only (structural zeros, carry-forward, district "
+            "median).",
+            "uses": "Readiness scoring, typology validation, retraining on new years.",
+            "distribution": "Bundled with the package as a long CSV; official data remain the "
+            "publishers'.",
+            "maintenance": "Rebuilt from the raw folder with `border-readiness data build`.",
+        },
+    }
+
+
+def write_card(card: dict, card_dir: Path, _tmp: Path, a, formats=("md", "html", "json")):
+    """Render the card with its figures and write the files into ``card_dir`` atomically."""
+    from experiments.model_card import CardData, figure_png, render_card
+    from experiments.outputs import OutputSet
+    from experiments.plots import rank_interval_figure
+    from experiments.plots_explain import embedding_figure
+    from features.regions import region_table
+
+    names = region_table()["name_en"]
+    fig = rank_interval_figure(
+        a.report.scores, a.report.uncertainty, names, a.prep.year, a.report.config.n_replicates
+    )
+    figures = {"rank_intervals": figure_png(fig)}
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    from clustering.embedding import embed_2d
+
+    emb = embed_2d(a.run.X, random_state=0)
+    expert = None
+    if "federal_districts" in a.validations:
+        expert = a.validations["federal_districts"].typology.as_series(multi="first")
+    figures["embedding"] = figure_png(
+        embedding_figure(emb, a.run.labels, expert, names, title="regions by cluster")
+    )
+    data = CardData.from_dict(card, figures)
+    files = render_card(data, formats)
+    out = OutputSet(card_dir)
+    for name, payload in files.items():
+        out.bytes(name, payload) if "/" not in name else None
+    written = out.commit()
+    fig_dir = OutputSet(card_dir / "figures")
+    for name, payload in files.items():
+        if name.startswith("figures/"):
+            fig_dir.bytes(name.split("/", 1)[1], payload)
+    written += fig_dir.commit()
+    return written

@@ -1,0 +1,344 @@
+"""``border-readiness run``: the whole pipeline as one tracked, registered MLflow run.
+
+Steps: prepare the data → scores with uncertainty → clusters with stability → agreement with
+each configured typology → explanations → one MLflow run (flattened config as params, metrics,
+dataset lineage, every table and plot as artifacts, an HTML report) → the fitted pipeline as a
+``pyfunc`` model registered with an alias → a model card under
+``<out>/models/<name>/v<N>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["RunSummary", "analyse", "run_experiment", "metrics_of"]
+
+
+@dataclass
+class Analysis:
+    """All results of one pipeline pass, before anything is logged."""
+
+    cfg: object
+    prep: object
+    report: object
+    run: object
+    validations: dict
+    explanation: object
+    timings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    experiment_id: str
+    tracking_uri: str
+    model_name: str
+    version: int
+    alias_set: bool
+    alias_note: str
+    card_dir: Path
+    metrics: dict
+    year: int
+    timings: dict
+
+
+def _typology(name_or_path: str):
+    from clustering.typologies import load_typology, shipped_typologies
+
+    shipped = shipped_typologies()
+    return load_typology(shipped[name_or_path] if name_or_path in shipped else name_or_path)
+
+
+def analyse(
+    cfg, data: pd.DataFrame, *, data_label: str, year: int | None = None, progress=None
+) -> Analysis:
+    """Run the pipeline (no tracking): scores, clusters, validations, explanations."""
+    from experiments.pipeline import cluster, clustering_matrix, explain, prepare, score, validate
+
+    say = progress or (lambda _m: None)
+    t = {}
+    t0 = time.perf_counter()
+    prep = prepare(
+        data,
+        data_label=data_label,
+        year=year if year is not None else cfg.year,
+        regions=cfg.regions,
+        score_config=cfg.score,
+        catalogue_path=cfg.catalogue,
+        profiles_path=cfg.profiles,
+        progress=say,
+    )
+    t["prepare_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = score(prep, progress=say)
+    t["score_s"] = time.perf_counter() - t0
+    X = clustering_matrix(report)
+    t0 = time.perf_counter()
+    run = cluster(
+        X,
+        method=cfg.method,
+        k=cfg.k,
+        B=cfg.bootstrap,
+        consensus_reps=cfg.consensus_reps,
+        random_state=cfg.seed,
+        progress=say,
+    )
+    t["cluster_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    typologies = {name: _typology(name) for name in cfg.typologies}
+    validations = {}
+    for name, typ in typologies.items():
+        say(f"agreement with {name}")
+        validations[name] = validate(
+            typ,
+            run.labels,
+            X,
+            others=typologies,
+            n_permutations=cfg.permutations,
+            random_state=cfg.seed,
+        )
+    t["validate_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    say("explanations (SHAP)")
+    explanation = explain(report, run.labels, random_state=cfg.seed)
+    t["explain_s"] = time.perf_counter() - t0
+    return Analysis(cfg, prep, report, run, validations, explanation, t)
+
+
+def metrics_of(a: Analysis) -> dict[str, float]:
+    """The headline figures logged as MLflow metrics."""
+    m: dict[str, float] = {}
+    for name, v in a.validations.items():
+        r = v.report
+        m[f"agreement.{name}.ari"] = r.ari
+        m[f"agreement.{name}.ami"] = r.ami
+        m[f"agreement.{name}.nmi"] = r.nmi
+        m[f"agreement.{name}.p_value"] = r.p_value
+        m[f"agreement.{name}.ari_ci_low"] = r.ari_ci[0]
+        m[f"agreement.{name}.ari_ci_high"] = r.ari_ci[1]
+        m[f"agreement.{name}.n_regions"] = r.n_regions
+    stab = a.run.stability
+    for c, j in zip(stab.clusters, stab.jaccard_mean, strict=True):
+        m[f"stability.jaccard_mean.cluster_{c}"] = float(j)
+    m["stability.jaccard_min"] = float(stab.jaccard_mean.min())
+    m["stability.k"] = a.run.k
+    for k, v in a.run.consensus.pac.items():
+        m[f"stability.pac.k{k}"] = float(v)
+    scores = a.run.k_scores
+    if a.run.k in scores.index:
+        for col in ("silhouette", "calinski_harabasz", "davies_bouldin"):
+            if col in scores:
+                m[f"internal.{col}"] = float(scores.at[a.run.k, col])
+    m["surrogate.fidelity_loo"] = a.explanation.surrogate.fidelity_loo
+    m["surrogate.fidelity_train"] = a.explanation.surrogate.fidelity_train
+    u = a.report.uncertainty
+    for level, part in u.groupby("level"):
+        m[f"uncertainty.rank_width_mean.{level}"] = float((part.rank_p95 - part.rank_p05).mean())
+    overall = a.report.scores[a.report.scores.level == "overall"]
+    m["score.overall_mean"] = float(overall.score.mean())
+    return m
+
+
+def write_artifacts(out, a: Analysis) -> None:
+    """Every table and plot of score, cluster, typology validate and explain."""
+    from experiments.commands import write_cluster, write_explain, write_score, write_validation
+    from experiments.outputs import OutputSet
+
+    for sub, writer in (
+        ("score", lambda o: write_score(o, a.report, a.prep)),
+        ("cluster", lambda o: write_cluster(o, a.run, a.prep)),
+        ("explain", lambda o: write_explain(o, a.explanation, a.run, a.prep)),
+    ):
+        part = OutputSet(Path(out) / sub)
+        writer(part)
+        part.commit()
+    for name, v in a.validations.items():
+        part = OutputSet(Path(out) / "validate" / name)
+        write_validation(part, v, a.prep, a.run.method, a.run.k)
+        part.commit()
+
+
+def run_experiment(
+    cfg,
+    *,
+    data: pd.DataFrame,
+    data_label: str,
+    data_source: str,
+    tracking_uri: str | None,
+    out: Path,
+    year: int | None = None,
+    progress=None,
+    decide=None,
+) -> tuple[RunSummary, Analysis]:
+    """Analyse, log one MLflow run, register the model and write its card.
+
+    ``decide(client, analysis) -> (set_alias: bool, note: str, extra: dict)`` chooses whether
+    the new version takes the alias (``retrain`` passes its comparison); by default the alias
+    moves to the new version unless the current holder was trained on a later year. The
+    decision is taken before anything is logged, so a failure there registers nothing.
+    """
+    import mlflow
+
+    from experiments.card_builder import build_card_data, data_digest, write_card
+    from experiments.config import flatten
+    from experiments.frozen_model import dumps, freeze
+    from experiments.tracking import connect, log_metrics_safe, registered_version, set_alias
+
+    say = progress or (lambda _m: None)
+    t_start = time.perf_counter()
+    a = analyse(cfg, data, data_label=data_label, year=year, progress=say)
+    t0 = time.perf_counter()
+    client, exp_id, uri = connect(tracking_uri, out, cfg.model_name)
+    current = registered_version(client, cfg.model_name, cfg.alias)
+    if decide is not None:
+        move, note, extra = decide(client, a)
+    else:
+        move, note, extra = _default_decision(client, current, a.prep.year, cfg.alias)
+    say(f"logging to MLflow ({uri})")
+    metrics = metrics_of(a)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        say("writing the result tables and plots (the first UMAP call compiles with numba)")
+        write_artifacts(tmp / "results", a)
+        state_path = tmp / "model_state.json"
+        state_path.write_text(dumps(freeze(a.prep, a.report, a.run)), encoding="utf-8")
+        with mlflow.start_run(run_name=f"{a.prep.year}-{a.run.method}-k{a.run.k}") as active:
+            run_id = active.info.run_id
+            mlflow.log_params(flatten(cfg))
+            mlflow.set_tags(
+                {
+                    "border_readiness.year": str(a.prep.year),
+                    "border_readiness.regions": cfg.regions,
+                    "border_readiness.data": data_label,
+                    "border_readiness.data_sha256": data_digest(a.prep.data),
+                }
+            )
+            say("recording the dataset lineage (schema and digest of the long table)")
+            ds = mlflow.data.from_pandas(data, source=data_source, name=Path(data_label).name)
+            mlflow.log_input(ds, context="training")
+            logged = log_metrics_safe(metrics)
+            say("logging the result files")
+            mlflow.log_artifacts(str(tmp / "results"), artifact_path="results")
+            say("logging the pyfunc model")
+            package = Path(__file__).resolve().parents[1]
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=str(Path(__file__).with_name("pyfunc_model.py")),
+                artifacts={"state": str(state_path)},
+                signature=_signature(),
+                # The model carries the package's own code (features with its catalogue and
+                # registry data), so it loads where border-readiness is not installed; the
+                # requirements are stated, not inferred (inference misses scikit-learn and
+                # costs a subprocess).
+                code_paths=[str(package / name) for name in ("features", "experiments")],
+                pip_requirements=_requirements(),
+            )
+            say("registering the model")
+            mv = mlflow.register_model(info.model_uri, cfg.model_name)
+            version = int(mv.version)
+            if move:
+                set_alias(client, cfg.model_name, cfg.alias, version)
+            mlflow.set_tags(
+                {
+                    "border_readiness.decision": "promote" if move else "keep",
+                    "border_readiness.decision_reason": note[:4900],
+                }
+            )
+            for name, payload in (extra or {}).items():
+                mlflow.log_text(payload, f"retrain/{name}")
+            say("writing the model card")
+            timings = {**a.timings, "tracking_s": time.perf_counter() - t0}
+            card_data = build_card_data(
+                a,
+                run_id=run_id,
+                version=version,
+                model_name=cfg.model_name,
+                alias=cfg.alias,
+                alias_set=move,
+                metrics=logged,
+                data_source=data_label,
+            )
+            card_dir = Path(out) / "models" / cfg.model_name / f"v{version}"
+            files = write_card(card_data, card_dir, tmp / "figures_src", a)
+            mlflow.log_artifacts(str(card_dir), artifact_path="model_card")
+            mlflow.log_text(
+                json.dumps(card_data, ensure_ascii=False, indent=1, default=str),
+                "model_card/card_data.json",
+            )
+            report_html = card_dir / "MODEL_CARD.html"
+            if report_html.exists():
+                mlflow.log_artifact(str(report_html), artifact_path="report")
+            timings["total_s"] = time.perf_counter() - t_start
+            mlflow.log_metrics({f"time.{k}": v for k, v in timings.items()})
+    del files
+    return RunSummary(
+        run_id,
+        exp_id,
+        uri,
+        cfg.model_name,
+        version,
+        move,
+        note,
+        card_dir,
+        logged,
+        a.prep.year,
+        timings,
+    ), a
+
+
+def _requirements() -> list[str]:
+    """Pinned requirements of the pyfunc model: what predict imports, at installed versions."""
+    from importlib.metadata import version
+
+    names = ("mlflow", "numpy", "pandas", "scikit-learn", "scipy")
+    return [f"{name}=={version(name)}" for name in names]
+
+
+def _signature():
+    """Input: the long layout; param ``year`` (0 = the latest complete year of the input)."""
+    from mlflow.models.signature import ModelSignature
+    from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
+
+    inputs = Schema(
+        [
+            ColSpec("string", "region_id"),
+            ColSpec("long", "year"),
+            ColSpec("string", "indicator"),
+            ColSpec("double", "value", required=False),
+            ColSpec("string", "unit", required=False),
+            ColSpec("string", "source_file", required=False),
+            ColSpec("string", "source_table", required=False),
+            ColSpec("string", "note", required=False),
+        ]
+    )
+    return ModelSignature(inputs=inputs, params=ParamSchema([ParamSpec("year", "long", 0)]))
+
+
+def _default_decision(client, current, year: int, alias: str):
+    if current is None:
+        return True, f"first version: alias '{alias}' set", {}
+    run = client.get_run(current.run_id)
+    held = int(run.data.tags.get("border_readiness.year", "0") or 0)
+    if held > year:
+        return (
+            False,
+            (
+                f"alias '{alias}' stays on version {current.version} (trained on {held}, "
+                f"later than {year}); use `retrain` to compare"
+            ),
+            {},
+        )
+    return (
+        True,
+        (
+            f"alias '{alias}' moved from version {current.version} (trained on {held}) "
+            f"to the new version (trained on {year})"
+        ),
+        {},
+    )
