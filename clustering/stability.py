@@ -148,6 +148,23 @@ def _batches(n_items: int, batch_size: int) -> list[slice]:
     return [slice(s, min(s + batch_size, n_items)) for s in range(0, n_items, batch_size)]
 
 
+def _parallel(tasks: list, sizes: list[int], n_jobs: int | None, progress: Any) -> list:
+    """Run joblib tasks in order; after each, call ``progress(done, total)`` if given.
+
+    The callback is how a caller shows a progress bar: this module prints nothing itself.
+    Results come back in task order whatever ``n_jobs``, so they do not depend on it.
+    """
+    if progress is None:
+        return Parallel(n_jobs=n_jobs)(tasks)
+    total, done, out = sum(sizes), 0, []
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    for size, result in zip(sizes, results, strict=True):
+        out.append(result)
+        done += size
+        progress(done, total)
+    return out
+
+
 @functools.cache
 def _blas_controller() -> Any:
     try:  # scikit-learn's own dependency, imported lazily: scanning the loaded libraries costs
@@ -866,6 +883,7 @@ def bootstrap_jaccard(
     random_state: int | None = 0,
     n_jobs: int | None = None,
     batch_size: int = 250,
+    progress: Callable[[int, int], None] | None = None,
 ) -> StabilityResult:
     """Cluster-wise stability by the bootstrap, following fpc::clusterboot.
 
@@ -902,6 +920,8 @@ def bootstrap_jaccard(
         ``joblib.parallel_config`` says otherwise).
     batch_size : int, default 250
         Replicates per batch (per joblib task). Results do not depend on it.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each batch, e.g. to drive a progress bar.
 
     Returns
     -------
@@ -949,9 +969,17 @@ def bootstrap_jaccard(
             raise ValueError(f"k={k} exceeds the number of regions ({n})")
 
     children = root.spawn(B)
-    parts = Parallel(n_jobs=n_jobs)(
-        delayed(_bootstrap_batch)(values, codes, k_orig, children[s], method, k, n_init, max_iter)
-        for s in _batches(B, batch_size)
+    batches = _batches(B, batch_size)
+    parts = _parallel(
+        [
+            delayed(_bootstrap_batch)(
+                values, codes, k_orig, children[s], method, k, n_init, max_iter
+            )
+            for s in batches
+        ],
+        [s.stop - s.start for s in batches],
+        n_jobs,
+        progress,
     )
     jaccard = np.concatenate([p[0] for p in parts])
     hits = np.concatenate([p[1] for p in parts]).sum(axis=0)
@@ -1170,6 +1198,7 @@ def consensus(
     random_state: int | None = 0,
     n_jobs: int | None = None,
     batch_size: int = 250,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ConsensusResult:
     """Consensus clustering over item subsamples, following ConsensusClusterPlus.
 
@@ -1195,7 +1224,7 @@ def consensus(
     max_iter : int, default 100
     grid : int, default 100
         CDF bins (ConsensusClusterPlus's 100-bin histogram).
-    random_state, n_jobs, batch_size
+    random_state, n_jobs, batch_size, progress
         As in :func:`bootstrap_jaccard`; results do not depend on ``n_jobs`` or ``batch_size``.
 
     Returns
@@ -1233,9 +1262,15 @@ def consensus(
         )
 
     children = np.random.SeedSequence(random_state).spawn(reps)
-    parts = Parallel(n_jobs=n_jobs)(
-        delayed(_consensus_batch)(values, children[s], ks, size, method, n_init, max_iter)
-        for s in _batches(reps, batch_size)
+    batches = _batches(reps, batch_size)
+    parts = _parallel(
+        [
+            delayed(_consensus_batch)(values, children[s], ks, size, method, n_init, max_iter)
+            for s in batches
+        ],
+        [s.stop - s.start for s in batches],
+        n_jobs,
+        progress,
     )
     together = sum(p[0] for p in parts)
     drawn = sum(p[1] for p in parts)
@@ -1291,6 +1326,7 @@ def leave_one_out_effects(
     fit_predict: FitPredict,
     random_state: int | None = 0,
     n_jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """How much the partition depends on each region and on each indicator.
 
@@ -1312,6 +1348,8 @@ def leave_one_out_effects(
         ``SeedSequence(random_state).spawn(n + d)``.
     n_jobs : int, optional
         joblib workers over refits.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each refit.
 
     Returns
     -------
@@ -1351,7 +1389,7 @@ def leave_one_out_effects(
         delayed(_refit)(values[:, cols], fit_predict, seeds[n + j])
         for j, cols in enumerate(keep_cols)
     ]
-    refits = Parallel(n_jobs=n_jobs)(tasks)
+    refits = _parallel(tasks, [1] * len(tasks), n_jobs, progress)
     region_ari = [
         adjusted_rand_score(original[rows], refits[i]) for i, rows in enumerate(keep_rows)
     ]

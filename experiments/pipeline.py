@@ -243,6 +243,8 @@ def cluster(
     from clustering.stability import bootstrap_jaccard, consensus, leave_one_out_effects
 
     say = progress or (lambda _m: None)
+    # A ProgressPrinter also offers bars for the replicate loops; a plain callable does not.
+    bar = getattr(say, "bar", lambda _label: None)
     if method not in METHODS:
         raise PreparationError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     regions = list(X.index)
@@ -279,6 +281,9 @@ def cluster(
         B=B,
         n_init=n_init,
         random_state=random_state,
+        progress=bar("bootstrap"),
+        # Results do not depend on the batch size; with a bar, smaller batches let it move.
+        batch_size=max(10, B // 20) if bar("bootstrap") else 250,
     )
     elapsed = time.perf_counter() - t0
     say(f"consensus matrices for k = 2..{max_clusters(n)}, {consensus_reps} subsamples each")
@@ -294,11 +299,17 @@ def cluster(
         reps=consensus_reps,
         n_init=n_init,
         random_state=random_state,
+        progress=bar("consensus"),
+        batch_size=max(10, consensus_reps // 20) if bar("consensus") else 250,
     )
     say("leave-one-region-out and leave-one-indicator-out effects")
     loo_fp = _kmeans_fit_predict(k_found, n_init) if method == "kmeans" else fit_predict
     loo_r, loo_i = leave_one_out_effects(
-        X, labels.to_numpy(), fit_predict=loo_fp, random_state=random_state
+        X,
+        labels.to_numpy(),
+        fit_predict=loo_fp,
+        random_state=random_state,
+        progress=bar("leave-one-out"),
     )
     return ClusterRun(
         X, method, int(k_found), labels, est.k_scores_, stab, cons, loo_r, loo_i, notes, elapsed

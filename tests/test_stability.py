@@ -407,3 +407,29 @@ def test_leave_one_indicator_out_finds_the_structural_column():
     assert regions["ari"].is_monotonic_increasing
     assert set(regions["region_id"]) == set(X.index)
     assert (regions["ari"] == 1.0).all()  # no single region holds two clean groups together
+
+
+def test_progress_callbacks_count_every_replicate_and_change_nothing():
+    X, _ = blobs(n_per=8, k=3, d=4)
+    calls = {"boot": [], "cons": [], "loo": []}
+
+    def recorder(name):
+        return lambda done, total: calls[name].append((done, total))
+
+    plain = bootstrap_jaccard(X, method="kmeans", k=3, B=30, batch_size=7)
+    tracked = bootstrap_jaccard(
+        X, method="kmeans", k=3, B=30, batch_size=7, n_jobs=2, progress=recorder("boot")
+    )
+    assert calls["boot"] == [(7, 30), (14, 30), (21, 30), (28, 30), (30, 30)]
+    assert np.array_equal(plain.jaccard, tracked.jaccard, equal_nan=True)
+
+    c_plain = consensus(X, k_range=[2, 3], reps=20, batch_size=8)
+    c_tracked = consensus(X, k_range=[2, 3], reps=20, batch_size=8, progress=recorder("cons"))
+    assert calls["cons"] == [(8, 20), (16, 20), (20, 20)]
+    assert c_plain.pac.equals(c_tracked.pac)
+
+    fit = sklearn_fit_predict(KMeans(n_clusters=3, n_init=2))
+    labels = KMeans(n_clusters=3, n_init=2, random_state=0).fit_predict(X)
+    leave_one_out_effects(X, labels, fit_predict=fit, progress=recorder("loo"))
+    n, d = X.shape
+    assert [done for done, _ in calls["loo"]] == list(range(1, n + d + 1))
