@@ -1287,6 +1287,21 @@ def promotion_decision(
         checks[name] = bool(ok)
         (passed if ok else failed).append(sentence)
 
+    def limit_share(name: str, key: str, count: int, total: int, what: str) -> None:
+        """Check ``count / total`` against the policy's optional upper limit ``key``."""
+        limit = policy[key]
+        if limit is None or not total:
+            return
+        share = count / total
+        ok = share <= limit + _TOL
+        record(
+            name,
+            ok,
+            f"{count} of {total} {what} ({share:.0%}), "
+            + ("within" if ok else "more than")
+            + f" the allowed {limit:.0%}.",
+        )
+
     if old_year is None:
         record(
             "later_year", True, f"No model is registered yet; the {new_year} model is the first."
@@ -1379,23 +1394,19 @@ def promotion_decision(
 
     if transitions is not None:
         n_moved = len(transitions.moved_regions)
-        share_moved = n_moved / transitions.n_regions
         counts = transitions.events["transition"].value_counts()
         summary = ", ".join(f"{counts[t]} {t}" for t in TRANSITIONS if t in counts)
         notes.append(
             f"Clusters: {summary}; {n_moved} of {transitions.n_regions} regions moved "
             f"(ARI between the partitions {transitions.ari:.2f})."
         )
-        if policy["max_moved_share"] is not None:
-            ok = share_moved <= policy["max_moved_share"] + _TOL
-            record(
-                "moved_share",
-                ok,
-                f"{n_moved} of {transitions.n_regions} regions changed cluster ("
-                f"{share_moved:.0%}), "
-                + ("within" if ok else "more than")
-                + f" the allowed {policy['max_moved_share']:.0%}.",
-            )
+        limit_share(
+            "moved_share",
+            "max_moved_share",
+            n_moved,
+            transitions.n_regions,
+            "regions changed cluster",
+        )
     if ranks is not None and "beyond_uncertainty" in ranks.columns:
         beyond = ranks["beyond_uncertainty"].astype("boolean")
         n_known = int(beyond.notna().sum())
@@ -1404,17 +1415,13 @@ def promotion_decision(
             f"{n_beyond} of {n_known} region-level ranks moved beyond their 5–95 % "
             "intervals in both directions."
         )
-        if policy["max_beyond_uncertainty_share"] is not None and n_known:
-            share = n_beyond / n_known
-            ok = share <= policy["max_beyond_uncertainty_share"] + _TOL
-            record(
-                "beyond_uncertainty_share",
-                ok,
-                f"{n_beyond} of {n_known} region-level ranks moved beyond their uncertainty "
-                f"({share:.0%}), "
-                + ("within" if ok else "more than")
-                + f" the allowed {policy['max_beyond_uncertainty_share']:.0%}.",
-            )
+        limit_share(
+            "beyond_uncertainty_share",
+            "max_beyond_uncertainty_share",
+            n_beyond,
+            n_known,
+            "region-level ranks moved beyond their uncertainty",
+        )
     if drift is not None and "effect" in drift.columns:
         n_measured = int(drift["effect"].notna().sum())
         n_large = int((drift["effect"] == "large").sum())
@@ -1422,17 +1429,13 @@ def promotion_decision(
             f"{n_large} of {n_measured} features drifted with a large effect "
             "(|rank-biserial r| >= 0.5)."
         )
-        if policy["max_large_drift_share"] is not None and n_measured:
-            share = n_large / n_measured
-            ok = share <= policy["max_large_drift_share"] + _TOL
-            record(
-                "large_drift_share",
-                ok,
-                f"{n_large} of {n_measured} features drifted with a large effect "
-                f"({share:.0%}), "
-                + ("within" if ok else "more than")
-                + f" the allowed {policy['max_large_drift_share']:.0%}.",
-            )
+        limit_share(
+            "large_drift_share",
+            "max_large_drift_share",
+            n_large,
+            n_measured,
+            "features drifted with a large effect",
+        )
 
     action: Literal["promote", "keep"] = "keep" if failed else "promote"
     notes.append(_ALIAS_NOTE)
