@@ -69,6 +69,8 @@ _SWEEP_CAP = 8
 # Lloyd reassigns a point only when another centre is closer by more than round-off, for the
 # same reason (ties between equidistant centres must not flip back and forth).
 _CLOSER_TOL = 1e-12
+# Replicates per joblib task: large enough to vectorise, small enough to spread over workers.
+BATCH_SIZE = 250
 # PAC's ambiguity window, ConsensusClusterPlus/Senbabaoglu et al. 2014: (x1, x2] = (0.1, 0.9].
 _PAC_WINDOW = (0.1, 0.9)
 
@@ -882,7 +884,7 @@ def bootstrap_jaccard(
     max_iter: int = 100,
     random_state: int | None = 0,
     n_jobs: int | None = None,
-    batch_size: int = 250,
+    batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> StabilityResult:
     """Cluster-wise stability by the bootstrap, following fpc::clusterboot.
@@ -1197,7 +1199,7 @@ def consensus(
     grid: int = 100,
     random_state: int | None = 0,
     n_jobs: int | None = None,
-    batch_size: int = 250,
+    batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> ConsensusResult:
     """Consensus clustering over item subsamples, following ConsensusClusterPlus.

@@ -240,7 +240,12 @@ def cluster(
     leave-one-indicator-out effects.
     """
     from clustering.models import METHODS, RegionClusterer, adjacency_matrix, max_clusters
-    from clustering.stability import bootstrap_jaccard, consensus, leave_one_out_effects
+    from clustering.stability import (
+        BATCH_SIZE,
+        bootstrap_jaccard,
+        consensus,
+        leave_one_out_effects,
+    )
 
     say = progress or (lambda _m: None)
     # A ProgressPrinter also offers bars for the replicate loops; a plain callable does not.
@@ -273,6 +278,7 @@ def cluster(
     say(f"{method}: k = {k_found}; bootstrap stability, B = {B}")
     fit_predict = _fit_predict(method, values, regions, k_found, n_init)
     t0 = time.perf_counter()
+    boot_bar = bar("bootstrap")
     stab = bootstrap_jaccard(
         X,
         labels.to_numpy(),
@@ -281,9 +287,9 @@ def cluster(
         B=B,
         n_init=n_init,
         random_state=random_state,
-        progress=bar("bootstrap"),
+        progress=boot_bar,
         # Results do not depend on the batch size; with a bar, smaller batches let it move.
-        batch_size=max(10, B // 20) if bar("bootstrap") else 250,
+        batch_size=max(10, B // 20) if boot_bar else BATCH_SIZE,
     )
     elapsed = time.perf_counter() - t0
     say(f"consensus matrices for k = 2..{max_clusters(n)}, {consensus_reps} subsamples each")
@@ -292,6 +298,7 @@ def cluster(
         cons_method = ContiguousWard(values, adjacency_matrix(regions))
     # HDBSCAN chooses its own number of clusters: consensus over k would repeat one run.
     k_range = [k_found] if method == "hdbscan" else range(2, max_clusters(n) + 1)
+    cons_bar = bar("consensus")
     cons = consensus(
         X,
         method=cons_method,
@@ -299,8 +306,8 @@ def cluster(
         reps=consensus_reps,
         n_init=n_init,
         random_state=random_state,
-        progress=bar("consensus"),
-        batch_size=max(10, consensus_reps // 20) if bar("consensus") else 250,
+        progress=cons_bar,
+        batch_size=max(10, consensus_reps // 20) if cons_bar else BATCH_SIZE,
     )
     say("leave-one-region-out and leave-one-indicator-out effects")
     loo_fp = _kmeans_fit_predict(k_found, n_init) if method == "kmeans" else fit_predict
