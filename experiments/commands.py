@@ -673,17 +673,18 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         )
     old_run = client.get_run(current.run_id)
     old_year = int(old_run.data.tags.get("border_readiness.year", "0") or 0)
-    tmp = Path(tempfile.mkdtemp(prefix="br-retrain-"))
-    old = _download(current.run_id, "results", tmp)
-    old_scores = pd.read_csv(old / "score" / "scores.csv")
-    old_unc = pd.read_csv(old / "score" / "uncertainty.csv")
-    old_clusters = pd.read_csv(old / "cluster" / "clusters.csv").set_index("region_id")
-    old_X = pd.read_csv(old / "cluster" / "features.csv").set_index("region_id")
-    old_stab = json.loads((old / "cluster" / "stability.json").read_text())
-    old_agree = {
-        p.parent.name: json.loads(p.read_text())
-        for p in (old / "validate").glob("*/agreement.json")
-    }
+    # The current model's results are read into memory; the downloaded copy is not kept.
+    with tempfile.TemporaryDirectory(prefix="br-retrain-") as tmp:
+        old = _download(current.run_id, "results", Path(tmp))
+        old_scores = pd.read_csv(old / "score" / "scores.csv")
+        old_unc = pd.read_csv(old / "score" / "uncertainty.csv")
+        old_clusters = pd.read_csv(old / "cluster" / "clusters.csv").set_index("region_id")
+        old_X = pd.read_csv(old / "cluster" / "features.csv").set_index("region_id")
+        old_stab = json.loads((old / "cluster" / "stability.json").read_text())
+        old_agree = {
+            p.parent.name: json.loads(p.read_text())
+            for p in (old / "validate").glob("*/agreement.json")
+        }
     comparison: dict = {}
 
     def decide(client, a):

@@ -195,10 +195,10 @@ def run_experiment(
     a = analyse(cfg, data, data_label=data_label, year=year, progress=say)
     t0 = time.perf_counter()
     client, exp_id, uri = connect(tracking_uri, out, cfg.model_name)
-    current = registered_version(client, cfg.model_name, cfg.alias)
     if decide is not None:
         move, note, extra = decide(client, a)
     else:
+        current = registered_version(client, cfg.model_name, cfg.alias)
         move, note, extra = _default_decision(client, current, a.prep.year, cfg.alias)
     say(f"logging to MLflow ({uri})")
     metrics = metrics_of(a)
