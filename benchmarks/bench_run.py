@@ -57,7 +57,16 @@ def main() -> None:
         wall, stages, timeline = one_run(args.config)
         walls.append(wall)
         print(f"run {i + 1}: {wall:.1f} s wall (fresh process, fresh store)")
-        order = ["prepare", "score", "cluster", "validate", "explain", "tracking", "total"]
+        order = [
+            "prepare",
+            "score",
+            "cluster",
+            "validate",
+            "explain",
+            "embedding",
+            "tracking",
+            "total",
+        ]
         print("  stages: " + ", ".join(f"{k} {stages[k]:.1f} s" for k in order if k in stages))
         if i == 0:
             print("  timeline (seconds since start of the pipeline):")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["build_card_data", "data_digest", "write_card"]
+__all__ = ["build_card_data", "data_digest", "write_card", "write_card_files"]
 
 
 def _package_version() -> str:
@@ -353,10 +353,24 @@ def build_card_data(
     }
 
 
-def write_card(card: dict, card_dir: Path, _tmp: Path, a, formats=("md", "html", "json")):
-    """Render the card with its figures and write the files into ``card_dir`` atomically."""
-    from experiments.model_card import CardData, figure_png, render_card
+def write_card_files(files: dict[str, bytes], card_dir: Path) -> list[Path]:
+    """Write rendered card files (``figures/...`` into a subfolder), each folder atomically."""
     from experiments.outputs import OutputSet
+
+    out = OutputSet(card_dir)
+    figures = OutputSet(card_dir / "figures")
+    for name, payload in files.items():
+        folder, _, base = name.rpartition("/")
+        (figures if folder == "figures" else out).bytes(base, payload)
+    return out.commit() + figures.commit()
+
+
+def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) -> list[Path]:
+    """Render the card with its figures and write the files into ``card_dir`` atomically.
+
+    The embedding figure reuses the run's UMAP map (``a.embedding``), so UMAP runs once.
+    """
+    from experiments.model_card import CardData, figure_png, render_card
     from experiments.plots import rank_interval_figure
     from experiments.plots_explain import embedding_figure
     from features.regions import region_table
@@ -369,24 +383,10 @@ def write_card(card: dict, card_dir: Path, _tmp: Path, a, formats=("md", "html",
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    from clustering.embedding import embed_2d
-
-    emb = embed_2d(a.run.X, random_state=0)
     expert = None
     if "federal_districts" in a.validations:
         expert = a.validations["federal_districts"].typology.as_series(multi="first")
     figures["embedding"] = figure_png(
-        embedding_figure(emb, a.run.labels, expert, names, title="regions by cluster")
+        embedding_figure(a.embedding, a.run.labels, expert, names, title="regions by cluster")
     )
-    data = CardData.from_dict(card, figures)
-    files = render_card(data, formats)
-    out = OutputSet(card_dir)
-    for name, payload in files.items():
-        out.bytes(name, payload) if "/" not in name else None
-    written = out.commit()
-    fig_dir = OutputSet(card_dir / "figures")
-    for name, payload in files.items():
-        if name.startswith("figures/"):
-            fig_dir.bytes(name.split("/", 1)[1], payload)
-    written += fig_dir.commit()
-    return written
+    return write_card_files(render_card(CardData.from_dict(card, figures), formats), card_dir)

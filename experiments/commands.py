@@ -291,8 +291,8 @@ def stability_summary(run, prep) -> dict:
     }
 
 
-def write_cluster(out, run, prep) -> None:
-    """The files of `cluster` into an OutputSet."""
+def write_cluster(out, run, prep, emb=None) -> None:
+    """The files of `cluster` into an OutputSet (``emb``: a 2-D map already computed)."""
     from clustering.embedding import embed_2d
     from experiments.plots import consensus_figure
     from experiments.plots_explain import embedding_figure
@@ -317,7 +317,8 @@ def write_cluster(out, run, prep) -> None:
     )
     out.csv("loo_regions.csv", run.loo_regions)
     out.csv("loo_indicators.csv", run.loo_indicators)
-    emb = embed_2d(run.X, random_state=0)
+    if emb is None:
+        emb = embed_2d(run.X, random_state=0)
     out.csv("embedding.csv", emb.coordinates.reset_index())
     out.figure(
         "embedding.png",
@@ -802,8 +803,8 @@ def cmd_card(args: argparse.Namespace) -> int:
 
     import mlflow
 
+    from experiments.card_builder import write_card_files
     from experiments.model_card import CardData, parse_formats, render_card
-    from experiments.outputs import OutputSet
     from experiments.tracking import StoreNotFound, open_store
 
     try:
@@ -842,11 +843,7 @@ def cmd_card(args: argparse.Namespace) -> int:
     files = render_card(data, formats)
     details = card["model_details"]
     card_dir = Path(args.out) / "models" / details["name"] / f"v{details['version']}"
-    out = OutputSet(card_dir)
-    figs = OutputSet(card_dir / "figures")
-    for name, payload in files.items():
-        (figs if name.startswith("figures/") else out).bytes(name.split("/")[-1], payload)
-    written = out.commit() + figs.commit()
+    written = write_card_files(files, card_dir)
     if not args.quiet:
         print(
             f"model card of run {run_id} ({details['name']} version {details['version']}): "

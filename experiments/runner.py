@@ -30,6 +30,7 @@ class Analysis:
     run: object
     validations: dict
     explanation: object
+    embedding: object  # the 2-D map of the regions, shared by the cluster plots and the card
     timings: dict = field(default_factory=dict)
 
 
@@ -108,7 +109,13 @@ def analyse(
     say("explanations (SHAP)")
     explanation = explain(report, run.labels, random_state=cfg.seed)
     t["explain_s"] = time.perf_counter() - t0
-    return Analysis(cfg, prep, report, run, validations, explanation, t)
+    from clustering.embedding import embed_2d
+
+    t0 = time.perf_counter()
+    say("2-D map of the regions (the first UMAP call compiles with numba)")
+    embedding = embed_2d(X, random_state=0)
+    t["embedding_s"] = time.perf_counter() - t0
+    return Analysis(cfg, prep, report, run, validations, explanation, embedding, t)
 
 
 def metrics_of(a: Analysis) -> dict[str, float]:
@@ -152,7 +159,7 @@ def write_artifacts(out, a: Analysis) -> None:
 
     for sub, writer in (
         ("score", lambda o: write_score(o, a.report, a.prep)),
-        ("cluster", lambda o: write_cluster(o, a.run, a.prep)),
+        ("cluster", lambda o: write_cluster(o, a.run, a.prep, a.embedding)),
         ("explain", lambda o: write_explain(o, a.explanation, a.run, a.prep)),
     ):
         part = OutputSet(Path(out) / sub)
@@ -204,7 +211,7 @@ def run_experiment(
     metrics = metrics_of(a)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        say("writing the result tables and plots (the first UMAP call compiles with numba)")
+        say("writing the result tables and plots")
         write_artifacts(tmp / "results", a)
         state_path = tmp / "model_state.json"
         state_path.write_text(dumps(freeze(a.prep, a.report, a.run)), encoding="utf-8")
@@ -265,7 +272,7 @@ def run_experiment(
                 data_source=data_label,
             )
             card_dir = Path(out) / "models" / cfg.model_name / f"v{version}"
-            files = write_card(card_data, card_dir, tmp / "figures_src", a)
+            write_card(card_data, card_dir, a)
             mlflow.log_artifacts(str(card_dir), artifact_path="model_card")
             mlflow.log_text(
                 json.dumps(card_data, ensure_ascii=False, indent=1, default=str),
@@ -276,7 +283,6 @@ def run_experiment(
                 mlflow.log_artifact(str(report_html), artifact_path="report")
             timings["total_s"] = time.perf_counter() - t_start
             mlflow.log_metrics({f"time.{k}": v for k, v in timings.items()})
-    del files
     return RunSummary(
         run_id,
         exp_id,
