@@ -36,6 +36,7 @@ __all__ = [
     "aggregate",
     "contributions",
     "equal_weights",
+    "geometric_shift",
     "monte_carlo_ranks",
     "normalise",
     "normalise_weights",
@@ -635,19 +636,52 @@ def pca_weights(Xn: pd.DataFrame, groups: pd.Series | Mapping) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 
 
-def _pairwise_signs(V: np.ndarray) -> np.ndarray:
-    """sign(V[a, i] - V[b, i]) as an (a, b, i) array; 0 where either value is missing."""
-    diff = V[:, None, :] - V[None, :, :]
+def _pairwise_signs(V: np.ndarray, R: np.ndarray | None = None) -> np.ndarray:
+    """sign(V[a, i] - R[b, i]) as an (a, b, i) array (R defaults to V); 0 where either value
+    is missing."""
+    diff = V[:, None, :] - (V if R is None else R)[None, :, :]
     signs = np.sign(diff)
     signs[np.isnan(diff)] = 0.0
     return signs
 
 
-def _copeland_margins(V: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    signs = _pairwise_signs(V)
+def _copeland_margins(
+    V: np.ndarray, w: np.ndarray, R: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    signs = _pairwise_signs(V, R)
     margins = signs @ w
     margins[np.abs(margins) <= _TIE_TOL * w.sum()] = 0.0
     return margins, signs
+
+
+def geometric_shift(Xn_reference) -> np.ndarray:
+    """The shift ``1 - min`` per indicator that puts the reference's lowest value at 1.
+
+    Geometric aggregation takes logarithms, so it needs positive values whatever the
+    normalisation: it aggregates ``x + shift``, one positive scale for every normalisation (a
+    min-max indicator on 0--100 becomes 1--101, a z-score ``z - min(z) + 1``). Indicators with
+    no value get a shift of 0.
+
+    Examples
+    --------
+    >>> geometric_shift([[0.0, -2.0], [100.0, 3.0]]).tolist()
+    [1.0, 3.0]
+    """
+    values = np.asarray(Xn_reference, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low = np.nanmin(values, axis=0) if values.shape[0] else np.full(values.shape[1], np.nan)
+    return np.where(np.isfinite(low), 1.0 - low, 0.0)
+
+
+def _reference_values(reference, Xn: pd.DataFrame) -> np.ndarray | None:
+    if reference is None:
+        return None
+    values = _values(reference, "reference")
+    missing = [c for c in Xn.columns if c not in reference.columns]
+    if missing:
+        raise ValueError(f"reference has no column for indicator(s) {missing}")
+    return reference[Xn.columns].to_numpy(dtype=float)
 
 
 def _prepare(Xn: pd.DataFrame, weights, groups, method: str):
@@ -681,6 +715,8 @@ def aggregate(
     weights: pd.Series | Mapping,
     groups: pd.Series | Mapping,
     method: str = "arithmetic",
+    *,
+    reference: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Aggregate normalised indicators to one score per region and level.
 
@@ -699,7 +735,10 @@ def aggregate(
         indicators both regions have. a wins the pair if ``c_ab > 0``, loses if ``< 0``, ties
         otherwise; the score is wins minus losses, between ``-(n-1)`` and ``n-1``. Only the
         order of values matters, so any increasing normalisation gives the same scores. (COINr's
-        ``a_copeland`` instead sums the outranking matrix, a weighted Borda-type count.)
+        ``a_copeland`` instead sums the outranking matrix, a weighted Borda-type count.) With
+        ``reference``, each region of ``Xn`` is compared with every row of ``reference``
+        instead (a region compared with itself ties), so its score does not depend on which
+        other regions are scored; it lies between ``-len(reference)`` and ``len(reference)``.
 
     Missing indicators: a region's score is computed over the indicators it has, with the
     weights of those indicators rescaled to sum to 1 (for Copeland, a pair is compared on the
@@ -715,6 +754,8 @@ def aggregate(
     groups : Series or mapping
         Level of each indicator.
     method : {'arithmetic', 'geometric', 'copeland'}
+    reference : DataFrame, optional
+        For ``copeland``: the regions to compare with (normalised like ``Xn``); default ``Xn``.
 
     Returns
     -------
@@ -732,11 +773,12 @@ def aggregate(
     [2.0, 0.0, -2.0]
     """
     values, present, w, levels, positions, method = _prepare(Xn, weights, groups, method)
+    R = _reference_values(reference, Xn) if method == "copeland" else None
     scores = np.empty((values.shape[0], len(levels)))
     for col, idx in enumerate(positions):
         V, P, wl = values[:, idx], present[:, idx], w[idx]
         if method == "copeland":
-            margins, _ = _copeland_margins(V, wl)
+            margins, _ = _copeland_margins(V, wl, None if R is None else R[:, idx])
             scores[:, col] = np.sign(margins).sum(axis=1)
             continue
         den = (P * wl).sum(axis=1)
@@ -752,6 +794,8 @@ def contributions(
     weights: pd.Series | Mapping,
     groups: pd.Series | Mapping,
     method: str = "arithmetic",
+    *,
+    reference: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Exact additive contribution of each indicator to each region's level score.
 
@@ -770,7 +814,7 @@ def contributions(
 
     Parameters
     ----------
-    Xn, weights, groups, method
+    Xn, weights, groups, method, reference
         As in :func:`aggregate`.
 
     Returns
@@ -788,6 +832,7 @@ def contributions(
     [5.0, 60.0]
     """
     values, present, w, levels, positions, method = _prepare(Xn, weights, groups, method)
+    R = _reference_values(reference, Xn) if method == "copeland" else None
     n = values.shape[0]
     frames = []
     for level, idx in zip(levels, positions, strict=True):
@@ -803,7 +848,7 @@ def contributions(
             safe = np.where(degenerate, 1.0, log_score)
             parts = np.where(degenerate, score * P * wl / den, score * logs / safe)
         else:
-            margins, signs = _copeland_margins(V, wl)
+            margins, signs = _copeland_margins(V, wl, None if R is None else R[:, idx])
             decided = margins != 0
             inverse = np.where(decided, 1.0 / np.where(decided, np.abs(margins), 1.0), 0.0)
             parts = np.einsum("abi,ab->ai", signs * wl, inverse)
@@ -975,27 +1020,33 @@ class _Engine:
         self.Z = np.zeros((K, N, n_ind))
         self.logZ = np.zeros((K, N, n_ind))
         self.mask = np.zeros((K, N, n_ind), dtype=bool)
+        # The normalised reference regions of each normalisation: they fit the PCA weights, the
+        # geometric shift and are the regions a Copeland score compares with, exactly as in
+        # features.readiness_model (the nominal model).
         fitted = []
         basis = X if fit_on is None else fit_on
         common = {"directions": directions, "reference": reference}
         for k, method in enumerate(normalisations):
-            Zk = normalise(X, method, fit_on=fit_on, **common).to_numpy()
+            with warnings.catch_warnings():
+                # Indicators without spread are reported once, by the nominal model.
+                warnings.simplefilter("ignore", UserWarning)
+                Zk = normalise(X, method, fit_on=fit_on, **common).to_numpy()
+                fitted.append(normalise(basis, method, fit_on=fit_on, **common).to_numpy())
             self.mask[k] = ~np.isnan(Zk)
             self.Z[k] = np.where(self.mask[k], Zk, 0.0)
             if "geometric" in self.aggregations:
-                positive = self._positive(X, method, fit_on, basis, common)
+                positive = Zk + geometric_shift(fitted[k])
                 bad = self.mask[k] & ~(positive > 0)
                 if bad.any():
                     raise ValueError(
-                        f"geometric aggregation after {method!r} normalisation meets values <= 0 "
-                        f"in indicator(s) {list(X.columns[bad.any(axis=0)])}; remove one of "
-                        f"them from `normalisations` / `aggregations`"
+                        f"geometric aggregation after {method!r} normalisation meets values more "
+                        f"than one unit below the reference minimum in indicator(s) "
+                        f"{list(X.columns[bad.any(axis=0)])}; remove one of them from "
+                        f"`normalisations` / `aggregations`"
                     )
                 self.logZ[k] = np.where(
                     self.mask[k], np.log(np.where(self.mask[k], positive, 1)), 0.0
                 )
-            if "pca" in weightings:
-                fitted.append(normalise(basis, method, fit_on=fit_on, **common).to_numpy())
 
         present = self.mask.all(axis=0)
         for level, idx in zip(self.levels, self.positions, strict=True):
@@ -1056,12 +1107,14 @@ class _Engine:
             ).strip("; ")
 
         self.signs = None
+        self.n_reference = basis.shape[0]
         if "copeland" in self.aggregations:
+            R = self.n_reference
             self.signs = [
                 [
-                    _pairwise_signs(np.where(self.mask[k], self.Z[k], np.nan)[:, idx]).reshape(
-                        N * N, idx.size
-                    )
+                    _pairwise_signs(
+                        np.where(self.mask[k], self.Z[k], np.nan)[:, idx], fitted[k][:, idx]
+                    ).reshape(N * R, idx.size)
                     for idx in self.positions
                 ]
                 for k in range(K)
@@ -1074,21 +1127,6 @@ class _Engine:
         self.notes[factor] = f"{option!r} omitted: {why}"
         warnings.warn(f"{factor} {option!r} is not varied: {why}", UserWarning, stacklevel=4)
         return kept
-
-    @staticmethod
-    def _positive(X, method, fit_on, basis, common) -> np.ndarray:
-        """Strictly positive variant of a normalisation, for the geometric mean."""
-        if method in ("minmax", "rank"):
-            return normalise(X, method, scale=(1, 100), fit_on=fit_on, **common).to_numpy()
-        if method in ("zscore", "distance_to_reference"):
-            # Shifted so that the lowest fitted value is 1: z-scores and differences from the
-            # national value can be <= 0, and a ratio of 0 (no railways) has no logarithm.
-            z = normalise(X, method, fit_on=fit_on, **common).to_numpy()
-            zref = normalise(basis, method, fit_on=fit_on, **common).to_numpy()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                return z - np.nanmin(zref, axis=0) + 1.0
-        raise AssertionError(f"unknown normalisation {method}")
 
     # -- design ------------------------------------------------------------------------------
 
@@ -1175,13 +1213,13 @@ class _Engine:
     def _level(self, method: str, k: int, lev: int, idx: np.ndarray, Wl: np.ndarray) -> np.ndarray:
         if method == "copeland":
             signs = self.signs[k][lev]
-            N = len(self.regions)
+            N, R = len(self.regions), self.n_reference
             out = np.empty((Wl.shape[0], N))
             for start in range(0, Wl.shape[0], _COPELAND_CHUNK):
                 chunk = Wl[start : start + _COPELAND_CHUNK]
                 margins = chunk @ signs.T
                 margins[np.abs(margins) <= _TIE_TOL] = 0.0
-                out[start : start + _COPELAND_CHUNK] = np.sign(margins).reshape(-1, N, N).sum(-1)
+                out[start : start + _COPELAND_CHUNK] = np.sign(margins).reshape(-1, N, R).sum(-1)
             return out
         V = (self.Z if method == "arithmetic" else self.logZ)[k][:, idx]
         M = self.mask[k][:, idx]
@@ -1388,9 +1426,12 @@ def monte_carlo_ranks(
     every output is ranked among the regions of ``X`` (1 = most ready, ties share the average
     rank).
 
-    Geometric means need positive inputs, so for geometric replicates ``minmax`` and ``rank``
-    use the scale (1, 100) and z-scores are shifted to ``z - min(z) + 1``, the minimum taken
-    over the fitted regions; ``distance_to_reference`` is positive already. Options that cannot
+    The choices are those of :class:`features.readiness_model.ReadinessModel`, evaluated with
+    the same kernels: geometric means aggregate ``x - min + 1`` with the minimum of each
+    normalised indicator over ``fit_on`` (:func:`geometric_shift`), and a Copeland score counts
+    wins minus losses against every region of ``fit_on`` (``X`` without it). The replicate with
+    the first option of every factor and nothing dropped equals the fitted model's scores and
+    ranks (a test checks every combination). Options that cannot
     be used (``distance_to_reference`` without ``reference``, ``catalogue`` without
     ``catalogue_weights``) are left out with a warning and recorded in ``factors``.
 

@@ -27,6 +27,7 @@ from features import composite
 from features.catalogue import SCORED_LEVELS
 from features.indicators import CompiledIndicators
 from features.profiles import ProfileRule, assign_profiles, load_profile_rules
+from features.readiness_model import ReadinessModel
 
 __all__ = ["ScoreConfig", "ScoreReport", "score_regions"]
 
@@ -105,6 +106,7 @@ class ScoreReport:
     year: int
     config: ScoreConfig
     profile_rules: list[ProfileRule] = field(default_factory=list)
+    model: ReadinessModel | None = None
 
     @property
     def regions(self) -> list[str]:
@@ -182,39 +184,34 @@ def score_regions(
         for c in compiled.matrix.columns
         if groups_all[c] in SCORED_LEVELS and compiled.weights[c] > 0
     ]
-    X_all = compiled.matrix[scored_cols]
+    X_all_raw = compiled.matrix[scored_cols]
     groups = groups_all[scored_cols]
     directions = compiled.directions[scored_cols]
     cat_weights = compiled.weights[scored_cols]
 
-    if config.treat_outliers:
-        X_all, outlier_log = composite.treat_outliers(X_all)
-    else:
-        outlier_log = pd.DataFrame(columns=["indicator", "action"])
     ref = None if reference is None else reference.reindex(scored_cols)
-    if ref is not None and config.treat_outliers:
-        # A log-treated indicator no longer shares the national value's scale; its reference
-        # becomes the median subject on the treated scale.
-        treated = outlier_log.loc[outlier_log["action"] == "log", "indicator"]
-        ref = ref.copy()
-        for ind in treated:
-            ref[ind] = float(X_all[ind].median())
-    if ref is not None and ref.isna().any():
-        # Features without a national value (none in the shipped catalogue) fall back to the
-        # median subject, so distance_to_reference stays defined.
-        ref = ref.fillna(X_all.median())
-
-    Xn_all = composite.normalise(
-        X_all, config.normalisation, directions=directions, reference=ref, fit_on=X_all
-    )
-    if config.weighting == "equal":
-        weights = composite.equal_weights(groups)
-    elif config.weighting == "pca":
-        weights = composite.pca_weights(Xn_all, groups)
-    else:
-        weights = composite.normalise_weights(cat_weights, groups)
-    level_all = composite.aggregate(Xn_all, weights, groups, config.aggregation)
-    level_all["overall"] = composite.overall_score(level_all[list(SCORED_LEVELS)])
+    if ref is None and config.normalisation == "distance_to_reference":
+        raise ValueError("normalisation 'distance_to_reference' needs the national values")
+    model = ReadinessModel(
+        normalisation=config.normalisation,
+        weighting=config.weighting,
+        aggregation=config.aggregation,
+        treat_outliers=config.treat_outliers,
+        directions=directions,
+        groups=groups,
+        catalogue_weights=cat_weights,
+        national_values=ref,
+    ).set_output(transform="pandas")
+    model.fit(X_all_raw)
+    outlier_log = model.outlier_log()
+    X_all = model.treat(X_all_raw)
+    Xn_all = model.normalise(X_all_raw)
+    if ref is not None:
+        # The national values as the model uses them (log-treated indicators on the treated
+        # scale, a missing one as the median subject), so the Monte Carlo varies the same model.
+        ref = pd.Series(model.national_values_, index=scored_cols)
+    weights = model.weights_
+    level_all = model.transform(X_all_raw)
     pct_all = _percentiles(level_all)
     rank_ru = _ranks(level_all)
 
@@ -234,14 +231,8 @@ def score_regions(
             for r in regions
         ]
     )
-
-    contrib = composite.contributions(Xn_all.loc[regions], weights, groups, config.aggregation)
-    contrib = contrib.rename(columns={"region": "region_id"})
-    overall_c = composite.overall_contributions(sel[list(SCORED_LEVELS)])
-    # The overall score is the mean of the levels: its "indicators" are the three levels.
-    overall_c = overall_c.rename(columns={"region": "region_id", "level": "indicator"})
-    contributions = pd.concat(
-        [contrib, overall_c.assign(level="overall")[contrib.columns]], ignore_index=True
+    contributions = model.contributions(X_all_raw.loc[regions]).rename(
+        columns={"row": "region_id"}
     )
 
     say(f"Monte Carlo: {config.n_replicates} replicates")
@@ -309,6 +300,7 @@ def score_regions(
         year=compiled.year,
         config=config,
         profile_rules=rules,
+        model=model,
     )
 
 

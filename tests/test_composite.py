@@ -543,19 +543,19 @@ def _public_ranks(X, F, row, reference, catalogue) -> np.ndarray:
     groups = pd.Series(LEVELS6)[keep]
     method, agg = row["normalisation"], row["aggregation"]
     common = dict(directions=DIR6, reference=reference, fit_on=F)
-    if agg == "geometric" and method in ("minmax", "rank"):
-        Xn = normalise(X[keep], method, scale=(1, 100), **common)
-    elif agg == "geometric" and method in ("zscore", "distance_to_reference"):
-        Xn = normalise(X[keep], method, **common) - normalise(F[keep], method, **common).min() + 1
-    else:
-        Xn = normalise(X[keep], method, **common)
+    Fn = normalise(F[keep], method, **common)
+    Xn = normalise(X[keep], method, **common)
+    if agg == "geometric":
+        # one positive scale: the lowest value over all regions (F) becomes 1
+        Xn = Xn - Fn.min() + 1
     if row["weighting"] == "equal":
         w = equal_weights(groups)
     elif row["weighting"] == "catalogue":
         w = pd.Series(catalogue)[keep]
     else:
         w = pca_weights(normalise(F[keep], method, **common), groups)
-    levels = aggregate(Xn, w, groups, agg)
+    # Copeland compares each region with every region of F, the reference
+    levels = aggregate(Xn, w, groups, agg, reference=Fn if agg == "copeland" else None)
     table = levels.assign(overall=overall_score(levels))
     # rounding makes ties that differ in the last bit (mean of integer Copeland scores) ties
     return table.round(9).rank(ascending=False, method="average").to_numpy()
