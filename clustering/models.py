@@ -17,9 +17,11 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.mixture import GaussianMixture
-from sklearn.utils.validation import check_array
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
+    "ClusterAssignment",
     "METHODS",
     "CRITERIA",
     "RegionClusterer",
@@ -243,7 +245,7 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
         return np.asarray(est.fit_predict(X))
 
     def fit(self, X, y=None):
-        X = check_array(X, dtype=np.float64, ensure_min_samples=3)
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=3)
         n = X.shape[0]
         if self.method not in METHODS:
             raise ValueError(f"method {self.method!r} is not one of {', '.join(METHODS)}")
@@ -255,7 +257,6 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
             if np.asarray(self.connectivity).shape != (n, n):
                 raise ValueError(f"connectivity must be {n} x {n}")
         self.notes_ = [note] if (note := small_n_note(n)) else []
-        self.n_features_in_ = X.shape[1]
         if self.method == "hdbscan":
             size = self.min_cluster_size if self.min_cluster_size is not None else n // 6
             est = HDBSCAN(min_cluster_size=max(2, int(size)), copy=True)
@@ -269,6 +270,8 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
                     f"HDBSCAN left {int((self.labels_ == -1).sum())} region(s) as noise (label -1)"
                 )
             self.estimator_ = est
+            self.assignment_ = ClusterAssignment.from_fit("hdbscan", None, X, self.labels_,
+                                                          self.labels_)
             return self
         cap = max_clusters(n)
         if self.n_clusters is not None:
@@ -281,10 +284,13 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
         else:
             k_max = cap if self.k_max is None else min(int(self.k_max), cap)
             candidates = list(range(2, max(2, k_max) + 1))
-        labels = {
-            k: self._fit_predict_k(X, k, self.random_state) if k > 1 else np.zeros(n, dtype=int)
-            for k in candidates
-        }
+        labels, fitted = {}, {}
+        for k in candidates:
+            if k > 1:
+                fitted[k] = self._estimator(k, self.random_state)
+                labels[k] = np.asarray(fitted[k].fit_predict(X))
+            else:
+                labels[k] = np.zeros(n, dtype=int)
         rows = {k: internal_indices(X, lab) for k, lab in labels.items()}
         scores = pd.DataFrame.from_dict(rows, orient="index").rename_axis("k")
         if self.criterion == "gap" and len(candidates) > 1:
@@ -305,8 +311,18 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
         self.k_scores_ = scores
         self.n_clusters_ = int(chosen)
         self.labels_ = _relabel(labels[chosen])
-        self.estimator_ = self._estimator(chosen, self.random_state)
+        self.estimator_ = fitted.get(chosen, self._estimator(max(chosen, 2), self.random_state))
+        self.assignment_ = ClusterAssignment.from_fit(
+            self.method, fitted.get(chosen), X, labels[chosen], self.labels_
+        )
         return self
+
+    def predict(self, X):
+        """The cluster of new regions (see :class:`ClusterAssignment`); on the regions of the
+        fit it returns ``labels_``."""
+        check_is_fitted(self, "assignment_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.assignment_.predict(X)
 
     def fit_predict(self, X, y=None, **kwargs):
         return self.fit(X).labels_
@@ -314,6 +330,51 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
     def clone_for(self, k: int):
         """A copy with k fixed (used by stability replicates)."""
         return clone(self).set_params(n_clusters=k)
+
+
+class ClusterAssignment(BaseEstimator):
+    """Assign regions to the clusters of a fitted clustering, reproducing it on its own regions.
+
+    k-means assigns a region to the nearest centre and a Gaussian mixture to its most probable
+    component (the fitted scikit-learn estimator's own ``predict``); the hierarchical methods
+    and HDBSCAN have no such rule, so a region takes the cluster of the nearest region of the
+    fit (``KNeighborsClassifier(n_neighbors=1)``). Labels are renumbered as the clustering
+    numbered them.
+
+    Parameters
+    ----------
+    estimator : fitted estimator with ``predict``
+    label_map : array-like of int, optional
+        ``label_map[raw]`` is the cluster of the estimator's raw label ``raw``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> a = ClusterAssignment.from_fit("ward", None, X, np.array([1, 1, 0, 0]),
+    ...                                np.array([0, 0, 1, 1]))
+    >>> a.predict(np.array([[4.0], [0.4]])).tolist()
+    [1, 0]
+    """
+
+    def __init__(self, estimator=None, label_map=None):
+        self.estimator = estimator
+        self.label_map = label_map
+
+    @classmethod
+    def from_fit(cls, method, fitted, X, raw_labels, labels) -> ClusterAssignment:
+        """The assignment rule of a clustering ``method`` fitted as ``fitted`` on ``X``."""
+        if method in ("kmeans", "gmm") and fitted is not None:
+            size = int(np.max(raw_labels)) + 1
+            label_map = np.full(size, -1, dtype=int)
+            label_map[np.asarray(raw_labels, dtype=int)] = np.asarray(labels, dtype=int)
+            return cls(fitted, label_map)
+        knn = KNeighborsClassifier(n_neighbors=1).fit(X, np.asarray(labels, dtype=int))
+        return cls(knn, None)
+
+    def predict(self, X) -> np.ndarray:
+        raw = np.asarray(self.estimator.predict(np.asarray(X, dtype=float)), dtype=int)
+        return raw if self.label_map is None else np.asarray(self.label_map)[raw]
 
 
 def _relabel(labels: np.ndarray) -> np.ndarray:

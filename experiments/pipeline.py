@@ -148,9 +148,11 @@ def score(prep: Prepared, progress=None) -> ScoreReport:
 
 def clustering_matrix(report: ScoreReport) -> pd.DataFrame:
     """The matrix that is clustered: the scored indicators of the selected regions, treated for
-    outliers and min-max normalised against all Russian subjects with directions applied,
-    rescaled to 0–1 so that every indicator weighs the same in the distances."""
-    return report.normalised / 100.0
+    outliers and normalised against all Russian subjects with directions applied (the score's
+    normalisation), divided by the normalisation's unit (100 for min-max, rank and distance to
+    the national value, 1 for z-scores) so that every indicator weighs about the same in the
+    distances: 0–1 for the default min-max."""
+    return report.normalised / report.model.unit_
 
 
 class ContiguousWard:
@@ -203,6 +205,9 @@ class ClusterRun:
     loo_indicators: pd.DataFrame
     notes: list[str]
     elapsed_stability_s: float
+    # How new regions are assigned to these clusters (the registered model's rule); on the
+    # clustered regions it reproduces ``labels``.
+    assignment: object = None
 
     @property
     def confidence(self) -> pd.Series:
@@ -319,7 +324,18 @@ def cluster(
         progress=bar("leave-one-out"),
     )
     return ClusterRun(
-        X, method, int(k_found), labels, est.k_scores_, stab, cons, loo_r, loo_i, notes, elapsed
+        X,
+        method,
+        int(k_found),
+        labels,
+        est.k_scores_,
+        stab,
+        cons,
+        loo_r,
+        loo_i,
+        notes,
+        elapsed,
+        est.assignment_,
     )
 
 
@@ -414,17 +430,11 @@ class ExplainRun:
 
 
 def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) -> ExplainRun:
-    """SHAP per region per level for the (additive) level scores, with all Russian subjects as
-    the background, and a surrogate tree of cluster membership with its LOO fidelity."""
-    from clustering.explain import additive_shap, surrogate_explanation
+    """Exact SHAP per region per level of the level scores (any aggregation), with all Russian
+    subjects as the background, and a surrogate tree of cluster membership with its LOO
+    fidelity."""
+    from clustering.explain import readiness_shap, surrogate_explanation
 
-    weights = report.weights.set_index("indicator")["weight"]
-    groups = report.weights.set_index("indicator")["level"]
-    if report.config.aggregation != "arithmetic":
-        raise PreparationError(
-            f"explain: exact SHAP needs the arithmetic aggregation, the config uses "
-            f"{report.config.aggregation!r}"
-        )
-    level_shap = additive_shap(report.normalised, weights, groups, background=report.normalised_all)
+    level_shap = readiness_shap(report.model, report.normalised)
     surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)
     return ExplainRun(level_shap, surrogate, labels)

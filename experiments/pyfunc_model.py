@@ -1,15 +1,13 @@
 """The MLflow ``pyfunc`` model of border-readiness, logged as "model from code".
 
-MLflow executes this file when the model is loaded; the fitted state is a JSON artifact, so no
-pickled object is ever deserialised. ``predict`` takes new data in the long layout
+MLflow executes this file when the model is loaded; the fitted state is a ``skops.io`` artifact
+read with an explicit list of trusted types, so no pickled object is ever deserialised. ``predict`` takes new data in the long layout
 (``region_id, year, indicator, value`` …) and returns, per region, the data type (cluster), the
 profile type, the level and overall scores and the exact SHAP contribution of each indicator.
 Optional params: ``{"year": 2022}`` to score a given year (default 0: the latest complete one).
 """
 
 from __future__ import annotations
-
-import json
 
 import mlflow
 import pandas as pd
@@ -19,8 +17,9 @@ class ReadinessModel(mlflow.pyfunc.PythonModel):
     """Readiness scores, types and SHAP contributions for new long-layout data."""
 
     def load_context(self, context):
-        with open(context.artifacts["state"], encoding="utf-8") as fh:
-            self.state = json.load(fh)
+        from experiments.frozen_model import load
+
+        self.state = load(context.artifacts["state"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
         from experiments.frozen_model import predict_frozen

@@ -194,7 +194,7 @@ def run_experiment(
 
     from experiments.card_builder import build_card_data, data_digest, write_card
     from experiments.config import flatten
-    from experiments.frozen_model import dumps, freeze
+    from experiments.frozen_model import dump, freeze
     from experiments.tracking import connect, log_metrics_safe, registered_version, set_alias
 
     say = progress or (lambda _m: None)
@@ -213,8 +213,8 @@ def run_experiment(
         tmp = Path(tmp)
         say("writing the result tables and plots")
         write_artifacts(tmp / "results", a)
-        state_path = tmp / "model_state.json"
-        state_path.write_text(dumps(freeze(a.prep, a.report, a.run)), encoding="utf-8")
+        state_path = tmp / "model_state.skops"
+        dump(freeze(a.prep, a.report, a.run), state_path)
         with mlflow.start_run(run_name=f"{a.prep.year}-{a.run.method}-k{a.run.k}") as active:
             run_id = active.info.run_id
             mlflow.log_params(flatten(cfg))
@@ -243,7 +243,9 @@ def run_experiment(
                 # registry data), so it loads where border-readiness is not installed; the
                 # requirements are stated, not inferred (inference misses scikit-learn and
                 # costs a subprocess).
-                code_paths=[str(package / name) for name in ("features", "experiments")],
+                code_paths=[
+                    str(package / name) for name in ("features", "clustering", "experiments")
+                ],
                 pip_requirements=_requirements(),
             )
             say("registering the model")
@@ -302,7 +304,7 @@ def _requirements() -> list[str]:
     """Pinned requirements of the pyfunc model: what predict imports, at installed versions."""
     from importlib.metadata import version
 
-    names = ("mlflow", "numpy", "pandas", "scikit-learn", "scipy")
+    names = ("mlflow", "numpy", "pandas", "scikit-learn", "scipy", "skops")
     return [f"{name}=={version(name)}" for name in names]
 
 

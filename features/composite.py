@@ -776,17 +776,29 @@ def aggregate(
     R = _reference_values(reference, Xn) if method == "copeland" else None
     scores = np.empty((values.shape[0], len(levels)))
     for col, idx in enumerate(positions):
-        V, P, wl = values[:, idx], present[:, idx], w[idx]
-        if method == "copeland":
-            margins, _ = _copeland_margins(V, wl, None if R is None else R[:, idx])
-            scores[:, col] = np.sign(margins).sum(axis=1)
-            continue
-        den = (P * wl).sum(axis=1)
-        if method == "arithmetic":
-            scores[:, col] = np.where(P, V, 0.0) @ wl / den
-        else:
-            scores[:, col] = np.exp(np.where(P, np.log(np.where(P, V, 1.0)), 0.0) @ wl / den)
+        scores[:, col] = level_scores(
+            values[:, idx], w[idx], method, None if R is None else R[:, idx]
+        )
     return pd.DataFrame(scores, index=Xn.index, columns=pd.Index(levels, name="level"))
+
+
+def level_scores(
+    V: np.ndarray, w: np.ndarray, method: str, R: np.ndarray | None = None
+) -> np.ndarray:
+    """The kernel of :func:`aggregate` for one level, on arrays (no checks).
+
+    ``V`` holds the level's normalised indicators (NaN = missing), ``w`` their weights summing
+    to 1, ``R`` the reference rows of a Copeland score (default ``V``). Geometric inputs must
+    be positive.
+    """
+    P = ~np.isnan(V)
+    if method == "copeland":
+        margins, _ = _copeland_margins(V, w, R)
+        return np.sign(margins).sum(axis=1)
+    den = (P * w).sum(axis=1)
+    if method == "arithmetic":
+        return np.where(P, V, 0.0) @ w / den
+    return np.exp(np.where(P, np.log(np.where(P, V, 1.0)), 0.0) @ w / den)
 
 
 def contributions(

@@ -485,19 +485,9 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "weighting_")
         idx = np.flatnonzero(self.weighting_.groups_ == level)
         values = np.asarray(values, dtype=float).reshape(-1, idx.size)
-        cols = np.arange(idx.size)
-        frame = _frame(values + self.shift_[idx], cols)
-        reference = None
-        if self.reference_ is not None:
-            reference = _frame(self.reference_[:, idx], cols)
-        out = composite.aggregate(
-            frame,
-            dict(zip(cols, self.weighting_.weights_[idx], strict=True)),
-            dict.fromkeys(cols, level),
-            self.method,
-            reference=reference,
-        )
-        return out.iloc[:, 0].to_numpy(dtype=float)
+        w = self.weighting_.weights_[idx]
+        reference = None if self.reference_ is None else self.reference_[:, idx]
+        return composite.level_scores(values + self.shift_[idx], w / w.sum(), self.method, reference)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "levels_")

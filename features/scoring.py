@@ -89,7 +89,9 @@ class ScoreReport:
     (region_id, level, rank_median, rank_p05, rank_p95, prob_strongest), ``sensitivity``
     (level, factor, S1, ST, ...), ``factors`` (what the Monte Carlo varied and how),
     ``profiles`` (region_id, profile_type, growth_point, bottleneck), ``outliers`` (treatment
-    log), ``imputations`` and ``refused`` (from the compiler), ``weights`` and ``config``.
+    log), ``imputations`` and ``refused`` (from the compiler), ``weights`` and ``config``;
+    ``model`` is the fitted :class:`~features.readiness_model.ReadinessModel` that produced the
+    scores and ``scores_all`` its level and overall scores of every reference subject.
     """
 
     scores: pd.DataFrame
@@ -107,6 +109,7 @@ class ScoreReport:
     config: ScoreConfig
     profile_rules: list[ProfileRule] = field(default_factory=list)
     model: ReadinessModel | None = None
+    scores_all: pd.DataFrame | None = None
 
     @property
     def regions(self) -> list[str]:
@@ -197,10 +200,11 @@ def score_regions(
         weighting=config.weighting,
         aggregation=config.aggregation,
         treat_outliers=config.treat_outliers,
-        directions=directions,
-        groups=groups,
-        catalogue_weights=cat_weights,
-        national_values=ref,
+        # Plain dicts, so that the fitted model persists without pickle (skops.io).
+        directions={k: int(v) for k, v in directions.items()},
+        groups={k: str(v) for k, v in groups.items()},
+        catalogue_weights={k: float(v) for k, v in cat_weights.items()},
+        national_values=None if ref is None else {k: float(v) for k, v in ref.items()},
     ).set_output(transform="pandas")
     model.fit(X_all_raw)
     outlier_log = model.outlier_log()
@@ -301,6 +305,7 @@ def score_regions(
         config=config,
         profile_rules=rules,
         model=model,
+        scores_all=level_all,
     )
 
 
