@@ -1,0 +1,85 @@
+"""Every configuration the schema accepts: the steps run, and the registered model (frozen with
+skops, loaded back as the pyfunc loads it) predicts exactly what the analysis produced.
+
+The grid is normalisation x weighting x aggregation (4 x 3 x 3 = 36) on the bundled data, with
+small replicate counts; the end-to-end MLflow runs of non-default configurations are in
+``test_run_e2e.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from features import composite
+from features.scoring import ScoreConfig
+
+GRID = list(
+    itertools.product(composite.NORMALISATIONS, composite.WEIGHTINGS, composite.AGGREGATIONS)
+)
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    from experiments.pipeline import prepare
+    from features.dataset import load_dataset
+
+    data = load_dataset()
+    return data, prepare(data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("choice", GRID, ids=["-".join(c) for c in GRID])
+def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
+    bundled, choice, tmp_path
+):
+    from dataclasses import replace
+
+    from experiments.frozen_model import dump, freeze, load, predict_frozen
+    from experiments.pipeline import cluster, clustering_matrix, explain, score, validate
+    from experiments.runner import _typology
+
+    data, prep = bundled
+    norm, weighting, agg = choice
+    config = ScoreConfig(
+        normalisation=norm, weighting=weighting, aggregation=agg, n_replicates=100, sobol_n=16
+    )
+    prep = replace(prep, score_config=config)
+    report = score(prep)
+    X = clustering_matrix(report)
+    run = cluster(X, B=10, consensus_reps=10)
+    typologies = {n: _typology(n) for n in ("federal_districts", "sokolov_rudneva_border_stability")}
+    validation = validate(
+        typologies["federal_districts"],
+        run.labels,
+        X,
+        others=typologies,
+        n_permutations=99,
+        n_bootstrap=50,
+    )
+    assert np.isfinite(validation.report.ari)
+    explanation = explain(report, run.labels)
+    # SHAP is exact for every aggregation: base + sum = score, per region and level
+    shap = explanation.level_shap
+    totals = shap.groupby(["region_id", "target"]).shap_value.sum()
+    totals += shap.groupby(["region_id", "target"]).base_value.first()
+    scores = report.scores.set_index(["region_id", "level"]).score
+    for key, value in totals.items():
+        assert value == pytest.approx(scores[key], abs=1e-9)
+
+    path = tmp_path / "state.skops"
+    dump(freeze(prep, report, run), path)
+    served = predict_frozen(load(path), data, year=prep.year).set_index("region_id")
+    for _, row in report.scores.iterrows():
+        assert served.at[row.region_id, f"score__{row.level}"] == pytest.approx(
+            row.score, rel=0, abs=1e-9
+        )
+    np.testing.assert_array_equal(served.loc[run.labels.index, "cluster"], run.labels)
+    profiles = report.profiles.set_index("region_id").profile_type
+    assert (served.loc[profiles.index, "profile_type"] == profiles).all()
+    # the served SHAP values are the run's
+    for _, row in shap.iterrows():
+        served_value = served.at[row.region_id, f"shap__{row.target}__{row.feature}"]
+        assert served_value == pytest.approx(row.shap_value, abs=1e-9)
