@@ -38,7 +38,7 @@ class OutputSet:
 
     def csv(self, name: str, frame: pd.DataFrame, **kwargs) -> None:
         buf = io.StringIO()
-        frame.to_csv(buf, index=False, lineterminator="\n", float_format="%.10g", **kwargs)
+        frame.to_csv(buf, index=False, lineterminator="\n", float_format="%.15g", **kwargs)
         self.text(name, buf.getvalue())
 
     def json(self, name: str, obj) -> None:

@@ -271,3 +271,58 @@ def test_run_logs_to_a_real_mlflow_server_over_http(tmp_path):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+# Non-default configurations end to end: the README's example config (z-scores, geometric
+# aggregation) and a Copeland one, through every command, and the registered pyfunc against the
+# run's own tables. The whole 36-combination grid of the model is in test_model_grid.py.
+NON_DEFAULT = {
+    "zscore-geometric": 'normalisation = "zscore"\naggregation = "geometric"\n',
+    "rank-pca-copeland": 'normalisation = "rank"\nweighting = "pca"\naggregation = "copeland"\n',
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(NON_DEFAULT))
+def test_non_default_configuration_runs_through_every_command(name, tmp_path):
+    import mlflow
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[score]\n" + NON_DEFAULT[name] + "n_replicates = 200\nsobol_n = 16\n"
+        "[cluster]\nbootstrap = 20\nconsensus_reps = 20\n[validate]\npermutations = 99\n",
+        encoding="utf-8",
+    )
+    small = ["--bootstrap", "20", "--consensus-reps", "20"]
+    for args in (
+        ["score"],
+        ["cluster", *small],
+        ["typology", "validate", str(shipped_typologies()["federal_districts"]), *small,
+         "--permutations", "99"],
+        ["explain", *small],
+    ):
+        out = tmp_path / args[0]
+        assert main([*args, "--config", str(config), "--out", str(out), "--quiet"]) == 0, args
+    run_out = tmp_path / "run"
+    assert main(["run", "--config", str(config), "--out", str(run_out), "--quiet"]) == 0
+
+    uri = f"sqlite:///{run_out / 'mlflow.db'}"
+    client = _client(uri)
+    version = client.get_model_version_by_alias("border-readiness", "champion")
+    local = Path(
+        mlflow.artifacts.download_artifacts(
+            run_id=version.run_id, artifact_path="results", dst_path=str(tmp_path / "dl")
+        )
+    )
+    scores = pd.read_csv(local / "score" / "scores.csv")
+    clusters = pd.read_csv(local / "cluster" / "clusters.csv").set_index("region_id")
+    model = mlflow.pyfunc.load_model("models:/border-readiness@champion")
+    predicted = model.predict(load_dataset(None), params={"year": 2021}).set_index("region_id")
+    assert (predicted.loc[clusters.index, "cluster"].astype(int) == clusters["cluster"]).all()
+    for _, row in scores.iterrows():
+        assert predicted.at[row.region_id, f"score__{row.level}"] == pytest.approx(
+            row.score, abs=1e-9
+        )
+    # the standalone `score` command wrote the same scores as the run
+    standalone = pd.read_csv(tmp_path / "score" / "scores.csv")
+    pd.testing.assert_frame_equal(standalone, scores)
