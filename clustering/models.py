@@ -270,8 +270,9 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
                     f"HDBSCAN left {int((self.labels_ == -1).sum())} region(s) as noise (label -1)"
                 )
             self.estimator_ = est
-            self.assignment_ = ClusterAssignment.from_fit("hdbscan", None, X, self.labels_,
-                                                          self.labels_)
+            self.assignment_ = ClusterAssignment.from_fit(
+                "hdbscan", None, X, self.labels_, self.labels_
+            )
             return self
         cap = max_clusters(n)
         if self.n_clusters is not None:

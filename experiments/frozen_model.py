@@ -157,7 +157,10 @@ def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) 
     wide = shap_long.assign(
         column="shap__" + shap_long["target"] + "__" + shap_long["feature"]
     ).pivot(index="region_id", columns="column", values="shap_value")
-    order = [f"shap__{t}__{f}" for t, f in dict.fromkeys(zip(shap_long.target, shap_long.feature))]
+    order = [
+        f"shap__{t}__{f}"
+        for t, f in dict.fromkeys(zip(shap_long.target, shap_long.feature, strict=True))
+    ]
     out = out.join(wide[order])
     out = out.reset_index().rename(columns={"index": "region_id"})
     first = ["region_id", "year", "cluster", "profile_type"]

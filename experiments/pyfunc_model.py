@@ -1,9 +1,11 @@
 """The MLflow ``pyfunc`` model of border-readiness, logged as "model from code".
 
-MLflow executes this file when the model is loaded; the fitted state is a ``skops.io`` artifact
-read with an explicit list of trusted types, so no pickled object is ever deserialised. ``predict`` takes new data in the long layout
-(``region_id, year, indicator, value`` …) and returns, per region, the data type (cluster), the
-profile type, the level and overall scores and the exact SHAP contribution of each indicator.
+MLflow executes this file when the model is loaded. The fitted state (the run's own
+ReadinessModel and cluster assignment) is a ``skops.io`` artifact read with an explicit list of
+trusted types, so no pickled object is ever deserialised. ``predict`` takes new data in the long
+layout (``region_id, year, indicator, value`` …) and returns, per region, the data type
+(cluster), the profile type, the level and overall scores and the exact SHAP value of each
+indicator.
 Optional params: ``{"year": 2022}`` to score a given year (default 0: the latest complete one).
 """
 

@@ -677,7 +677,7 @@ def geometric_shift(Xn_reference) -> np.ndarray:
 def _reference_values(reference, Xn: pd.DataFrame) -> np.ndarray | None:
     if reference is None:
         return None
-    values = _values(reference, "reference")
+    _values(reference, "reference")  # numeric, finite, no duplicates
     missing = [c for c in Xn.columns if c not in reference.columns]
     if missing:
         raise ValueError(f"reference has no column for indicator(s) {missing}")

@@ -20,15 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from features.catalogue import SCORED_LEVELS, Indicator, load_catalogue, parse_formula
 from features.regions import BORDER_REGIONS, border_facts, region_table, russian_subjects
 
 __all__ = [
     "CompiledIndicators",
-    "IndicatorCompiler",
     "compile_indicators",
     "latest_complete_year",
     "national_reference",
@@ -340,99 +337,6 @@ def latest_complete_year(
         if raw.isna().to_numpy().mean() <= max_missing_share:
             return year
     raise ValueError("no year has the catalogue's scored features for these regions")
-
-
-class IndicatorCompiler(TransformerMixin, BaseEstimator):
-    """scikit-learn transformer: long dataset in, region × feature matrix out.
-
-    ``fit`` checks the catalogue against the data and fixes the year (the latest complete one
-    when ``year`` is None); ``transform`` compiles the matrix for that year, or for each year of
-    ``years`` (rows then indexed by ``(region_id, year)``), storing the audit trail of the last
-    call in ``report_`` (a :class:`CompiledIndicators`, or a list of them for a window).
-
-    The input is the long table, not a numeric array, so scikit-learn's generic estimator checks
-    (which feed random arrays) do not apply to this class; the numeric transformers downstream
-    are checked.
-
-    Parameters
-    ----------
-    year : int, optional
-    years : tuple of (int, int), optional
-        An inclusive window of years; overrides ``year``.
-    regions : list of str, optional
-        Default all Russian subjects.
-    catalogue_path : str, optional
-        A catalogue TOML; default the shipped one.
-    max_imputed_share : float, default 0.25
-
-    Examples
-    --------
-    >>> from features.dataset import load_dataset
-    >>> X = IndicatorCompiler(year=2021).fit_transform(load_dataset())
-    >>> X.index.name
-    'region_id'
-    """
-
-    def __init__(
-        self, year=None, years=None, regions=None, catalogue_path=None, max_imputed_share=0.25
-    ):
-        self.year = year
-        self.years = years
-        self.regions = regions
-        self.catalogue_path = catalogue_path
-        self.max_imputed_share = max_imputed_share
-
-    def fit(self, X: pd.DataFrame, y=None):
-        if not isinstance(X, pd.DataFrame) or "indicator" not in X:
-            raise TypeError("IndicatorCompiler expects the long dataset as a DataFrame")
-        if not 0 <= self.max_imputed_share <= 1:
-            raise ValueError(f"max_imputed_share must be in [0, 1], got {self.max_imputed_share}")
-        self.catalogue_ = load_catalogue(self.catalogue_path, known_series=set(X["indicator"]))
-        if self.years is not None:
-            y0, y1 = self.years
-            if y0 > y1:
-                raise ValueError(f"years must be (first, last), got {self.years}")
-            self.years_ = list(range(int(y0), int(y1) + 1))
-        else:
-            year = (
-                self.year
-                if self.year is not None
-                else latest_complete_year(X, regions=self.regions, catalogue=self.catalogue_)
-            )
-            self.years_ = [int(year)]
-        available = set(X["year"].unique())
-        missing = [y for y in self.years_ if y not in available]
-        if missing:
-            raise ValueError(
-                f"year {missing[0]} has no data (data covers {min(available)}–{max(available)})"
-            )
-        self.feature_names_out_ = np.array([i.id for i in self.catalogue_], dtype=object)
-        self.n_features_in_ = 1
-        return self
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "catalogue_")
-        reports = [
-            compile_indicators(
-                X,
-                year=y,
-                regions=self.regions,
-                catalogue=self.catalogue_,
-                max_imputed_share=self.max_imputed_share,
-            )
-            for y in self.years_
-        ]
-        if self.years is None:
-            self.report_ = reports[0]
-            return reports[0].matrix
-        self.report_ = reports
-        return (
-            pd.concat({r.year: r.matrix for r in reports}, names=["year"]).swaplevel().sort_index()
-        )
-
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "catalogue_")
-        return self.feature_names_out_.copy()
 
 
 def national_reference(

@@ -166,7 +166,9 @@ class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "action_")
-        values = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
+        values = validate_data(
+            self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False
+        )
         out = np.clip(values, self.lower_, self.upper_)
         for j in np.flatnonzero(self.action_ == "log"):
             lo, hi = self.lower_[j], self.upper_[j]
@@ -257,7 +259,9 @@ class Normaliser(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "basis_")
-        values = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
+        values = validate_data(
+            self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False
+        )
         names = _names(self, values.shape[1])
         # Positional column names: the fitted arrays are aligned by position.
         cols = np.arange(len(names))
@@ -356,7 +360,9 @@ class IndicatorWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "weights_")
-        values = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
+        values = validate_data(
+            self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False
+        )
         return values * self.weights_
 
 
@@ -427,8 +433,9 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
             if self.level_weights is None
             else composite._level_weights(
                 pd.DataFrame(columns=levels, dtype=float),
-                _per_feature(self.level_weights, np.asarray(self.levels_, dtype=object), 0.0,
-                             "level_weights"),
+                _per_feature(
+                    self.level_weights, np.asarray(self.levels_, dtype=object), 0.0, "level_weights"
+                ),
             )
         )
         self.level_weights_ = np.asarray(lw, dtype=float)
@@ -442,7 +449,9 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
 
     def _inputs(self, X):
         check_is_fitted(self, "weighting_")
-        values = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
+        values = validate_data(
+            self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False
+        )
         cols = np.arange(values.shape[1])
         groups = dict(zip(cols, self.weighting_.groups_, strict=True))
         weights = dict(zip(cols, self.weighting_.weights_, strict=True))
@@ -472,9 +481,9 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
         names = _names(self.weighting_, Xn.shape[1])
         parts["indicator"] = names[parts["indicator"].to_numpy(dtype=int)]
         levels = composite.aggregate(Xn, weights, groups, self.method, reference=reference)
-        overall = composite.overall_contributions(levels, dict(zip(levels.columns,
-                                                                   self.level_weights_,
-                                                                   strict=True)))
+        overall = composite.overall_contributions(
+            levels, dict(zip(levels.columns, self.level_weights_, strict=True))
+        )
         overall = overall.rename(columns={"level": "indicator"}).assign(level="overall")
         out = pd.concat([parts, overall[parts.columns]], ignore_index=True)
         return out.rename(columns={"region": "row"})
@@ -487,7 +496,9 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
         values = np.asarray(values, dtype=float).reshape(-1, idx.size)
         w = self.weighting_.weights_[idx]
         reference = None if self.reference_ is None else self.reference_[:, idx]
-        return composite.level_scores(values + self.shift_[idx], w / w.sum(), self.method, reference)
+        return composite.level_scores(
+            values + self.shift_[idx], w / w.sum(), self.method, reference
+        )
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "levels_")

@@ -235,9 +235,7 @@ def score_regions(
             for r in regions
         ]
     )
-    contributions = model.contributions(X_all_raw.loc[regions]).rename(
-        columns={"row": "region_id"}
-    )
+    contributions = model.contributions(X_all_raw.loc[regions]).rename(columns={"row": "region_id"})
 
     say(f"Monte Carlo: {config.n_replicates} replicates")
     mc = composite.monte_carlo_ranks(

@@ -2,12 +2,11 @@
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from features.catalogue import CatalogueError, load_catalogue, parse_formula
-from features.indicators import IndicatorCompiler, compile_indicators, national_reference
+from features.indicators import compile_indicators, national_reference
 from features.regions import BORDER_REGIONS, border_facts
 
 REGIONS = ["RU-OMS", "RU-NVS", "RU-TOM"]
@@ -201,22 +200,3 @@ def test_bundled_compile_2021_border_regions_complete():
     ref = national_reference(data, year=2021)
     assert ref["grp_per_capita_vs_russia"] == pytest.approx(100.0)
     assert ref["income_vs_russia"] == pytest.approx(100.0)
-
-
-def test_compiler_transformer_window_and_year():
-    from features.dataset import load_dataset
-
-    data = load_dataset()
-    comp = IndicatorCompiler(years=(2019, 2021), regions=list(BORDER_REGIONS)).fit(data)
-    X = comp.transform(data)
-    assert X.index.names == ["region_id", "year"]
-    assert len(X) == 36
-    assert list(comp.get_feature_names_out()) == list(X.columns)
-    single = IndicatorCompiler(regions=list(BORDER_REGIONS)).fit(data)
-    assert single.years_ == [2021]  # the latest complete year
-    with pytest.raises(ValueError, match="year 1850 has no data"):
-        IndicatorCompiler(year=1850).fit(data)
-    np.testing.assert_allclose(
-        X.xs(2021, level="year").loc[list(BORDER_REGIONS)].to_numpy(dtype=float),
-        single.transform(data).to_numpy(dtype=float),
-    )

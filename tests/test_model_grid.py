@@ -50,7 +50,9 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
     report = score(prep)
     X = clustering_matrix(report)
     run = cluster(X, B=10, consensus_reps=10)
-    typologies = {n: _typology(n) for n in ("federal_districts", "sokolov_rudneva_border_stability")}
+    typologies = {
+        n: _typology(n) for n in ("federal_districts", "sokolov_rudneva_border_stability")
+    }
     validation = validate(
         typologies["federal_districts"],
         run.labels,

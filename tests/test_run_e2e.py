@@ -297,8 +297,14 @@ def test_non_default_configuration_runs_through_every_command(name, tmp_path):
     for args in (
         ["score"],
         ["cluster", *small],
-        ["typology", "validate", str(shipped_typologies()["federal_districts"]), *small,
-         "--permutations", "99"],
+        [
+            "typology",
+            "validate",
+            str(shipped_typologies()["federal_districts"]),
+            *small,
+            "--permutations",
+            "99",
+        ],
         ["explain", *small],
     ):
         out = tmp_path / args[0]
