@@ -212,3 +212,24 @@ def test_copeland_fast_path_equals_the_generic_exact_shapley():
     fast = s[s.target == "j"].shap_value.to_numpy().reshape(4, 3)
     np.testing.assert_allclose(fast, generic, atol=1e-12)
     assert s[s.target == "j"].base_value.iloc[0] == pytest.approx(base)
+
+
+def test_the_readme_python_example_of_the_model_runs():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("#### The model in Python: `ReadinessModel`", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    scores, parts = namespace["scores"], namespace["parts"]
+    assert list(scores.columns) == [
+        "transport_communication",
+        "joint_projects",
+        "social_services",
+        "overall",
+    ]
+    # exact contributions: the parts of each region's level sum to its level score
+    sums = parts[parts.level != "overall"].groupby(["row", "level"]).contribution.sum()
+    for (region, level), total in sums.items():
+        assert total == pytest.approx(scores.at[region, level], abs=1e-9)
