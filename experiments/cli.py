@@ -73,6 +73,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--config", help="a TOML config ([score] options, catalogue, profiles)")
     p.add_argument("--quiet", action="store_true", help="no progress or summary output")
+    _add_seed(p)
+
+
+def _add_seed(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--seed",
+        type=int,
+        help="root random seed, split per step (default: the config's seed, else 0)",
+    )
 
 
 def _add_clustering(p: argparse.ArgumentParser) -> None:
@@ -93,7 +102,6 @@ def _add_clustering(p: argparse.ArgumentParser) -> None:
         default=500,
         help="subsamples per k for the consensus matrices (default 500)",
     )
-    p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
 
 
 def _sub(sub, name: str, func, help_: str, description: str, example: str):
@@ -204,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     _add_clustering(p)
 
-    def tracked(p):
+    def tracked(p, seeded: bool = True):
         p.add_argument(
             "--tracking-uri",
             help="MLflow tracking URI (default: "
@@ -212,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--out", default=".", help="output folder (default: the current one)")
         p.add_argument("--quiet", action="store_true", help="no progress or summary output")
+        if seeded:
+            _add_seed(p)
 
     p = _sub(
         sub,
@@ -256,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--run-id", help="an MLflow run id")
     which.add_argument("--model", help="NAME@ALIAS of a registered model")
     p.add_argument("--format", default="md,html,json", help="md,html,json (default: all)")
-    tracked(p)
+    tracked(p, seeded=False)
     return parser
 
 

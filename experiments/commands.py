@@ -166,7 +166,7 @@ def _prepare(args: argparse.Namespace, say):
     from experiments.pipeline import prepare
     from features.dataset import load_dataset
 
-    config = load_config(getattr(args, "config", None))
+    config = load_config(getattr(args, "config", None), seed=getattr(args, "seed", None))
     data = load_dataset(args.data)
     return prepare(
         data,
@@ -245,19 +245,29 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seeds(args):
+    """The per-step seeds of a single-step command: its --seed (else the config's) as root."""
+    from experiments.config import load_config
+
+    return load_config(getattr(args, "config", None), seed=getattr(args, "seed", None))["seeds"]
+
+
 def _cluster_run(args, say):
     from experiments.pipeline import cluster, clustering_matrix, score
 
     prep = _prepare(args, say)
     report = score(prep, progress=say)
     X = clustering_matrix(report)
+    seeds = _seeds(args)
     run = cluster(
         X,
         method=args.method,
         k=args.k,
         B=args.bootstrap,
         consensus_reps=args.consensus_reps,
-        random_state=args.seed,
+        random_state=seeds.clustering,
+        bootstrap_seed=seeds.bootstrap,
+        consensus_seed=seeds.consensus,
         progress=say,
     )
     return prep, report, run
@@ -291,7 +301,7 @@ def stability_summary(run, prep) -> dict:
     }
 
 
-def write_cluster(out, run, prep, emb=None) -> None:
+def write_cluster(out, run, prep, emb=None, umap_seed: int = 0) -> None:
     """The files of `cluster` into an OutputSet (``emb``: a 2-D map already computed)."""
     from clustering.embedding import embed_2d
     from experiments.plots import consensus_figure
@@ -318,7 +328,7 @@ def write_cluster(out, run, prep, emb=None) -> None:
     out.csv("loo_regions.csv", run.loo_regions)
     out.csv("loo_indicators.csv", run.loo_indicators)
     if emb is None:
-        emb = embed_2d(run.X, random_state=0)
+        emb = embed_2d(run.X, random_state=umap_seed)
     out.csv("embedding.csv", emb.coordinates.reset_index())
     out.figure(
         "embedding.png",
@@ -333,7 +343,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     say = _progress(args.quiet)
     prep, _, run = _cluster_run(args, say)
     out = OutputSet(args.out)
-    write_cluster(out, run, prep)
+    write_cluster(out, run, prep, umap_seed=_seeds(args).umap)
     out.commit()
     if not args.quiet:
         stab = run.stability
@@ -450,13 +460,16 @@ def validation_clusters(args, typology, X, say):
                 f"note: the typology uses {len(used)} types; clustering with k = {k} "
                 f"(k <= n // 3 for n = {len(X)} regions). Pass --k to override."
             )
+    seeds = _seeds(args)
     run = cluster(
         X,
         method=args.method,
         k=k,
         B=args.bootstrap,
         consensus_reps=args.consensus_reps,
-        random_state=args.seed,
+        random_state=seeds.clustering,
+        bootstrap_seed=seeds.bootstrap,
+        consensus_seed=seeds.consensus,
         progress=say,
     )
     return run.labels, run, args.method, run.k
@@ -487,7 +500,7 @@ def cmd_typology_validate(args: argparse.Namespace) -> int:
         X,
         others=others,
         n_permutations=args.permutations,
-        random_state=args.seed,
+        random_state=_seeds(args).permutations,
     )
     out = OutputSet(args.out)
     write_validation(out, result, prep, method, k, run)
@@ -558,7 +571,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     say = _progress(args.quiet)
     prep, report, run = _cluster_run(args, say)
     say("SHAP values of the level scores and of a surrogate of the clusters")
-    result = explain(report, run.labels, random_state=args.seed)
+    result = explain(report, run.labels, random_state=_seeds(args).surrogate)
     out = OutputSet(args.out)
     write_explain(out, result, run, prep)
     out.commit()
@@ -579,7 +592,7 @@ def _experiment_config(args):
     from experiments.config import load_experiment, shipped_configs
 
     path = args.config or shipped_configs()["default"]
-    return load_experiment(path)
+    return load_experiment(path, seed=getattr(args, "seed", None))
 
 
 def _load_run_data(args, cfg):

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 
+from experiments.seeds import StepSeeds, step_seeds
 from features.scoring import ScoreConfig
 
 __all__ = [
@@ -52,7 +53,10 @@ class ExperimentConfig:
     k: int | None = None
     bootstrap: int = 1000
     consensus_reps: int = 500
+    #: The root seed (top-level ``seed``), split per step; see :mod:`experiments.seeds`.
     seed: int = 0
+    #: ``[cluster].seed`` when given: overrides the clustering steps' seeds.
+    cluster_seed: int | None = None
     typologies: tuple[str, ...] = (
         "federal_districts",
         "sokolov_rudneva_border_stability",
@@ -63,13 +67,21 @@ class ExperimentConfig:
     alias: str = "champion"
     source: str = "built-in defaults"
 
+    @property
+    def seeds(self) -> StepSeeds:
+        """The seed of every random step (the score's are in ``score``)."""
+        return step_seeds(self.seed, cluster_seed=self.cluster_seed)
+
 
 _SCORE_TYPES = {
-    f.name: (tuple if f.name.startswith("mc_") else f.type) for f in fields(ScoreConfig)
+    f.name: (tuple if f.name.startswith("mc_") else f.type)
+    for f in fields(ScoreConfig)
+    # Set from the root seed (or [score].random_state), not a key of its own.
+    if f.name != "sobol_random_state"
 }
 #: section -> key -> expected type(s).
 SCHEMA: dict[str, dict[str, object]] = {
-    "": {"catalogue": str, "profiles": str, "description": str},
+    "": {"catalogue": str, "profiles": str, "description": str, "seed": int},
     "data": {"path": str, "year": (int, str), "regions": str},
     "score": _SCORE_TYPES,
     "cluster": {"method": str, "k": int, "bootstrap": int, "consensus_reps": int, "seed": int},
@@ -110,8 +122,10 @@ def _check(path, key: str, expected, value) -> None:
         raise ConfigError(f"{path}: {key} must be {names}, got {value!r}")
 
 
-def load_experiment(path: str | Path | None) -> ExperimentConfig:
+def load_experiment(path: str | Path | None, *, seed: int | None = None) -> ExperimentConfig:
     """Read and validate an experiment configuration (``None``: the built-in defaults).
+
+    ``seed`` (a command's ``--seed``) replaces the config's root seed.
 
     Raises
     ------
@@ -119,10 +133,13 @@ def load_experiment(path: str | Path | None) -> ExperimentConfig:
         Unknown section or key, wrong type, unknown method or region set, bad year.
     """
     if path is None:
-        return ExperimentConfig()
-    path = Path(path)
-    raw = _read(path)
-    values: dict[str, object] = {"source": str(path)}
+        raw: dict = {}
+        label = "built-in defaults"
+    else:
+        path = Path(path)
+        raw = _read(path)
+        label = str(path)
+    values: dict[str, object] = {"source": label}
     score_kwargs: dict[str, object] = {}
     for key, value in raw.items():
         if isinstance(value, dict):
@@ -138,6 +155,17 @@ def load_experiment(path: str | Path | None) -> ExperimentConfig:
         else:
             _check(path, key, SCHEMA[""].get(key), value)
             values[key] = value
+    if seed is not None and seed < 0:
+        raise ConfigError(f"--seed {seed}: expected an integer >= 0")
+    root = values.get("seed", 0) if seed is None else seed
+    if root < 0:
+        raise ConfigError(f"{label}: seed must be an integer >= 0, got {root}")
+    if "cluster.seed" in values and values["cluster.seed"] < 0:
+        raise ConfigError(f"{path}: cluster.seed must be >= 0, got {values['cluster.seed']}")
+    seeds = step_seeds(root)
+    if "random_state" not in score_kwargs:
+        # One root seed, split per step: the Monte Carlo and Sobol' get their own streams.
+        score_kwargs.update(random_state=seeds.monte_carlo, sobol_random_state=seeds.sobol)
     try:
         score = ScoreConfig(**score_kwargs)
     except ValueError as exc:
@@ -169,7 +197,7 @@ def load_experiment(path: str | Path | None) -> ExperimentConfig:
             raise ConfigError(f"{path}: validate.typologies must list names or paths, got {t!r}")
 
     def resolve(value):
-        return (path.parent / value).resolve() if value else None
+        return (path.parent / value).resolve() if value and path is not None else None
 
     data_path = values.get("data.path")
     return ExperimentConfig(
@@ -184,26 +212,33 @@ def load_experiment(path: str | Path | None) -> ExperimentConfig:
         k=values.get("cluster.k"),
         bootstrap=values.get("cluster.bootstrap", 1000),
         consensus_reps=values.get("cluster.consensus_reps", 500),
-        seed=values.get("cluster.seed", 0),
+        seed=int(root),
+        cluster_seed=values.get("cluster.seed"),
         typologies=typologies,
         permutations=values.get("validate.permutations", 9999),
         model_name=values.get("model.name", "border-readiness"),
         alias=values.get("model.alias", "champion"),
-        source=str(path),
+        source=label,
     )
 
 
-def load_config(path: str | Path | None) -> dict:
+def load_config(path: str | Path | None, *, seed: int | None = None) -> dict:
     """The parts of a configuration the single-step commands use: ``score`` (ScoreConfig),
-    ``catalogue`` and ``profiles`` paths.
+    ``catalogue`` and ``profiles`` paths, and ``seeds`` (one per step, from the config's root
+    seed or ``seed``).
 
     Examples
     --------
     >>> load_config(None)["score"].normalisation
     'minmax'
     """
-    cfg = load_experiment(path)
-    return {"score": cfg.score, "catalogue": cfg.catalogue, "profiles": cfg.profiles}
+    cfg = load_experiment(path, seed=seed)
+    return {
+        "score": cfg.score,
+        "catalogue": cfg.catalogue,
+        "profiles": cfg.profiles,
+        "seeds": cfg.seeds,
+    }
 
 
 def flatten(cfg: ExperimentConfig) -> dict[str, str]:
@@ -224,7 +259,8 @@ def flatten(cfg: ExperimentConfig) -> dict[str, str]:
         "cluster.k": cfg.k or "auto",
         "cluster.bootstrap": cfg.bootstrap,
         "cluster.consensus_reps": cfg.consensus_reps,
-        "cluster.seed": cfg.seed,
+        "seed": cfg.seed,
+        "cluster.seed": cfg.cluster_seed if cfg.cluster_seed is not None else "from seed",
         "validate.typologies": ",".join(cfg.typologies),
         "validate.permutations": cfg.permutations,
         "model.name": cfg.model_name,
@@ -233,6 +269,9 @@ def flatten(cfg: ExperimentConfig) -> dict[str, str]:
     }
     for key, value in asdict(cfg.score).items():
         out[f"score.{key}"] = ",".join(value) if isinstance(value, tuple) else value
+    for step, value in cfg.seeds.to_dict().items():
+        if step != "root":
+            out[f"seeds.{step}"] = value
     return {k: str(v) for k, v in out.items()}
 
 

@@ -237,12 +237,16 @@ def cluster(
     random_state: int = 0,
     n_init: int = 10,
     progress=None,
+    bootstrap_seed: int | None = None,
+    consensus_seed: int | None = None,
 ) -> ClusterRun:
     """Cluster the regions, then measure how stable the clusters are.
 
     Bootstrap Jaccard per cluster (fpc::clusterboot), consensus matrices over k with PAC
     (ConsensusClusterPlus), per-region membership confidence, and leave-one-region-out and
-    leave-one-indicator-out effects.
+    leave-one-indicator-out effects. ``random_state`` seeds the clustering and the
+    leave-one-out refits; the bootstrap and the consensus have their own seeds (default
+    ``random_state``), as :mod:`experiments.seeds` splits them.
     """
     from clustering.models import METHODS, RegionClusterer, adjacency_matrix, max_clusters
     from clustering.stability import (
@@ -291,7 +295,7 @@ def cluster(
         k=k_found,
         B=B,
         n_init=n_init,
-        random_state=random_state,
+        random_state=random_state if bootstrap_seed is None else bootstrap_seed,
         progress=boot_bar,
         # Results do not depend on the batch size; with a bar, smaller batches let it move.
         batch_size=max(10, B // 20) if boot_bar else BATCH_SIZE,
@@ -310,7 +314,7 @@ def cluster(
         k_range=k_range,
         reps=consensus_reps,
         n_init=n_init,
-        random_state=random_state,
+        random_state=random_state if consensus_seed is None else consensus_seed,
         progress=cons_bar,
         batch_size=max(10, consensus_reps // 20) if cons_bar else BATCH_SIZE,
     )

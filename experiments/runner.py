@@ -80,6 +80,7 @@ def analyse(
     report = score(prep, progress=say)
     t["score_s"] = time.perf_counter() - t0
     X = clustering_matrix(report)
+    seeds = cfg.seeds
     t0 = time.perf_counter()
     run = cluster(
         X,
@@ -87,7 +88,9 @@ def analyse(
         k=cfg.k,
         B=cfg.bootstrap,
         consensus_reps=cfg.consensus_reps,
-        random_state=cfg.seed,
+        random_state=seeds.clustering,
+        bootstrap_seed=seeds.bootstrap,
+        consensus_seed=seeds.consensus,
         progress=say,
     )
     t["cluster_s"] = time.perf_counter() - t0
@@ -102,18 +105,18 @@ def analyse(
             X,
             others=typologies,
             n_permutations=cfg.permutations,
-            random_state=cfg.seed,
+            random_state=seeds.permutations,
         )
     t["validate_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     say("explanations (SHAP)")
-    explanation = explain(report, run.labels, random_state=cfg.seed)
+    explanation = explain(report, run.labels, random_state=seeds.surrogate)
     t["explain_s"] = time.perf_counter() - t0
     from clustering.embedding import embed_2d
 
     t0 = time.perf_counter()
     say("2-D map of the regions (the first UMAP call compiles with numba)")
-    embedding = embed_2d(X, random_state=0)
+    embedding = embed_2d(X, random_state=seeds.umap)
     t["embedding_s"] = time.perf_counter() - t0
     return Analysis(cfg, prep, report, run, validations, explanation, embedding, t)
 

@@ -51,6 +51,9 @@ class ScoreConfig:
     n_replicates: int = 10_000
     sobol_n: int = 256
     random_state: int = 0
+    #: Seed of the Sobol' design; None uses ``random_state`` (an experiment config gives the
+    #: Monte Carlo and Sobol' steps their own seeds from one root seed).
+    sobol_random_state: int | None = None
     mc_normalisations: tuple[str, ...] = ("minmax", "zscore", "rank", "distance_to_reference")
     mc_weightings: tuple[str, ...] = ("equal", "catalogue", "pca")
     mc_aggregations: tuple[str, ...] = ("arithmetic", "geometric", "copeland")
@@ -271,7 +274,11 @@ def score_regions(
         catalogue_weights=cat_weights,
         dropout=config.mc_dropout,
         n=config.sobol_n,
-        random_state=config.random_state,
+        random_state=(
+            config.random_state
+            if config.sobol_random_state is None
+            else config.sobol_random_state
+        ),
     )
 
     types = assign_profiles(pct_all.loc[regions], rules)
