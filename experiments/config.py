@@ -123,7 +123,9 @@ def _check(path, key: str, expected, value) -> None:
 
 
 def load_experiment(path: str | Path | None, *, seed: int | None = None) -> ExperimentConfig:
-    """Read and validate an experiment configuration (``None``: the built-in defaults).
+    """Read and validate an experiment configuration (``None``: the shipped default one,
+    ``experiments/configs/default.toml``, so that a command without ``--config`` computes what
+    ``run`` computes).
 
     ``seed`` (a command's ``--seed``) replaces the config's root seed.
 
@@ -132,13 +134,9 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
     ConfigError
         Unknown section or key, wrong type, unknown method or region set, bad year.
     """
-    if path is None:
-        raw: dict = {}
-        label = "built-in defaults"
-    else:
-        path = Path(path)
-        raw = _read(path)
-        label = str(path)
+    path = Path(shipped_configs()["default"] if path is None else path)
+    raw = _read(path)
+    label = str(path)
     values: dict[str, object] = {"source": label}
     score_kwargs: dict[str, object] = {}
     for key, value in raw.items():
@@ -197,7 +195,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
             raise ConfigError(f"{path}: validate.typologies must list names or paths, got {t!r}")
 
     def resolve(value):
-        return (path.parent / value).resolve() if value and path is not None else None
+        return (path.parent / value).resolve() if value else None
 
     data_path = values.get("data.path")
     return ExperimentConfig(

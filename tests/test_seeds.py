@@ -49,13 +49,15 @@ def test_per_section_seeds_stay_accepted_as_overrides(tmp_path):
     assert cfg.seeds.bootstrap == 4 and cfg.seeds.umap == step_seeds(5).umap
 
 
-def test_built_in_defaults_and_the_shipped_default_config_agree():
+def test_commands_without_a_config_use_the_shipped_default_config():
     from experiments.config import shipped_configs
 
     shipped = load_experiment(shipped_configs()["default"])
-    builtin = load_experiment(None)
-    assert shipped.seeds == builtin.seeds == step_seeds(0)
-    assert shipped.score == builtin.score
+    assert load_experiment(None) == shipped
+    # the shipped config pins the per-section seeds of version 0.1 (README figures); the
+    # root seed drives the other steps
+    assert shipped.score.random_state == 0 and shipped.seeds.bootstrap == 0
+    assert shipped.seeds.umap == step_seeds(0).umap
 
 
 @pytest.mark.parametrize(
