@@ -711,6 +711,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
             rows.append(
                 {
                     "year": old_year,
+                    "fit": "registered",
                     "typology": name,
                     "ari": body["ari"],
                     "p_value": body["p_value"],
@@ -723,6 +724,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
             rows.append(
                 {
                     "year": a.prep.year,
+                    "fit": "new",
                     "typology": name,
                     "ari": r.ari,
                     "p_value": r.p_value,

@@ -1010,6 +1010,8 @@ def typology_agreement_over_time(rows: Sequence[Mapping[str, Any]]) -> pd.DataFr
     rows : list of dict
         Each with ``year``, ``typology`` and ``ari``; ``p_value``, ``ari_ci_low`` and
         ``ari_ci_high`` are optional (NaN when absent); other keys are kept as extra columns.
+        Two rows of one typology and year are allowed only when a ``fit`` key tells them
+        apart (the registered and the new fit of the same year); they keep their order.
 
     Returns
     -------
@@ -1045,8 +1047,10 @@ def typology_agreement_over_time(rows: Sequence[Mapping[str, Any]]) -> pd.DataFr
             frame[column] = math.nan if column not in ("year", "typology") else []
     extra = [c for c in frame.columns if c not in _AGREEMENT_COLUMNS]
     frame = frame[list(_AGREEMENT_COLUMNS) + extra]
-    if frame.duplicated(["typology", "year"]).any():
-        first = frame.loc[frame.duplicated(["typology", "year"])].iloc[0]
+    # Two fits of one year (a refit on revised figures) are told apart by a ``fit`` column.
+    key = ["typology", "year", *(["fit"] if "fit" in frame.columns else [])]
+    if frame.duplicated(key).any():
+        first = frame.loc[frame.duplicated(key)].iloc[0]
         raise ValueError(
             f"typology {first['typology']!r} has more than one row for year {first['year']}"
         )
@@ -1366,11 +1370,17 @@ def promotion_decision(
     if new_agreement is not None:
         frame = _agreement_frame(new_agreement)
         for typology, rows in frame.groupby("typology", sort=True):
-            by_year = rows.set_index("year")["ari"]
-            if new_year not in by_year.index or not np.isfinite(by_year.get(new_year, np.nan)):
+            by_year = new_by_year = rows.set_index("year")["ari"]
+            if "fit" in rows.columns:
+                # a same-year refit: the registered and the new fit are told apart by ``fit``
+                new_by_year = rows[rows["fit"] == "new"].set_index("year")["ari"]
+                by_year = rows[rows["fit"] != "new"].set_index("year")["ari"]
+            if new_year not in new_by_year.index or not np.isfinite(
+                new_by_year.get(new_year, np.nan)
+            ):
                 notes.append(f"No agreement figure with typology '{typology}' for {new_year}.")
                 continue
-            new_ari = float(by_year[new_year])
+            new_ari = float(new_by_year[new_year])
             if (
                 old_year is None
                 or old_year not in by_year.index

@@ -92,6 +92,10 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         ('[cluster]\nmethod = "dbscan"\n', [], "cluster.method 'dbscan'"),
         ("", ["--year", "2030"], "--year 2030: the data has no figures for that year"),
         ("[data]\nyear = 1990\n", [], "'paved_road_density' has no data for 1990"),
+        ('[score]\nnormalisation = "log"\n', [], "normalisation 'log' is not one of minmax"),
+        ('[score]\naggregation = "median"\n', [], "aggregation 'median' is not one of"),
+        ("seed = -1\n", [], "seed must be an integer >= 0"),
+        ("", ["--seed", "-3"], "--seed -3: expected an integer >= 0"),
     ],
 )
 def test_run_refuses_bad_config_or_year_and_writes_nothing(tmp_path, config, extra, message):

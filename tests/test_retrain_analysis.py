@@ -546,3 +546,17 @@ def test_decision_never_speaks_of_overwriting_or_deleting():
         assert "overwrit" not in text and "delet" not in text
         assert "alias" in text
         json.dumps(decision.to_dict(), allow_nan=False)
+
+
+def test_a_same_year_refit_keeps_both_fits_apart_in_the_agreement_table():
+    # Found by running the README's retrain example after a first run of the same year: two
+    # rows for (typology, 2021) crashed the table. A `fit` key tells the two fits apart.
+    rows = [
+        {"year": 2021, "fit": "registered", "typology": "fd", "ari": 0.30},
+        {"year": 2021, "fit": "new", "typology": "fd", "ari": 0.10},
+    ]
+    out = typology_agreement_over_time(rows)
+    assert out["fit"].tolist() == ["registered", "new"]
+    assert out["change_vs_previous"].iloc[1] == pytest.approx(-0.20)
+    with pytest.raises(ValueError, match="more than one row"):
+        typology_agreement_over_time([rows[0], rows[0]])
