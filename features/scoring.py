@@ -275,9 +275,7 @@ def score_regions(
         dropout=config.mc_dropout,
         n=config.sobol_n,
         random_state=(
-            config.random_state
-            if config.sobol_random_state is None
-            else config.sobol_random_state
+            config.random_state if config.sobol_random_state is None else config.sobol_random_state
         ),
     )
 
