@@ -333,8 +333,11 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
         return clone(self).set_params(n_clusters=k)
 
 
-class ClusterAssignment(BaseEstimator):
+class ClusterAssignment:
     """Assign regions to the clusters of a fitted clustering, reproducing it on its own regions.
+
+    A fitted rule, not an estimator: it is made from a fit (:meth:`from_fit`, as
+    :class:`RegionClusterer` does) and only predicts, so it has no ``fit`` of its own.
 
     k-means assigns a region to the nearest centre and a Gaussian mixture to its most probable
     component (the fitted scikit-learn estimator's own ``predict``); the hierarchical methods
@@ -358,9 +361,12 @@ class ClusterAssignment(BaseEstimator):
     [1, 0]
     """
 
-    def __init__(self, estimator=None, label_map=None):
+    def __init__(self, estimator, label_map=None):
         self.estimator = estimator
         self.label_map = label_map
+
+    def __repr__(self) -> str:
+        return f"ClusterAssignment({type(self.estimator).__name__})"
 
     @classmethod
     def from_fit(cls, method, fitted, X, raw_labels, labels) -> ClusterAssignment:

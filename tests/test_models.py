@@ -84,3 +84,20 @@ def test_same_seed_same_labels():
     a = RegionClusterer(method="kmeans", random_state=7).fit(X).labels_
     b = RegionClusterer(method="kmeans", random_state=7).fit(X).labels_
     assert (a == b).all()
+
+
+@pytest.mark.parametrize("method", ["kmeans", "ward", "gmm", "hdbscan", "ward_contiguous"])
+def test_predict_reproduces_the_fitted_labels_on_the_fitted_regions(method):
+    X, _ = make_blobs(n_samples=12, centers=3, cluster_std=1.5, random_state=4)
+    connectivity = np.ones((12, 12)) - np.eye(12) if method == "ward_contiguous" else None
+    est = RegionClusterer(method=method, connectivity=connectivity, n_init=3).fit(X)
+    np.testing.assert_array_equal(est.predict(X), est.labels_)
+
+
+def test_kmeans_assignment_of_a_new_region_is_its_nearest_centre():
+    X, _ = make_blobs(n_samples=12, centers=3, cluster_std=0.5, random_state=5)
+    est = RegionClusterer(method="kmeans", n_clusters=3, n_init=3).fit(X)
+    new = np.array([[0.0, 0.0], [8.0, -3.0]])
+    centres = np.array([X[est.labels_ == c].mean(axis=0) for c in range(3)])
+    nearest = np.argmin(((new[:, None, :] - centres[None]) ** 2).sum(axis=-1), axis=1)
+    np.testing.assert_array_equal(est.predict(new), nearest)
