@@ -32,7 +32,7 @@ from sklearn.metrics import adjusted_rand_score
 # The benchmark runs from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from clustering.stability import bootstrap_jaccard  # noqa: E402
+from border_readiness.clustering.stability import bootstrap_jaccard  # noqa: E402
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(fpc))
@@ -68,8 +68,8 @@ cat("PARTITION", cb$partition, "\n")
 
 def real_matrix(n_regions: int = 80, n_indicators: int = 20) -> pd.DataFrame:
     """The first scored indicators of the first subjects, 2021, as z-scores."""
-    from features.dataset import load_dataset
-    from features.indicators import compile_indicators
+    from border_readiness.features.dataset import load_dataset
+    from border_readiness.features.indicators import compile_indicators
 
     compiled = compile_indicators(load_dataset(), year=2021)
     levels = compiled.levels

@@ -17,7 +17,7 @@ import pandas as pd
 # The benchmark runs from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from features.composite import monte_carlo_ranks  # noqa: E402
+from border_readiness.features.composite import monte_carlo_ranks  # noqa: E402
 
 LEVELS = ("transport_communication", "joint_projects", "social_services")
 
@@ -83,8 +83,8 @@ def main() -> None:
         )
 
     # The bundled data as `border-readiness score --regions all` ranks it: 85 subjects.
-    from features.dataset import load_dataset
-    from features.indicators import compile_indicators, national_reference
+    from border_readiness.features.dataset import load_dataset
+    from border_readiness.features.indicators import compile_indicators, national_reference
 
     data = load_dataset()
     compiled = compile_indicators(data, year=2021)

@@ -24,7 +24,7 @@ TARGET_S = 60.0
 
 def one_run(config: str | None) -> tuple[float, dict[str, float], list[str]]:
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
-        cmd = [sys.executable, "-m", "experiments.cli", "run", "--out", tmp]
+        cmd = [sys.executable, "-m", "border_readiness.experiments.cli", "run", "--out", tmp]
         if config:
             cmd += ["--config", config]
         start = time.perf_counter()

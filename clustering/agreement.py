@@ -1046,10 +1046,11 @@ def assert_agreement(
     >>> assert_agreement(expert, clusters, min_ari=0.2, n_permutations=99).ari > 0.2
     True
     >>> assert_agreement(expert, clusters, min_ari=0.5, n_permutations=99, n_bootstrap=0)
-    ... # doctest: +ELLIPSIS
+    ... # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    clustering.agreement.AgreementAssertionError: agreement check failed: ARI = 0.324 < ...
+    border_readiness.clustering.agreement.AgreementAssertionError: agreement check failed: ARI =
+    0.324 < ...
     """
     if min_ari is None and max_p is None:
         raise ValueError("assert_agreement needs min_ari and/or max_p")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.composite import normalise_weights
+from border_readiness.features.composite import normalise_weights
 
 __all__ = [
     "MIN_FIDELITY",
@@ -61,7 +61,7 @@ _DRIVER_COLUMNS = [
 
 
 # --------------------------------------------------------------------------------------------
-# validation helpers (shared with clustering.embedding)
+# validation helpers (shared with border_readiness.clustering.embedding)
 # --------------------------------------------------------------------------------------------
 
 
@@ -148,7 +148,8 @@ def additive_shap(
 
     A level score is the weighted arithmetic mean ``score(x) = sum_i w_i x_i`` of the normalised
     indicators of that level, with the weights rescaled to sum to 1 within the level (as in
-    :func:`features.composite.aggregate` with ``method='arithmetic'``). For a linear function
+    :func:`border_readiness.features.composite.aggregate` with ``method='arithmetic'``). For a
+    linear function
     and interventional (independent) masking over a background, the Shapley value of indicator
     i is exactly ``w_i * (x_i - E[x_i])``, and the base value is ``sum_i w_i E[x_i]``, the mean
     score of the background. Efficiency holds to round-off: ``base_value + sum_i shap_value_i
@@ -162,7 +163,8 @@ def additive_shap(
     ----------
     Xn : DataFrame
         Normalised regions x indicators (higher = more ready); no missing values, because with a
-        gap :func:`~features.composite.aggregate` re-weights over the other indicators and the
+        gap :func:`~border_readiness.features.composite.aggregate` re-weights over the other
+        indicators and the
         score is no longer this linear function.
     weights : Series or mapping
         Relative weight per indicator (may cover more indicators than ``Xn``).
@@ -331,7 +333,7 @@ def _copeland_shapley(
     q_i) - sign(b_i - q_i))``: one matrix product over the coalitions instead of scoring
     ``2^m * B`` rows against every reference region (the same numbers, 50x faster).
     """
-    from features.composite import _TIE_TOL
+    from border_readiness.features.composite import _TIE_TOL
 
     def signs(a: np.ndarray) -> np.ndarray:  # (rows, m) -> (rows, refs, m)
         diff = a[:, None, :] - reference[None, :, :]
@@ -361,7 +363,8 @@ def _copeland_shapley(
 
 
 def readiness_shap(model, Xn: pd.DataFrame) -> pd.DataFrame:
-    """Exact SHAP values of a fitted :class:`~features.readiness_model.ReadinessModel`'s level
+    """Exact SHAP values of a fitted
+    :class:`~border_readiness.features.readiness_model.ReadinessModel`'s level
     scores, for any aggregation, with the model's reference regions as the background.
 
     What is explained is the function from a region's normalised indicators of one level to
@@ -388,7 +391,7 @@ def readiness_shap(model, Xn: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from features.readiness_model import ReadinessModel
+    >>> from border_readiness.features.readiness_model import ReadinessModel
     >>> ref = pd.DataFrame({"a": [0.0, 1, 2, 3], "b": [3.0, 1, 2, 0]}, index=list("ABCD"))
     >>> m = ReadinessModel(aggregation="geometric", groups={"a": "t", "b": "t"},
     ...                    treat_outliers=False).fit(ref)

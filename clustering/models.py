@@ -75,7 +75,7 @@ def adjacency_matrix(regions: list[str]) -> np.ndarray:
     >>> adjacency_matrix(["RU-OMS", "RU-NVS", "RU-AST"]).tolist()
     [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
     """
-    from features.regions import border_facts
+    from border_readiness.features.regions import border_facts
 
     facts = border_facts()
     index = {r: i for i, r in enumerate(regions)}

@@ -31,10 +31,11 @@ File format (TOML, read with the standard library's ``tomllib``)
     "Омская область" = "least_stable"
 
 Required: ``name, title, citation, classifies, confidence, confidence_note`` and at least one
-``[[types]]`` entry. Region keys are resolved by the registry (:func:`features.regions.
-resolve_region`): ISO ids, Russian or English names and the variants the sources print. Regions
-that are not listed are *unassigned*; a region is never guessed. Several types for one region
-are allowed only when ``classifies = "border_segments"``.
+``[[types]]`` entry. Region keys are resolved by the registry
+(:func:`~border_readiness.features.regions.resolve_region`): ISO ids, Russian or English names
+and the variants the sources print. Regions that are not listed are *unassigned*; a region is
+never guessed. Several types for one region are allowed only when
+``classifies = "border_segments"``.
 
 Plain CSV
 ---------
@@ -75,7 +76,12 @@ from typing import Any, Literal, NamedTuple
 
 import pandas as pd
 
-from features.regions import BORDER_REGIONS, UnknownRegionError, region_table, resolve_region
+from border_readiness.features.regions import (
+    BORDER_REGIONS,
+    UnknownRegionError,
+    region_table,
+    resolve_region,
+)
 
 __all__ = [
     "CLASSIFIES",
@@ -87,6 +93,7 @@ __all__ = [
     "check_typology",
     "load_typology",
     "shipped_typologies",
+    "typology",
 ]
 
 #: Allowed values of ``classifies``.
@@ -270,12 +277,25 @@ def shipped_typologies() -> dict[str, Path]:
     ['border_readiness_profiles_2021', 'federal_districts', 'roy_2022_three_levels_template',
      'sokolov_rudneva_border_stability']
     """
-    folder = resources.files("clustering") / "typologies"
+    folder = resources.files("border_readiness.clustering") / "typologies"
     return {
         Path(entry.name).stem: Path(str(entry))
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".toml")
     }
+
+
+def typology(name_or_path: str | os.PathLike[str]) -> Typology:
+    """A shipped typology by name (:func:`shipped_typologies`), or a typology file.
+
+    Examples
+    --------
+    >>> typology("federal_districts").name
+    'federal_districts'
+    """
+    shipped = shipped_typologies()
+    key = str(name_or_path)
+    return load_typology(shipped[key] if key in shipped else name_or_path)
 
 
 def load_typology(path: str | os.PathLike[str]) -> Typology:
@@ -306,10 +326,11 @@ def load_typology(path: str | os.PathLike[str]) -> Typology:
     >>> t.name, t.classifies, t.assignments
     ('my_zones', 'regions', {'RU-OMS': ('east',), 'RU-AST': ('west',)})
     >>> _ = csv_file.write_text("region_id,type\\nОмск,east\\n", encoding="utf-8")
-    >>> load_typology(csv_file)  # doctest: +ELLIPSIS
+    >>> load_typology(csv_file)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    clustering.typologies.TypologyError: ...my_zones.csv, line 2: unknown region 'Омск'; ...
+    border_readiness.clustering.typologies.TypologyError: ...my_zones.csv, line 2: unknown region
+    'Омск'; ...
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -784,5 +805,5 @@ How to fill in {path.name} from the paper ({typology.citation.rstrip(".")}):
   5. Set `confidence` (high: copied from the paper's table; medium: read from its text or a
      figure; low: inferred) and say why in `confidence_note`, with the page or table number.
   6. Run `border-readiness typology validate FILE` (in Python:
-     `clustering.typologies.check_typology("FILE")`) and fix what it reports.
+     `border_readiness.clustering.typologies.check_typology("FILE")`) and fix what it reports.
 """

@@ -1,5 +1,6 @@
 """Assemble the model card of a run from its analysis (sections of Mitchell et al. 2019 and a
-datasheet of the data after Gebru et al.), and write it with :mod:`experiments.model_card`."""
+datasheet of the data after Gebru et al.), and write it with
+:mod:`border_readiness.experiments.model_card`."""
 
 from __future__ import annotations
 
@@ -48,10 +49,10 @@ def build_card_data(
     data_source: str,
 ) -> dict:
     """The card's content as a plain dict (figures are added by :func:`write_card`)."""
-    from features.catalogue import SCORED_LEVELS
-    from features.dataset import coverage_summary
-    from features.regions import region_table
-    from features.sources.rosstat import LONG_COLUMNS
+    from border_readiness.features.catalogue import SCORED_LEVELS
+    from border_readiness.features.dataset import coverage_summary
+    from border_readiness.features.regions import region_table
+    from border_readiness.features.sources.rosstat import LONG_COLUMNS
 
     del LONG_COLUMNS
     prep, report, run = a.prep, a.report, a.run
@@ -355,7 +356,7 @@ def build_card_data(
 
 def write_card_files(files: dict[str, bytes], card_dir: Path) -> list[Path]:
     """Write rendered card files (``figures/...`` into a subfolder), each folder atomically."""
-    from experiments.outputs import OutputSet
+    from border_readiness.experiments.outputs import OutputSet
 
     out = OutputSet(card_dir)
     figures = OutputSet(card_dir / "figures")
@@ -370,10 +371,10 @@ def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) ->
 
     The embedding figure reuses the run's UMAP map (``a.embedding``), so UMAP runs once.
     """
-    from experiments.model_card import CardData, figure_png, render_card
-    from experiments.plots import rank_interval_figure
-    from experiments.plots_explain import embedding_figure
-    from features.regions import region_table
+    from border_readiness.experiments.model_card import CardData, figure_png, render_card
+    from border_readiness.experiments.plots import rank_interval_figure
+    from border_readiness.experiments.plots_explain import embedding_figure
+    from border_readiness.features.regions import region_table
 
     names = region_table()["name_en"]
     fig = rank_interval_figure(

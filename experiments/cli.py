@@ -11,8 +11,8 @@ import logging
 import os
 import sys
 
-from experiments import commands as cmd
-from experiments.commands import UserError
+from border_readiness.experiments import commands as cmd
+from border_readiness.experiments.commands import UserError
 
 __all__ = ["main", "build_parser"]
 
@@ -39,14 +39,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from clustering.typologies import TypologyError
-    from experiments.config import ConfigError
-    from experiments.pipeline import PreparationError
-    from features.catalogue import CatalogueError
-    from features.dataset import DataValidationError
-    from features.profiles import ProfileRuleError
-    from features.regions import UnknownRegionError
-    from features.sources._errors import SourceFormatError
+    from border_readiness.clustering.typologies import TypologyError
+    from border_readiness.experiments.config import ConfigError
+    from border_readiness.experiments.pipeline import PreparationError
+    from border_readiness.features.catalogue import CatalogueError
+    from border_readiness.features.dataset import DataValidationError
+    from border_readiness.features.profiles import ProfileRuleError
+    from border_readiness.features.regions import UnknownRegionError
+    from border_readiness.features.sources._errors import SourceFormatError
 
     return (
         UserError,
@@ -85,7 +85,7 @@ def _add_seed(p: argparse.ArgumentParser) -> None:
 
 
 def _add_clustering(p: argparse.ArgumentParser) -> None:
-    from clustering.models import METHODS
+    from border_readiness.clustering.models import METHODS
 
     p.add_argument("--method", choices=METHODS, default="kmeans", help="clustering method")
     p.add_argument("--k", type=int, help="number of clusters (default: chosen by silhouette)")

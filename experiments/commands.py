@@ -1,7 +1,9 @@
-"""Implementations of the ``border-readiness`` commands (the parser is in :mod:`experiments.cli`).
+"""Implementations of the ``border-readiness`` commands (the parser is in
+:mod:`border_readiness.experiments.cli`).
 
 Each command computes everything first and writes its files at the end through
-:class:`experiments.outputs.OutputSet`, so a failed command leaves nothing half-written.
+:class:`border_readiness.experiments.outputs.OutputSet`, so a failed command leaves nothing
+half-written.
 """
 
 from __future__ import annotations
@@ -61,14 +63,14 @@ _progress = progress_printer
 
 
 def cmd_data_build(args: argparse.Namespace) -> int:
-    from features.dataset import (
+    from border_readiness.features.dataset import (
         atomic_write_bytes,
         build_dataset,
         bundled_dataset_path,
         dataset_manifest,
         write_dataset_csv,
     )
-    from features.sources.geometry import border_facts
+    from border_readiness.features.sources.geometry import border_facts
 
     say = _progress(args.quiet)
     raw = Path(args.raw)
@@ -96,8 +98,8 @@ def cmd_data_build(args: argparse.Namespace) -> int:
 
 
 def cmd_data_summary(args: argparse.Namespace) -> int:
-    from features.dataset import coverage_summary, load_dataset
-    from features.regions import BORDER_REGIONS, region_table
+    from border_readiness.features.dataset import coverage_summary, load_dataset
+    from border_readiness.features.regions import BORDER_REGIONS, region_table
 
     data = load_dataset(args.data)
     summary = coverage_summary(data)
@@ -137,7 +139,7 @@ def cmd_data_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_data_validate(args: argparse.Namespace) -> int:
-    from features.dataset import load_dataset
+    from border_readiness.features.dataset import load_dataset
 
     data = load_dataset(args.file)
     print(
@@ -149,7 +151,7 @@ def cmd_data_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_data_export(args: argparse.Namespace) -> int:
-    from features.dataset import load_dataset, write_dataset_csv
+    from border_readiness.features.dataset import load_dataset, write_dataset_csv
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".gz"):
@@ -162,9 +164,9 @@ def cmd_data_export(args: argparse.Namespace) -> int:
 
 def _prepare(args: argparse.Namespace, say):
     """Data, selection, year and compiled indicators from the common options."""
-    from experiments.config import load_config
-    from experiments.pipeline import prepare
-    from features.dataset import load_dataset
+    from border_readiness.experiments.config import load_config
+    from border_readiness.experiments.pipeline import prepare
+    from border_readiness.features.dataset import load_dataset
 
     config = load_config(getattr(args, "config", None), seed=getattr(args, "seed", None))
     data = load_dataset(args.data)
@@ -182,8 +184,8 @@ def _prepare(args: argparse.Namespace, say):
 
 def write_score(out, report, prep) -> None:
     """The files of `score` into an OutputSet."""
-    from experiments.plots import rank_interval_figure
-    from features.regions import region_table
+    from border_readiness.experiments.plots import rank_interval_figure
+    from border_readiness.features.regions import region_table
 
     out.csv("scores.csv", report.scores)
     out.csv("contributions.csv", report.contributions)
@@ -217,9 +219,9 @@ def write_score(out, report, prep) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from experiments.outputs import OutputSet
-    from experiments.pipeline import score
-    from features.regions import region_table
+    from border_readiness.experiments.outputs import OutputSet
+    from border_readiness.experiments.pipeline import score
+    from border_readiness.features.regions import region_table
 
     say = _progress(args.quiet)
     prep = _prepare(args, say)
@@ -247,13 +249,13 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def _seeds(args):
     """The per-step seeds of a single-step command: its --seed (else the config's) as root."""
-    from experiments.config import load_config
+    from border_readiness.experiments.config import load_config
 
     return load_config(getattr(args, "config", None), seed=getattr(args, "seed", None))["seeds"]
 
 
 def _cluster_run(args, say):
-    from experiments.pipeline import cluster, clustering_matrix, score
+    from border_readiness.experiments.pipeline import cluster, clustering_matrix, score
 
     prep = _prepare(args, say)
     report = score(prep, progress=say)
@@ -303,10 +305,10 @@ def stability_summary(run, prep) -> dict:
 
 def write_cluster(out, run, prep, emb=None, umap_seed: int = 0) -> None:
     """The files of `cluster` into an OutputSet (``emb``: a 2-D map already computed)."""
-    from clustering.embedding import embed_2d
-    from experiments.plots import consensus_figure
-    from experiments.plots_explain import embedding_figure
-    from features.regions import region_table
+    from border_readiness.clustering.embedding import embed_2d
+    from border_readiness.experiments.plots import consensus_figure
+    from border_readiness.experiments.plots_explain import embedding_figure
+    from border_readiness.features.regions import region_table
 
     names = region_table()["name_en"]
     stab = run.stability
@@ -338,7 +340,7 @@ def write_cluster(out, run, prep, emb=None, umap_seed: int = 0) -> None:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    from experiments.outputs import OutputSet
+    from border_readiness.experiments.outputs import OutputSet
 
     say = _progress(args.quiet)
     prep, _, run = _cluster_run(args, say)
@@ -365,7 +367,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def cmd_typology_check(args: argparse.Namespace) -> int:
-    from clustering.typologies import check_typology
+    from border_readiness.clustering.typologies import check_typology
 
     result = check_typology(args.file)
     if not result.ok:
@@ -384,8 +386,8 @@ def cmd_typology_check(args: argparse.Namespace) -> int:
 
 def read_clusters(path: str) -> pd.Series:
     """A saved clusters.csv (region_id, cluster) as a Series; names are resolved."""
-    from features.dataset import DataValidationError
-    from features.regions import resolve_region
+    from border_readiness.features.dataset import DataValidationError
+    from border_readiness.features.regions import resolve_region
 
     try:
         frame = pd.read_csv(path)
@@ -443,12 +445,12 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
 def validation_clusters(args, typology, X, say):
     """The data's clusters: read from --clusters, or clustered with k = the typology's number
     of types in use."""
-    from experiments.pipeline import cluster
+    from border_readiness.experiments.pipeline import cluster
 
     if args.clusters:
         clusters = read_clusters(args.clusters)
         return clusters, None, "from --clusters", int(clusters.nunique())
-    from clustering.models import max_clusters
+    from border_readiness.clustering.models import max_clusters
 
     used = {t for types in typology.assignments.values() for t in types}
     k = args.k
@@ -476,9 +478,9 @@ def validation_clusters(args, typology, X, say):
 
 
 def cmd_typology_validate(args: argparse.Namespace) -> int:
-    from clustering.typologies import load_typology, shipped_typologies
-    from experiments.outputs import OutputSet
-    from experiments.pipeline import clustering_matrix, score, validate
+    from border_readiness.clustering.typologies import load_typology, shipped_typologies
+    from border_readiness.experiments.outputs import OutputSet
+    from border_readiness.experiments.pipeline import clustering_matrix, score, validate
 
     say = _progress(args.quiet)
     typology = load_typology(args.file)
@@ -522,8 +524,8 @@ def cmd_typology_validate(args: argparse.Namespace) -> int:
 
 
 def write_explain(out, result, run, prep) -> None:
-    from experiments.plots_explain import shap_summary_figure
-    from features.catalogue import SCORED_LEVELS
+    from border_readiness.experiments.plots_explain import shap_summary_figure
+    from border_readiness.features.catalogue import SCORED_LEVELS
 
     sur = result.surrogate
     cols = ["region_id", "target", "feature", "shap_value"]
@@ -565,8 +567,8 @@ def write_explain(out, result, run, prep) -> None:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from experiments.outputs import OutputSet
-    from experiments.pipeline import explain
+    from border_readiness.experiments.outputs import OutputSet
+    from border_readiness.experiments.pipeline import explain
 
     say = _progress(args.quiet)
     prep, report, run = _cluster_run(args, say)
@@ -589,14 +591,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _experiment_config(args):
-    from experiments.config import load_experiment, shipped_configs
+    from border_readiness.experiments.config import load_experiment, shipped_configs
 
     path = args.config or shipped_configs()["default"]
     return load_experiment(path, seed=getattr(args, "seed", None))
 
 
 def _load_run_data(args, cfg):
-    from features.dataset import bundled_dataset_path, load_dataset
+    from border_readiness.features.dataset import bundled_dataset_path, load_dataset
 
     path = args.data or cfg.data
     data = load_dataset(path)
@@ -637,7 +639,7 @@ def _print_summary(summary, analysis, quiet: bool, *, decision_printed: bool = F
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from experiments.runner import run_experiment
+    from border_readiness.experiments.runner import run_experiment
 
     say = _progress(args.quiet)
     cfg = _experiment_config(args)
@@ -667,9 +669,9 @@ def _download(run_id: str, path: str, dst: Path) -> Path:
 def cmd_retrain(args: argparse.Namespace) -> int:
     import tempfile
 
-    from experiments import retrain_analysis as ra
-    from experiments.runner import metrics_of, run_experiment
-    from experiments.tracking import StoreNotFound, open_store, registered_version
+    from border_readiness.experiments import retrain_analysis as ra
+    from border_readiness.experiments.runner import metrics_of, run_experiment
+    from border_readiness.experiments.tracking import StoreNotFound, open_store, registered_version
 
     say = _progress(args.quiet)
     cfg = _experiment_config(args)
@@ -818,9 +820,9 @@ def cmd_card(args: argparse.Namespace) -> int:
 
     import mlflow
 
-    from experiments.card_builder import write_card_files
-    from experiments.model_card import CardData, parse_formats, render_card
-    from experiments.tracking import StoreNotFound, open_store
+    from border_readiness.experiments.card_builder import write_card_files
+    from border_readiness.experiments.model_card import CardData, parse_formats, render_card
+    from border_readiness.experiments.tracking import StoreNotFound, open_store
 
     try:
         formats = parse_formats(args.format)

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 
-from experiments.seeds import StepSeeds, step_seeds
-from features.scoring import ScoreConfig
+from border_readiness.experiments.seeds import StepSeeds, step_seeds
+from border_readiness.features.scoring import ScoreConfig
 
 __all__ = [
     "ConfigError",
@@ -53,7 +53,8 @@ class ExperimentConfig:
     k: int | None = None
     bootstrap: int = 1000
     consensus_reps: int = 500
-    #: The root seed (top-level ``seed``), split per step; see :mod:`experiments.seeds`.
+    #: The root seed (top-level ``seed``), split per step; see
+    # :mod:`border_readiness.experiments.seeds`.
     seed: int = 0
     #: ``[cluster].seed`` when given: overrides the clustering steps' seeds.
     cluster_seed: int | None = None
@@ -168,7 +169,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         score = ScoreConfig(**score_kwargs)
     except ValueError as exc:
         raise ConfigError(f"{path}: [score] {exc}") from None
-    from clustering.models import METHODS
+    from border_readiness.clustering.models import METHODS
 
     method = values.get("cluster.method", "kmeans")
     if method not in METHODS:
@@ -275,7 +276,7 @@ def flatten(cfg: ExperimentConfig) -> dict[str, str]:
 
 def shipped_configs() -> dict[str, Path]:
     """The configurations shipped in ``experiments/configs``."""
-    folder = resources.files("experiments") / "configs"
+    folder = resources.files("border_readiness.experiments") / "configs"
     return {
         p.name.removesuffix(".toml"): Path(str(p))
         for p in sorted(folder.iterdir(), key=lambda p: p.name)

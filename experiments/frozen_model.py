@@ -1,7 +1,9 @@
 """The registered model: the analysed objects themselves, persisted with ``skops.io``.
 
-The state is the fitted :class:`~features.readiness_model.ReadinessModel` of the run (the very
-object that produced ``scores.csv``), the run's :class:`~clustering.models.ClusterAssignment`
+The state is the fitted :class:`~border_readiness.features.readiness_model.ReadinessModel` of the
+run (the very
+object that produced ``scores.csv``), the run's
+:class:`~border_readiness.clustering.models.ClusterAssignment`
 (which reproduces the run's cluster labels), the profile rules and the level scores of the
 reference subjects (for profile percentiles), the indicator catalogue and the training year.
 ``skops.io`` stores them without pickle; :func:`load` accepts only the types listed in
@@ -16,8 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from features.catalogue import Indicator
-from features.profiles import ProfileRule, assign_profiles
+from border_readiness.features.catalogue import Indicator
+from border_readiness.features.profiles import ProfileRule, assign_profiles
 
 __all__ = ["STATE_VERSION", "TRUSTED_TYPES", "dump", "freeze", "load", "predict_frozen"]
 
@@ -26,12 +28,12 @@ STATE_VERSION = 2
 #: The only types a state file may hold besides plain Python and numpy values.
 TRUSTED_TYPES = frozenset(
     {
-        "features.readiness_model.ReadinessModel",
-        "features.readiness_model.OutlierTreatment",
-        "features.readiness_model.Normaliser",
-        "features.readiness_model.IndicatorWeights",
-        "features.readiness_model.LevelAggregator",
-        "clustering.models.ClusterAssignment",
+        "border_readiness.features.readiness_model.ReadinessModel",
+        "border_readiness.features.readiness_model.OutlierTreatment",
+        "border_readiness.features.readiness_model.Normaliser",
+        "border_readiness.features.readiness_model.IndicatorWeights",
+        "border_readiness.features.readiness_model.LevelAggregator",
+        "border_readiness.clustering.models.ClusterAssignment",
         "sklearn.pipeline.Pipeline",
         "sklearn.cluster._kmeans.KMeans",
         "sklearn.mixture._gaussian_mixture.GaussianMixture",
@@ -111,10 +113,10 @@ def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) 
     --------
     >>> predict_frozen(state, load_dataset())  # doctest: +SKIP
     """
-    from clustering.explain import readiness_shap
-    from features.dataset import validate_long
-    from features.indicators import compile_indicators, latest_complete_year
-    from features.regions import russian_subjects
+    from border_readiness.clustering.explain import readiness_shap
+    from border_readiness.features.dataset import validate_long
+    from border_readiness.features.indicators import compile_indicators, latest_complete_year
+    from border_readiness.features.regions import russian_subjects
 
     data = validate_long(data, source="model input")
     catalogue = [Indicator(**entry) for entry in state["catalogue"]]

@@ -16,7 +16,7 @@ card re-read from its own JSON (which sorts keys) renders to the same bytes.
 
 This module imports no MLflow and touches no network or filesystem: :func:`render_card` returns
 ``{file name: bytes}`` and the caller writes them (e.g. with
-:class:`experiments.outputs.OutputSet`).
+:class:`border_readiness.experiments.outputs.OutputSet`).
 """
 
 from __future__ import annotations
@@ -730,10 +730,11 @@ quantitative_analyses, caveats_and_recommendations, datasheet : dict
 
         Examples
         --------
-        >>> CardData.from_dict({"model_details": {}})
+        >>> CardData.from_dict({"model_details": {}})  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        experiments.model_card.CardDataError: card data: missing section(s) intended_use, \
+        border_readiness.experiments.model_card.CardDataError: card data: missing section(s)
+        intended_use, \
 factors, metrics, evaluation_data, training_data, quantitative_analyses, ethical_considerations, \
 caveats_and_recommendations, datasheet
         """
@@ -772,10 +773,12 @@ caveats_and_recommendations, datasheet
 
         Examples
         --------
-        >>> CardData.from_dict(_example_dict()).with_person_fields({"metrics.pac": 0.1})
+        >>> card = CardData.from_dict(_example_dict())
+        >>> card.with_person_fields({"metrics.pac": 0.1})  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        experiments.model_card.CardDataError: card data: metrics.pac is not a person field; \
+        border_readiness.experiments.model_card.CardDataError: card data: metrics.pac is not a
+        person field; \
 expected one of model_details.licence, model_details.owner, model_details.reviewed_by, \
 intended_use.sign_off
         """

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from features.catalogue import Indicator
-from features.profiles import ProfileRule
-from features.scoring import ScoreConfig, ScoreReport
+from border_readiness.features.catalogue import Indicator
+from border_readiness.features.profiles import ProfileRule
+from border_readiness.features.scoring import ScoreConfig, ScoreReport
 
 __all__ = [
     "ClusterRun",
@@ -68,15 +68,19 @@ def prepare(
 
     Examples
     --------
-    >>> from features.dataset import load_dataset
+    >>> from border_readiness.features.dataset import load_dataset
     >>> p = prepare(load_dataset())
     >>> p.year, len(p.regions)
     (2021, 12)
     """
-    from features.catalogue import load_catalogue
-    from features.indicators import compile_indicators, latest_complete_year, national_reference
-    from features.profiles import load_profile_rules
-    from features.regions import BORDER_REGIONS, russian_subjects
+    from border_readiness.features.catalogue import load_catalogue
+    from border_readiness.features.indicators import (
+        compile_indicators,
+        latest_complete_year,
+        national_reference,
+    )
+    from border_readiness.features.profiles import load_profile_rules
+    from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
 
     say = progress or (lambda _m: None)
     if regions not in ("border", "all"):
@@ -133,8 +137,9 @@ def prepare(
 
 
 def score(prep: Prepared, progress=None) -> ScoreReport:
-    """The readiness scores of the prepared regions (see :func:`features.scoring.score_regions`)."""
-    from features.scoring import score_regions
+    """The readiness scores of the prepared regions (see
+    :func:`border_readiness.features.scoring.score_regions`)."""
+    from border_readiness.features.scoring import score_regions
 
     return score_regions(
         prep.compiled,
@@ -215,8 +220,8 @@ class ClusterRun:
 
 
 def _fit_predict(method: str, X: np.ndarray, regions: list[str], k: int, n_init: int):
-    from clustering.models import RegionClusterer, adjacency_matrix
-    from clustering.stability import sklearn_fit_predict
+    from border_readiness.clustering.models import RegionClusterer, adjacency_matrix
+    from border_readiness.clustering.stability import sklearn_fit_predict
 
     if method == "kmeans":
         return "kmeans"
@@ -246,10 +251,15 @@ def cluster(
     (ConsensusClusterPlus), per-region membership confidence, and leave-one-region-out and
     leave-one-indicator-out effects. ``random_state`` seeds the clustering and the
     leave-one-out refits; the bootstrap and the consensus have their own seeds (default
-    ``random_state``), as :mod:`experiments.seeds` splits them.
+    ``random_state``), as :mod:`border_readiness.experiments.seeds` splits them.
     """
-    from clustering.models import METHODS, RegionClusterer, adjacency_matrix, max_clusters
-    from clustering.stability import (
+    from border_readiness.clustering.models import (
+        METHODS,
+        RegionClusterer,
+        adjacency_matrix,
+        max_clusters,
+    )
+    from border_readiness.clustering.stability import (
         BATCH_SIZE,
         bootstrap_jaccard,
         consensus,
@@ -346,7 +356,7 @@ def cluster(
 def _kmeans_fit_predict(k: int, n_init: int):
     from sklearn.cluster import KMeans
 
-    from clustering.stability import sklearn_fit_predict
+    from border_readiness.clustering.stability import sklearn_fit_predict
 
     return sklearn_fit_predict(KMeans(n_clusters=k, n_init=n_init))
 
@@ -374,8 +384,8 @@ def validate(
 ) -> ValidationRun:
     """Agreement of ``typology`` with ``clusters``, the regions that disagree and why, and the
     agreement between expert typologies as a ceiling."""
-    from clustering.agreement import agreement, expert_ceiling
-    from clustering.explain import disagreement_drivers
+    from border_readiness.clustering.agreement import agreement, expert_ceiling
+    from border_readiness.clustering.explain import disagreement_drivers
 
     expert = typology.as_series(multi="tuple")
     report = agreement(
@@ -415,11 +425,16 @@ def validate(
     for name, other in (others or {}).items():
         if name != typology.name:
             series[name] = other.as_series(multi="first")
-    ceiling = expert_ceiling(
-        series,
-        n_permutations=min(n_permutations, 999),
-        n_bootstrap=min(n_bootstrap, 500),
-        random_state=random_state,
+    # The ceiling compares expert typologies with each other: it needs at least two.
+    ceiling = (
+        expert_ceiling(
+            series,
+            n_permutations=min(n_permutations, 999),
+            n_bootstrap=min(n_bootstrap, 500),
+            random_state=random_state,
+        )
+        if len(series) >= 2
+        else pd.DataFrame()
     )
     return ValidationRun(typology, report, drivers, ceiling, clusters)
 
@@ -437,7 +452,7 @@ def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) ->
     """Exact SHAP per region per level of the level scores (any aggregation), with all Russian
     subjects as the background, and a surrogate tree of cluster membership with its LOO
     fidelity."""
-    from clustering.explain import readiness_shap, surrogate_explanation
+    from border_readiness.clustering.explain import readiness_shap, surrogate_explanation
 
     level_shap = readiness_shap(report.model, report.normalised)
     surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)

@@ -39,7 +39,8 @@ def shap_summary_figure(
 
     Dots are coloured by the feature's value when ``shap_long`` has a ``feature_value`` column
     (blue = low, red = high among the regions shown), as in SHAP's beeswarm. When the table
-    carries ``fidelity_loo`` (from :meth:`clustering.explain.SurrogateExplanation.to_frame`),
+    carries ``fidelity_loo`` (from
+    :meth:`border_readiness.clustering.explain.SurrogateExplanation.to_frame`),
     the fidelity is printed under the title: a surrogate's SHAP values mean nothing without it.
 
     Parameters
@@ -60,7 +61,7 @@ def shap_summary_figure(
     Examples
     --------
     >>> import pandas as pd
-    >>> from clustering.explain import additive_shap
+    >>> from border_readiness.clustering.explain import additive_shap
     >>> Xn = pd.DataFrame({"a": [0.0, 30, 60], "b": [90.0, 60, 30]}, index=["A", "B", "C"])
     >>> s = additive_shap(Xn, {"a": 1, "b": 2}, {"a": "transport", "b": "transport"})
     >>> fig = shap_summary_figure(s, "transport", "Transport communication")
@@ -118,7 +119,7 @@ def shap_summary_figure(
 
     fig.suptitle(title or str(target))
     if "fidelity_loo" in rows.columns:
-        from clustering.explain import MIN_FIDELITY
+        from border_readiness.clustering.explain import MIN_FIDELITY
 
         fidelity = float(rows["fidelity_loo"].iloc[0])
         caveat = "" if fidelity >= MIN_FIDELITY else " - explains poorly, not reasons"
@@ -171,7 +172,8 @@ def embedding_figure(
     ----------
     coords : DataFrame or Embedding2D
         Coordinates ``x, y`` indexed by region, or the result of
-        :func:`clustering.embedding.embed_2d` (its method and notes then go under the title).
+        :func:`border_readiness.clustering.embedding.embed_2d` (its method and notes then go under
+        the title).
     clusters : Series
         Cluster per region.
     expert_types : Series, optional
@@ -218,7 +220,7 @@ def disagreement_figure(drivers: pd.DataFrame, region: str, *, top: int = 10):
     Parameters
     ----------
     drivers : DataFrame
-        Output of :func:`clustering.explain.disagreement_drivers`.
+        Output of :func:`border_readiness.clustering.explain.disagreement_drivers`.
     region : str
         The region to draw.
     top : int
@@ -231,7 +233,7 @@ def disagreement_figure(drivers: pd.DataFrame, region: str, *, top: int = 10):
     Examples
     --------
     >>> import pandas as pd
-    >>> from clustering.explain import disagreement_drivers
+    >>> from border_readiness.clustering.explain import disagreement_drivers
     >>> X = pd.DataFrame({"roads": [0.0, 1, 9, 10, 8], "clinics": [5.0, 4, 5, 4, 6]},
     ...                  index=["A", "B", "C", "D", "E"])
     >>> expert = pd.Series(["low", "low", "high", "high", "low"], index=X.index)

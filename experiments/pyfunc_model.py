@@ -19,12 +19,12 @@ class ReadinessModel(mlflow.pyfunc.PythonModel):
     """Readiness scores, types and SHAP contributions for new long-layout data."""
 
     def load_context(self, context):
-        from experiments.frozen_model import load
+        from border_readiness.experiments.frozen_model import load
 
         self.state = load(context.artifacts["state"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
-        from experiments.frozen_model import predict_frozen
+        from border_readiness.experiments.frozen_model import predict_frozen
 
         year = (params or {}).get("year") or None  # 0 means the latest complete year
         return predict_frozen(self.state, model_input, year=year)

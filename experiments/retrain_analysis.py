@@ -1074,7 +1074,7 @@ DEFAULT_POLICY: Mapping[str, Any] = MappingProxyType(
         # earlier year never replaces a later one, whatever the policy.
         "allow_same_year": False,
         # Hennig: a mean bootstrap Jaccard <= 0.5 is a dissolved cluster; every cluster must be
-        # above it (the same boundary as clustering.stability.hennig_verdict).
+        # above it (the same boundary as border_readiness.clustering.stability.hennig_verdict).
         "min_stability_jaccard": 0.5,
         # When the old model's stability is known: the new model's worst cluster may be at most
         # this much less stable (about one of Hennig's bands).

@@ -50,17 +50,23 @@ class RunSummary:
 
 
 def _typology(name_or_path: str):
-    from clustering.typologies import load_typology, shipped_typologies
+    from border_readiness.clustering.typologies import typology
 
-    shipped = shipped_typologies()
-    return load_typology(shipped[name_or_path] if name_or_path in shipped else name_or_path)
+    return typology(name_or_path)
 
 
 def analyse(
     cfg, data: pd.DataFrame, *, data_label: str, year: int | None = None, progress=None
 ) -> Analysis:
     """Run the pipeline (no tracking): scores, clusters, validations, explanations."""
-    from experiments.pipeline import cluster, clustering_matrix, explain, prepare, score, validate
+    from border_readiness.experiments.pipeline import (
+        cluster,
+        clustering_matrix,
+        explain,
+        prepare,
+        score,
+        validate,
+    )
 
     say = progress or (lambda _m: None)
     t = {}
@@ -112,7 +118,7 @@ def analyse(
     say("explanations (SHAP)")
     explanation = explain(report, run.labels, random_state=seeds.surrogate)
     t["explain_s"] = time.perf_counter() - t0
-    from clustering.embedding import embed_2d
+    from border_readiness.clustering.embedding import embed_2d
 
     t0 = time.perf_counter()
     say("2-D map of the regions (the first UMAP call compiles with numba)")
@@ -157,8 +163,13 @@ def metrics_of(a: Analysis) -> dict[str, float]:
 
 def write_artifacts(out, a: Analysis) -> None:
     """Every table and plot of score, cluster, typology validate and explain."""
-    from experiments.commands import write_cluster, write_explain, write_score, write_validation
-    from experiments.outputs import OutputSet
+    from border_readiness.experiments.commands import (
+        write_cluster,
+        write_explain,
+        write_score,
+        write_validation,
+    )
+    from border_readiness.experiments.outputs import OutputSet
 
     for sub, writer in (
         ("score", lambda o: write_score(o, a.report, a.prep)),
@@ -195,10 +206,15 @@ def run_experiment(
     """
     import mlflow
 
-    from experiments.card_builder import build_card_data, data_digest, write_card
-    from experiments.config import flatten
-    from experiments.frozen_model import dump, freeze
-    from experiments.tracking import connect, log_metrics_safe, registered_version, set_alias
+    from border_readiness.experiments.card_builder import build_card_data, data_digest, write_card
+    from border_readiness.experiments.config import flatten
+    from border_readiness.experiments.frozen_model import dump, freeze
+    from border_readiness.experiments.tracking import (
+        connect,
+        log_metrics_safe,
+        registered_version,
+        set_alias,
+    )
 
     say = progress or (lambda _m: None)
     t_start = time.perf_counter()
@@ -236,7 +252,7 @@ def run_experiment(
             say("logging the result files")
             mlflow.log_artifacts(str(tmp / "results"), artifact_path="results")
             say("logging the pyfunc model")
-            package = Path(__file__).resolve().parents[1]
+            code = _package_code(tmp / "code")
             info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=str(Path(__file__).with_name("pyfunc_model.py")),
@@ -246,9 +262,7 @@ def run_experiment(
                 # registry data), so it loads where border-readiness is not installed; the
                 # requirements are stated, not inferred (inference misses scikit-learn and
                 # costs a subprocess).
-                code_paths=[
-                    str(package / name) for name in ("features", "clustering", "experiments")
-                ],
+                code_paths=[str(code)],
                 pip_requirements=_requirements(),
             )
             say("registering the model")
@@ -301,6 +315,29 @@ def run_experiment(
         a.prep.year,
         timings,
     ), a
+
+
+def _package_code(dst: Path) -> Path:
+    """A copy of the installed ``border_readiness`` package (code and package data) for the
+    model's ``code_paths``: MLflow puts its parent on ``sys.path`` when the model is loaded."""
+    import shutil
+
+    import border_readiness
+
+    target = dst / "border_readiness"
+    shutil.copytree(
+        Path(border_readiness.__file__).parent,
+        target,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    for sub in ("features", "clustering", "experiments"):
+        module = __import__(f"border_readiness.{sub}", fromlist=["_"])
+        shutil.copytree(
+            Path(module.__file__).parent,
+            target / sub,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    return target
 
 
 def _requirements() -> list[str]:

@@ -207,7 +207,7 @@ def max_window(tree: ast.AST) -> int:
 
 def default_catalogue_path() -> Path:
     """The shipped catalogue ``features/data/indicators.toml``."""
-    return Path(str(resources.files("features") / "data" / "indicators.toml"))
+    return Path(str(resources.files("border_readiness.features") / "data" / "indicators.toml"))
 
 
 def load_catalogue(

@@ -1034,7 +1034,7 @@ class _Engine:
         self.mask = np.zeros((K, N, n_ind), dtype=bool)
         # The normalised reference regions of each normalisation: they fit the PCA weights, the
         # geometric shift and are the regions a Copeland score compares with, exactly as in
-        # features.readiness_model (the nominal model).
+        # border_readiness.features.readiness_model (the nominal model).
         fitted = []
         basis = X if fit_on is None else fit_on
         common = {"directions": directions, "reference": reference}
@@ -1438,7 +1438,8 @@ def monte_carlo_ranks(
     every output is ranked among the regions of ``X`` (1 = most ready, ties share the average
     rank).
 
-    The choices are those of :class:`features.readiness_model.ReadinessModel`, evaluated with
+    The choices are those of :class:`border_readiness.features.readiness_model.ReadinessModel`,
+    evaluated with
     the same kernels: geometric means aggregate ``x - min + 1`` with the minimum of each
     normalised indicator over ``fit_on`` (:func:`geometric_shift`), and a Copeland score counts
     wins minus losses against every region of ``fit_on`` (``X`` without it). The replicate with

@@ -26,15 +26,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.regions import (
+from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
     region_table,
     resolve_region,
     russian_subjects,
 )
-from features.sources._errors import SourceFormatError
-from features.sources.rosstat import LONG_COLUMNS, read_rosstat_tables
+from border_readiness.features.sources._errors import SourceFormatError
+from border_readiness.features.sources.rosstat import LONG_COLUMNS, read_rosstat_tables
 
 __all__ = [
     "DataValidationError",
@@ -84,7 +84,7 @@ class BuildReport:
 
 def bundled_dataset_path() -> Path:
     """Path of the bundled dataset (gzip-compressed long CSV inside the package)."""
-    return Path(str(resources.files("features") / "data" / "regions_long.csv.gz"))
+    return Path(str(resources.files("border_readiness.features") / "data" / "regions_long.csv.gz"))
 
 
 def _sha256(path: Path) -> str:
@@ -122,8 +122,8 @@ def build_dataset(
     --------
     >>> data, report = build_dataset("../shared/data/raw")  # doctest: +SKIP
     """
-    from features.sources.kazakhstan import read_bns_grp, read_opendata_kazakhstan
-    from features.sources.rosstat_grp import read_vrp_s1998
+    from border_readiness.features.sources.kazakhstan import read_bns_grp, read_opendata_kazakhstan
+    from border_readiness.features.sources.rosstat_grp import read_vrp_s1998
 
     raw_root = Path(raw_root)
     if not raw_root.is_dir():
@@ -131,7 +131,7 @@ def build_dataset(
     spec_path = (
         Path(manifest)
         if manifest
-        else Path(str(resources.files("features") / "data" / "bundle.toml"))
+        else Path(str(resources.files("border_readiness.features") / "data" / "bundle.toml"))
     )
     with open(spec_path, "rb") as fh:
         spec = tomllib.load(fh)

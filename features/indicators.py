@@ -21,8 +21,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.catalogue import SCORED_LEVELS, Indicator, load_catalogue, parse_formula
-from features.regions import BORDER_REGIONS, border_facts, region_table, russian_subjects
+from border_readiness.features.catalogue import (
+    SCORED_LEVELS,
+    Indicator,
+    load_catalogue,
+    parse_formula,
+)
+from border_readiness.features.regions import (
+    BORDER_REGIONS,
+    border_facts,
+    region_table,
+    russian_subjects,
+)
 
 __all__ = [
     "CompiledIndicators",
@@ -203,7 +213,7 @@ def compile_indicators(
     Parameters
     ----------
     data : DataFrame
-        The long dataset (``features.dataset.load_dataset()``).
+        The long dataset (``border_readiness.features.dataset.load_dataset()``).
     year : int
         The year scored; dynamics look back from it.
     regions : list of str, optional
@@ -216,7 +226,7 @@ def compile_indicators(
 
     Examples
     --------
-    >>> from features.dataset import load_dataset
+    >>> from border_readiness.features.dataset import load_dataset
     >>> c = compile_indicators(load_dataset(), year=2021)
     >>> c.matrix.shape[0] >= 80
     True
@@ -323,7 +333,7 @@ def latest_complete_year(
 
     Examples
     --------
-    >>> from features.dataset import load_dataset
+    >>> from border_readiness.features.dataset import load_dataset
     >>> latest_complete_year(load_dataset())
     2021
     """
@@ -351,7 +361,7 @@ def national_reference(
 
     Examples
     --------
-    >>> from features.dataset import load_dataset
+    >>> from border_readiness.features.dataset import load_dataset
     >>> ref = national_reference(load_dataset(), year=2021)
     >>> float(round(ref["grp_per_capita_vs_russia"], 6))
     100.0

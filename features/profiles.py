@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.catalogue import SCORED_LEVELS
+from border_readiness.features.catalogue import SCORED_LEVELS
 
 __all__ = ["ProfileRule", "ProfileRuleError", "assign_profiles", "load_profile_rules"]
 
@@ -88,7 +88,8 @@ def load_profile_rules(path: str | Path | None = None) -> list[ProfileRule]:
     >>> [r.name for r in load_profile_rules()][:2]
     ['ready_all_levels', 'low_readiness']
     """
-    path = Path(path) if path else Path(str(resources.files("features") / "data" / "profiles.toml"))
+    shipped = resources.files("border_readiness.features") / "data" / "profiles.toml"
+    path = Path(path) if path else Path(str(shipped))
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh)

@@ -15,7 +15,8 @@ an estimator with ``fit``/``transform``, ``get_params``/``clone``, ``set_output`
 :class:`ReadinessModel` composes them into one fitted :class:`~sklearn.pipeline.Pipeline`:
 it is fitted on the reference regions (all Russian subjects by default in the package) and
 applied to the scored ones. It is the only definition of the nominal composite: the Monte Carlo
-and Sobol' engine of :mod:`features.composite` evaluates the same choices with the same kernels
+and Sobol' engine of :mod:`border_readiness.features.composite` evaluates the same choices with the
+same kernels
 (a test proves the two agree on every combination), and the registered model is this object.
 
 Two choices make every step a function of one region's values and the fitted reference, so that
@@ -40,7 +41,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from features import composite
+from border_readiness.features import composite
 
 __all__ = [
     "IndicatorWeights",
@@ -95,13 +96,15 @@ def _allow_nan_tags(tags):
 class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """COINr's outlier rule as a transformer fitted on reference regions.
 
-    ``fit`` applies :func:`features.composite.treat_outliers` to the reference regions: an
+    ``fit`` applies :func:`border_readiness.features.composite.treat_outliers` to the reference
+    regions: an
     indicator with ``|skew| >= skew_max`` and ``kurtosis >= kurt_max`` is winsorised (up to
     ``max_winsorised`` points), or log-transformed (COINr's ``log_CT``) when winsorising does
     not fix it. ``transform`` applies the fitted treatment to any regions: a winsorised
     indicator is clipped to the range of the treated reference, a log-treated one is clipped to
     the reference's range and then transformed with the reference's offset. On the reference
-    regions ``fit_transform`` equals :func:`~features.composite.treat_outliers` exactly.
+    regions ``fit_transform`` equals :func:`~border_readiness.features.composite.treat_outliers`
+    exactly.
 
     Parameters
     ----------
@@ -193,7 +196,8 @@ class Normaliser(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Normalise indicators against the statistics of reference regions.
 
     ``fit`` keeps the reference regions' values; ``transform`` calls
-    :func:`features.composite.normalise` with them as ``fit_on``, so a region's normalised value
+    :func:`border_readiness.features.composite.normalise` with them as ``fit_on``, so a region's
+    normalised value
     depends only on its own value and the reference (see that function for the formulas).
 
     Parameters
@@ -307,7 +311,8 @@ class IndicatorWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     method : {'equal', 'catalogue', 'pca'}
         ``equal`` within each level; ``catalogue`` rescales ``weights`` to sum to 1 per level;
         ``pca`` is the OECD Handbook's PCA weighting of each level
-        (:func:`features.composite.pca_weights`), fitted on the data given to ``fit``.
+        (:func:`border_readiness.features.composite.pca_weights`), fitted on the data given to
+        ``fit``.
     groups : mapping or sequence, optional
         The level of each indicator; one level (``'level'``) by default.
     weights : mapping or sequence, optional
@@ -382,7 +387,7 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
         ``fit`` (so the reference's lowest value is 1; a new value more than one unit below it
         is an error). ``copeland``: for each reference region b, the weighted majority of the
         indicators decides whether the region beats b; the score is wins minus losses over the
-        reference regions (see :func:`features.composite.aggregate`).
+        reference regions (see :func:`border_readiness.features.composite.aggregate`).
     weighting : IndicatorWeights, optional
         Cloned and fitted on the data given to ``fit``; equal weights by default. Its
         ``groups`` define the levels.
@@ -466,7 +471,7 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
 
     def contributions(self, X) -> pd.DataFrame:
         """Exact additive contribution of each indicator to each level score, and of each level
-        to the overall score (see :func:`features.composite.contributions`).
+        to the overall score (see :func:`border_readiness.features.composite.contributions`).
 
         Returns a long table ``row, level, indicator, contribution`` (``row`` is the index of
         ``X`` when it is a DataFrame, else the position); for ``level == 'overall'`` the

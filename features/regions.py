@@ -21,7 +21,7 @@ from importlib import resources
 
 import pandas as pd
 
-from features.sources._cells import strip_footnote
+from border_readiness.features.sources._cells import strip_footnote
 
 __all__ = [
     "BORDER_REGIONS",
@@ -82,7 +82,7 @@ def region_table() -> pd.DataFrame:
     >>> t.loc["RU-OMS", "name_en"]
     'Omsk Oblast'
     """
-    files = resources.files("features") / "data"
+    files = resources.files("border_readiness.features") / "data"
     frames = []
     for country, fname in (("RU", "regions_ru.csv"), ("KZ", "regions_kz.csv")):
         path = files / fname
@@ -118,7 +118,7 @@ def _lookup() -> dict[str, str]:
         add(row["name_en"], rid)
         for alias in filter(None, row["aliases"].split("|")):
             add(alias, rid)
-    files = resources.files("features") / "data"
+    files = resources.files("border_readiness.features") / "data"
     with (files / "region_aliases.csv").open(encoding="utf-8") as fh:
         extra = pd.read_csv(fh, dtype=str, keep_default_na=False)
     for rid, alias in zip(extra["region_id"], extra["alias"], strict=True):
@@ -187,6 +187,6 @@ def border_facts() -> pd.DataFrame:
     ``border_kz_km`` (length of the shared border with Kazakhstan), ``kz_neighbours`` and
     ``ru_neighbours`` (ids separated by ``|``). Rebuilt by ``border-readiness data build``.
     """
-    files = resources.files("features") / "data"
+    files = resources.files("border_readiness.features") / "data"
     with (files / "border_facts.csv").open(encoding="utf-8") as fh:
         return pd.read_csv(fh, keep_default_na=False).set_index("region_id")

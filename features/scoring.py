@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from features import composite
-from features.catalogue import SCORED_LEVELS
-from features.indicators import CompiledIndicators
-from features.profiles import ProfileRule, assign_profiles, load_profile_rules
-from features.readiness_model import ReadinessModel
+from border_readiness.features import composite
+from border_readiness.features.catalogue import SCORED_LEVELS
+from border_readiness.features.indicators import CompiledIndicators
+from border_readiness.features.profiles import ProfileRule, assign_profiles, load_profile_rules
+from border_readiness.features.readiness_model import ReadinessModel
 
 __all__ = ["ScoreConfig", "ScoreReport", "score_regions"]
 
@@ -93,7 +93,8 @@ class ScoreReport:
     (level, factor, S1, ST, ...), ``factors`` (what the Monte Carlo varied and how),
     ``profiles`` (region_id, profile_type, growth_point, bottleneck), ``outliers`` (treatment
     log), ``imputations`` and ``refused`` (from the compiler), ``weights`` and ``config``;
-    ``model`` is the fitted :class:`~features.readiness_model.ReadinessModel` that produced the
+    ``model`` is the fitted :class:`~border_readiness.features.readiness_model.ReadinessModel` that
+    produced the
     scores and ``scores_all`` its level and overall scores of every reference subject.
     """
 
@@ -159,7 +160,7 @@ def score_regions(
         The regions to rank and report (a subset of ``compiled.matrix.index``).
     reference : Series, optional
         National values per feature for ``distance_to_reference``
-        (:func:`features.indicators.national_reference`).
+        (:func:`border_readiness.features.indicators.national_reference`).
     config : ScoreConfig, optional
     profile_rules : list of ProfileRule, optional
     progress : callable, optional
@@ -167,9 +168,9 @@ def score_regions(
 
     Examples
     --------
-    >>> from features.dataset import load_dataset
-    >>> from features.indicators import compile_indicators
-    >>> from features.regions import BORDER_REGIONS
+    >>> from border_readiness.features.dataset import load_dataset
+    >>> from border_readiness.features.indicators import compile_indicators
+    >>> from border_readiness.features.regions import BORDER_REGIONS
     >>> c = compile_indicators(load_dataset(), year=2021)
     >>> r = score_regions(c, list(BORDER_REGIONS), config=ScoreConfig(n_replicates=200,
     ...                   sobol_n=16))

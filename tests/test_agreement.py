@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 from sklearn.metrics import adjusted_rand_score
 
-import clustering.agreement as agreement_module
-from clustering.agreement import (
+import border_readiness.clustering.agreement as agreement_module
+from border_readiness.clustering.agreement import (
     METRICS,
     AgreementAssertionError,
     AgreementReport,
@@ -194,7 +194,7 @@ def _ari_distinct_pairs_brute_force(index, true, pred):
 
 
 def test_bootstrap_ari_leaves_out_pairs_of_copies():
-    from clustering.agreement import _ari_codes, _sum_squared_counts
+    from border_readiness.clustering.agreement import _ari_codes, _sum_squared_counts
 
     true = np.array([0, 0, 0, 1, 1, 1, 2, 2])
     pred = np.array([0, 0, 1, 1, 1, 2, 2, 2])

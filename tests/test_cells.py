@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from features.sources._cells import CellParseError, parse_cell, strip_footnote
+from border_readiness.features.sources._cells import CellParseError, parse_cell, strip_footnote
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from clustering.typologies import shipped_typologies
-from experiments.cli import main
-from features.regions import BORDER_REGIONS
+from border_readiness.clustering.typologies import shipped_typologies
+from border_readiness.experiments.cli import main
+from border_readiness.features.regions import BORDER_REGIONS
 
 FAST = ["--bootstrap", "100", "--consensus-reps", "100", "--quiet"]
 

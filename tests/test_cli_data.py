@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import make_rosstat_workbook, rosstat_rows
 
-from experiments.cli import main
+from border_readiness.experiments.cli import main
 
 GOOD = pd.DataFrame(
     {
@@ -185,7 +185,7 @@ def test_console_script_prints_no_traceback(tmp_path):
     bad = tmp_path / "empty.csv"
     bad.write_bytes(b"")
     proc = subprocess.run(
-        [sys.executable, "-m", "experiments.cli", "data", "validate", str(bad)],
+        [sys.executable, "-m", "border_readiness.experiments.cli", "data", "validate", str(bad)],
         capture_output=True,
         text=True,
     )

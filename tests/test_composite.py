@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as hs
 from hypothesis.extra.numpy import arrays
 
-import features.composite as composite
-from features.composite import (
+import border_readiness.features.composite as composite
+from border_readiness.features.composite import (
     aggregate,
     contributions,
     equal_weights,

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from experiments.config import ConfigError, flatten, load_experiment, shipped_configs
+from border_readiness.experiments.config import (
+    ConfigError,
+    flatten,
+    load_experiment,
+    shipped_configs,
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
@@ -78,7 +83,7 @@ def test_missing_config_file(tmp_path):
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "experiments.cli", *args],
+        [sys.executable, "-m", "border_readiness.experiments.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

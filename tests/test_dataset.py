@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.dataset import (
+from border_readiness.features.dataset import (
     CORE_INDICATORS,
     LONG_COLUMNS,
     bundled_dataset_path,
@@ -15,7 +15,7 @@ from features.dataset import (
     validate_long,
     write_dataset_csv,
 )
-from features.regions import BORDER_REGIONS, russian_subjects
+from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_grp_sources_agree(data, raw_root):
     # Independent check: RR2023 table 8.1 (2023 edition) and the VRP_s1998 file (updated 2025)
     # are separate Rosstat publications; they agree exactly to 2020, while 2021 was revised in
     # the later file (by up to 7 % for the border regions).
-    from features.sources.rosstat import read_rosstat_table
+    from border_readiness.features.sources.rosstat import read_rosstat_table
 
     t = read_rosstat_table(
         raw_root / "rosstat_regions_of_russia_2023/Раздел 8 - Валовой региональный продукт.xlsx",
@@ -159,7 +159,7 @@ def test_csv_writer_is_reproducible_and_round_trips(tmp_path, data):
 
 @pytest.mark.slow
 def test_rebuild_reproduces_committed_file_byte_for_byte(tmp_path, raw_root):
-    from experiments.cli import main
+    from border_readiness.experiments.cli import main
 
     assert main(["data", "build", "--raw", str(raw_root), "--out", str(tmp_path), "--quiet"]) == 0
     committed = bundled_dataset_path().parent

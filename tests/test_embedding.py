@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.embedding import Embedding2D, embed_2d
+from border_readiness.clustering.embedding import Embedding2D, embed_2d
 
 REGIONS12 = [
     "RU-AST", "RU-VGG", "RU-SAR", "RU-SAM", "RU-ORE", "RU-CHE",
@@ -116,7 +116,7 @@ def test_embedding_figure_builds_headless():
     pytest.importorskip("matplotlib")
     import matplotlib.pyplot as plt
 
-    from experiments.plots_explain import embedding_figure
+    from border_readiness.experiments.plots_explain import embedding_figure
 
     emb = embed_2d(_regions(12), method="pca")
     clusters = pd.Series(np.repeat([0, 1, 2], 4), index=REGIONS12)

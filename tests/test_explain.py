@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.explain import (
+from border_readiness.clustering.explain import (
     MIN_FIDELITY,
     additive_shap,
     disagreement_drivers,
     surrogate_explanation,
 )
-from features.composite import aggregate
+from border_readiness.features.composite import aggregate
 
 PROJECT = Path(__file__).resolve().parents[1]
 LEVELS = ("transport_communication", "joint_projects", "social_services")
@@ -334,7 +334,8 @@ def test_disagreement_skips_lonely_regions_and_needs_aligned_labels():
 def test_importing_clustering_does_not_import_heavy_packages():
     code = (
         "import sys\n"
-        "import clustering.explain, clustering.embedding, experiments.plots_explain\n"
+        "import border_readiness.clustering.explain, border_readiness.clustering.embedding\n"
+        "import border_readiness.experiments.plots_explain\n"
         "heavy = ('shap', 'umap', 'mlflow', 'numba', 'matplotlib')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
@@ -352,7 +353,7 @@ def _no_pyplot_figures_left() -> bool:
 
 def test_explanation_figures_build_headless():
     pytest.importorskip("matplotlib")
-    from experiments.plots_explain import disagreement_figure, shap_summary_figure
+    from border_readiness.experiments.plots_explain import disagreement_figure, shap_summary_figure
 
     rng = np.random.default_rng(10)
     Xn, weights, groups = _random_levels(rng)

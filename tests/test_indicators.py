@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from features.catalogue import CatalogueError, load_catalogue, parse_formula
-from features.indicators import compile_indicators, national_reference
-from features.regions import BORDER_REGIONS, border_facts
+from border_readiness.features.catalogue import CatalogueError, load_catalogue, parse_formula
+from border_readiness.features.indicators import compile_indicators, national_reference
+from border_readiness.features.regions import BORDER_REGIONS, border_facts
 
 REGIONS = ["RU-OMS", "RU-NVS", "RU-TOM"]
 
@@ -78,7 +78,7 @@ def test_formulas_hand_worked(tmp_path):
 def test_static_and_per_border_km():
     facts = border_facts()
     data = _long([("RU-OMS", 2021, "population_avg", 1800.0, ""), ("RU-OMS", 2021, "x", 5.0, "")])
-    from features.catalogue import Indicator
+    from border_readiness.features.catalogue import Indicator
 
     cat = [
         Indicator("b", "context", "static(border_kz_km)", "km", 1, 0.0, "r"),
@@ -103,7 +103,7 @@ def test_kz_gap_is_difference_to_mean_of_neighbours():
             ("KZ-63", 2021, "k", 100.0, ""),
         ]
     )
-    from features.catalogue import Indicator
+    from border_readiness.features.catalogue import Indicator
 
     cat = [Indicator("gap", "context", "kz_gap(u, k)", "pp", 1, 0.0, "r")]
     cat += [
@@ -186,7 +186,7 @@ def test_shipped_catalogue_has_six_per_level_with_dynamics():
 
 
 def test_bundled_compile_2021_border_regions_complete():
-    from features.dataset import load_dataset
+    from border_readiness.features.dataset import load_dataset
 
     data = load_dataset()
     c = compile_indicators(data, year=2021)

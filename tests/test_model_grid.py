@@ -13,8 +13,8 @@ import itertools
 import numpy as np
 import pytest
 
-from features import composite
-from features.scoring import ScoreConfig
+from border_readiness.features import composite
+from border_readiness.features.scoring import ScoreConfig
 
 GRID = list(
     itertools.product(composite.NORMALISATIONS, composite.WEIGHTINGS, composite.AGGREGATIONS)
@@ -23,8 +23,8 @@ GRID = list(
 
 @pytest.fixture(scope="module")
 def bundled():
-    from experiments.pipeline import prepare
-    from features.dataset import load_dataset
+    from border_readiness.experiments.pipeline import prepare
+    from border_readiness.features.dataset import load_dataset
 
     data = load_dataset()
     return data, prepare(data)
@@ -37,9 +37,15 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
 ):
     from dataclasses import replace
 
-    from experiments.frozen_model import dump, freeze, load, predict_frozen
-    from experiments.pipeline import cluster, clustering_matrix, explain, score, validate
-    from experiments.runner import _typology
+    from border_readiness.experiments.frozen_model import dump, freeze, load, predict_frozen
+    from border_readiness.experiments.pipeline import (
+        cluster,
+        clustering_matrix,
+        explain,
+        score,
+        validate,
+    )
+    from border_readiness.experiments.runner import _typology
 
     data, prep = bundled
     norm, weighting, agg = choice

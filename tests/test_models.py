@@ -6,14 +6,14 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.datasets import make_blobs
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from clustering.models import (
+from border_readiness.clustering.models import (
     RegionClusterer,
     adjacency_matrix,
     gap_statistic,
     max_clusters,
     small_n_note,
 )
-from features.regions import BORDER_REGIONS
+from border_readiness.features.regions import BORDER_REGIONS
 
 
 @parametrize_with_checks(

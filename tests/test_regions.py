@@ -2,7 +2,7 @@
 
 import pytest
 
-from features.regions import (
+from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
     normalize_name,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.retrain_analysis import (
+from border_readiness.experiments.retrain_analysis import (
     DEFAULT_POLICY,
     cluster_transitions,
     hodges_lehmann,

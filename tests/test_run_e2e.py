@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from clustering.typologies import load_typology, shipped_typologies
-from experiments.cli import main
-from experiments.model_card import normalise_for_comparison
-from features.dataset import load_dataset
+from border_readiness.clustering.typologies import load_typology, shipped_typologies
+from border_readiness.experiments.cli import main
+from border_readiness.experiments.model_card import normalise_for_comparison
+from border_readiness.features.dataset import load_dataset
 
 PROJECT = Path(__file__).resolve().parents[1]
 COMMITTED_CARD = PROJECT / "models" / "border-readiness" / "v1"

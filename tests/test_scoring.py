@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.cli import main
-from features.composite import normalise
-from features.dataset import load_dataset
-from features.indicators import compile_indicators, national_reference
-from features.profiles import ProfileRuleError, assign_profiles, load_profile_rules
-from features.regions import BORDER_REGIONS
-from features.scoring import ScoreConfig, score_regions
+from border_readiness.experiments.cli import main
+from border_readiness.features.composite import normalise
+from border_readiness.features.dataset import load_dataset
+from border_readiness.features.indicators import compile_indicators, national_reference
+from border_readiness.features.profiles import ProfileRuleError, assign_profiles, load_profile_rules
+from border_readiness.features.regions import BORDER_REGIONS
+from border_readiness.features.scoring import ScoreConfig, score_regions
 
 LEVELS = ["transport_communication", "joint_projects", "social_services"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.config import ConfigError, flatten, load_config, load_experiment
-from experiments.seeds import STEPS, step_seeds
+from border_readiness.experiments.config import ConfigError, flatten, load_config, load_experiment
+from border_readiness.experiments.seeds import STEPS, step_seeds
 
 
 def test_each_step_gets_its_own_child_of_the_root_seed():
@@ -50,7 +50,7 @@ def test_per_section_seeds_stay_accepted_as_overrides(tmp_path):
 
 
 def test_commands_without_a_config_use_the_shipped_default_config():
-    from experiments.config import shipped_configs
+    from border_readiness.experiments.config import shipped_configs
 
     shipped = load_experiment(shipped_configs()["default"])
     assert load_experiment(None) == shipped

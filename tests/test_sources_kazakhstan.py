@@ -16,10 +16,15 @@ import pandas as pd
 import pytest
 import xlrd
 
-from features.regions import UnknownRegionError, normalize_name, region_table, resolve_region
-from features.sources._errors import SourceFormatError
-from features.sources._tidy import TIDY_COLUMNS, finalize_tidy, source_file_label
-from features.sources.kazakhstan import (
+from border_readiness.features.regions import (
+    UnknownRegionError,
+    normalize_name,
+    region_table,
+    resolve_region,
+)
+from border_readiness.features.sources._errors import SourceFormatError
+from border_readiness.features.sources._tidy import TIDY_COLUMNS, finalize_tidy, source_file_label
+from border_readiness.features.sources.kazakhstan import (
     BNS_GRP_FILE,
     OPEN_DATA_FOLDER,
     _strip_marks,

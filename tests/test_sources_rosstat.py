@@ -5,9 +5,9 @@ import math
 import pytest
 from conftest import make_rosstat_workbook, rosstat_rows
 
-from features.regions import UnknownRegionError
-from features.sources._errors import SourceFormatError
-from features.sources.rosstat import LONG_COLUMNS, read_rosstat_table
+from border_readiness.features.regions import UnknownRegionError
+from border_readiness.features.sources._errors import SourceFormatError
+from border_readiness.features.sources.rosstat import LONG_COLUMNS, read_rosstat_table
 
 SECTION3 = "rosstat_regions_of_russia_2023/Раздел 3 - Уровень жизни населения.xlsx"
 

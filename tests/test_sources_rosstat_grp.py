@@ -13,10 +13,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from features.regions import BORDER_REGIONS, UnknownRegionError, region_table
-from features.sources._errors import SourceFormatError
-from features.sources._tidy import TIDY_COLUMNS
-from features.sources.rosstat_grp import VRP_FILE, read_vrp_s1998
+from border_readiness.features.regions import BORDER_REGIONS, UnknownRegionError, region_table
+from border_readiness.features.sources._errors import SourceFormatError
+from border_readiness.features.sources._tidy import TIDY_COLUMNS
+from border_readiness.features.sources.rosstat_grp import VRP_FILE, read_vrp_s1998
 
 RAW = Path(__file__).resolve().parents[2] / "shared/data/raw"
 if not RAW.is_dir():

@@ -16,7 +16,7 @@ from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
-from clustering.stability import (
+from border_readiness.clustering.stability import (
     _best_jaccard,
     bootstrap_jaccard,
     consensus,

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clustering.typologies import (
+from border_readiness.clustering.typologies import (
     Typology,
     TypologyError,
     check_typology,
     load_typology,
     shipped_typologies,
 )
-from features.regions import BORDER_REGIONS, region_table
+from border_readiness.features.regions import BORDER_REGIONS, region_table
 
 SHIPPED = {
     "sokolov_rudneva_border_stability",
@@ -99,7 +99,7 @@ def load_error(path: Path) -> str:
 
 def test_shipped_files_are_listed_and_installed_as_package_data():
     assert set(shipped_typologies()) == SHIPPED
-    folder = resources.files("clustering") / "typologies"
+    folder = resources.files("border_readiness.clustering") / "typologies"
     assert (folder / "README.md").is_file()
     for path in shipped_typologies().values():
         assert path.is_file()
@@ -193,7 +193,7 @@ def test_roy_template_filled_in_as_the_steps_say_validates(tmp_path):
 
 def test_profiles_file_is_labelled_as_the_packages_own():
     t = load_typology(shipped_typologies()["border_readiness_profiles_2021"])
-    with open(resources.files("features") / "data" / "profiles.toml", "rb") as fh:
+    with open(resources.files("border_readiness.features") / "data" / "profiles.toml", "rb") as fh:
         rules = tomllib.load(fh)["type"]
     assert [(tid, info.name) for tid, info in t.types.items()] == [
         (r["name"], r["label"]) for r in rules
@@ -206,9 +206,9 @@ def test_profiles_file_is_labelled_as_the_packages_own():
 
 def test_profiles_file_matches_a_fresh_score_run():
     # About 2 s (200 replicates suffice: profile types depend on the point scores only).
-    from features.dataset import load_dataset
-    from features.indicators import compile_indicators, national_reference
-    from features.scoring import ScoreConfig, score_regions
+    from border_readiness.features.dataset import load_dataset
+    from border_readiness.features.indicators import compile_indicators, national_reference
+    from border_readiness.features.scoring import ScoreConfig, score_regions
 
     d = load_dataset()
     profiles = score_regions(
@@ -464,6 +464,6 @@ def test_error_invalid_toml_and_missing_file(tmp_path):
 
 
 def test_import_does_not_pull_mlflow():
-    code = "import sys, clustering.typologies; print('mlflow' in sys.modules)"
+    code = "import sys, border_readiness.clustering.typologies; print('mlflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.sources._errors import SourceFormatError
+from border_readiness.features.sources._errors import SourceFormatError
 
 __all__ = ["TIDY_COLUMNS", "finalize_tidy", "join_notes", "source_file_label"]
 

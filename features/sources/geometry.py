@@ -58,8 +58,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from features.regions import UnknownRegionError, resolve_region
-from features.sources._errors import SourceFormatError
+from border_readiness.features.regions import UnknownRegionError, resolve_region
+from border_readiness.features.sources._errors import SourceFormatError
 
 __all__ = [
     "CAPITALS_PATH",
@@ -135,7 +135,7 @@ def read_polygons(path: str | Path, name_field: str, country: str) -> dict[str, 
     name_field : str
         The feature property holding the region name (``"name"``, ``"name_ru"``...).
     country : {"RU", "KZ"}
-        Passed to :func:`features.regions.resolve_region`.
+        Passed to :func:`border_readiness.features.regions.resolve_region`.
 
     Returns
     -------

@@ -9,7 +9,8 @@ Two sources (``PROVENANCE.md`` sections 4 and 5):
 
 Every reader returns one tidy long table with the columns of :data:`TIDY_COLUMNS`. Every cell of a
 region × year grid becomes a row: a float, or NaN with the reason in ``note``; a cell that is
-neither raises :class:`~features.sources._errors.SourceFormatError` naming the file, the sheet and
+neither raises :class:`~border_readiness.features.sources._errors.SourceFormatError` naming the
+file, the sheet and
 the cell. Quarterly and cumulative (``9 months``) columns are not annual figures and are skipped,
 but only when their header says so; any other header raises.
 
@@ -35,11 +36,16 @@ import pandas as pd
 import xlrd
 from openpyxl.utils import get_column_letter
 
-from features.regions import UnknownRegionError, normalize_name, region_table, resolve_region
-from features.sources._cells import CellParseError, parse_cell, strip_footnote
-from features.sources._errors import SourceFormatError
-from features.sources._tidy import finalize_tidy, source_file_label
-from features.sources._tidy import join_notes as _join
+from border_readiness.features.regions import (
+    UnknownRegionError,
+    normalize_name,
+    region_table,
+    resolve_region,
+)
+from border_readiness.features.sources._cells import CellParseError, parse_cell, strip_footnote
+from border_readiness.features.sources._errors import SourceFormatError
+from border_readiness.features.sources._tidy import finalize_tidy, source_file_label
+from border_readiness.features.sources._tidy import join_notes as _join
 
 __all__ = ["read_all_kazakhstan", "read_bns_grp", "read_opendata_kazakhstan"]
 

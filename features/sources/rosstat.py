@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from features.regions import UnknownRegionError, resolve_region
-from features.sources._cells import CellParseError, parse_cell, strip_footnote
-from features.sources._errors import SourceFormatError
-from features.sources._tidy import TIDY_COLUMNS, source_file_label
+from border_readiness.features.regions import UnknownRegionError, resolve_region
+from border_readiness.features.sources._cells import CellParseError, parse_cell, strip_footnote
+from border_readiness.features.sources._errors import SourceFormatError
+from border_readiness.features.sources._tidy import TIDY_COLUMNS, source_file_label
 
 __all__ = [
     "LONG_COLUMNS",
