@@ -7,15 +7,10 @@ The target is under 5 s for 10 000 replicates on two cores.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-# The benchmark runs from a checkout without installing the package.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from border_readiness.features.composite import monte_carlo_ranks  # noqa: E402
 
