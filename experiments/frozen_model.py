@@ -113,7 +113,7 @@ def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) 
     --------
     >>> predict_frozen(state, load_dataset())  # doctest: +SKIP
     """
-    from border_readiness.clustering.explain import readiness_shap
+    from border_readiness.clustering.shapley import readiness_shap
     from border_readiness.features.dataset import validate_long
     from border_readiness.features.indicators import compile_indicators, latest_complete_year
     from border_readiness.features.regions import russian_subjects
@@ -139,8 +139,6 @@ def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) 
         model.transform(X), index=X.index, columns=list(model.get_feature_names_out())
     )
     Xn = model.normalise(X)
-    if not isinstance(Xn, pd.DataFrame):
-        Xn = pd.DataFrame(Xn, index=X.index, columns=X.columns)
     out = pd.DataFrame(index=X.index)
     out["year"] = year
     pct = pd.DataFrame(

@@ -452,7 +452,8 @@ def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) ->
     """Exact SHAP per region per level of the level scores (any aggregation), with all Russian
     subjects as the background, and a surrogate tree of cluster membership with its LOO
     fidelity."""
-    from border_readiness.clustering.explain import readiness_shap, surrogate_explanation
+    from border_readiness.clustering.explain import surrogate_explanation
+    from border_readiness.clustering.shapley import readiness_shap
 
     level_shap = readiness_shap(report.model, report.normalised)
     surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)

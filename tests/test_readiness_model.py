@@ -11,7 +11,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from border_readiness.clustering.explain import exact_shapley, readiness_shap
+from border_readiness.clustering.shapley import exact_shapley, readiness_shap
 from border_readiness.features import composite
 from border_readiness.features.readiness_model import (
     IndicatorWeights,
