@@ -33,7 +33,9 @@ The module is pure computation (no file I/O, no tracking).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -157,11 +159,10 @@ class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.skew_ = log["skew_before"].to_numpy(dtype=float)
         lower = np.full(values.shape[1], -np.inf)
         upper = np.full(values.shape[1], np.inf)
-        with np.errstate(all="ignore"):
-            for j, action in enumerate(self.action_):
-                source = t[:, j] if action == "winsorised" else values[:, j]
-                if action != "none":
-                    lower[j], upper[j] = np.nanmin(source), np.nanmax(source)
+        # Only indicators with at least four values are ever treated, so these are defined.
+        for j in np.flatnonzero(self.action_ != "none"):
+            source = t[:, j] if self.action_[j] == "winsorised" else values[:, j]
+            lower[j], upper[j] = np.nanmin(source), np.nanmax(source)
         self.lower_, self.upper_ = lower, upper
         self.log_ = {c: log[c].tolist() for c in log.columns}
         self.log_["indicator"] = [str(c) for c in names]
@@ -254,7 +255,7 @@ class Normaliser(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise ValueError("method 'distance_to_reference' needs national_values")
         if self.national_values is not None:
             nat = _per_feature(self.national_values, names, np.nan, "national_values")
-            with np.errstate(all="ignore"), _quiet():
+            with _quiet():
                 median = np.nanmedian(values, axis=0)
             self.national_values_ = np.where(np.isfinite(nat), nat, median)
         self.basis_ = values.copy()
@@ -284,18 +285,12 @@ class Normaliser(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return out.to_numpy(dtype=float)
 
 
-class _quiet:
+@contextmanager
+def _quiet():
     """Silence numpy's all-NaN RuntimeWarnings inside a block (degenerate columns are handled)."""
-
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
+        yield
 
 
 # --------------------------------------------------------------------------------------------
