@@ -1438,14 +1438,13 @@ def monte_carlo_ranks(
     every output is ranked among the regions of ``X`` (1 = most ready, ties share the average
     rank).
 
-    The choices are those of :class:`border_readiness.features.readiness_model.ReadinessModel`,
-    evaluated with
-    the same kernels: geometric means aggregate ``x - min + 1`` with the minimum of each
-    normalised indicator over ``fit_on`` (:func:`geometric_shift`), and a Copeland score counts
-    wins minus losses against every region of ``fit_on`` (``X`` without it). The replicate with
-    the first option of every factor and nothing dropped equals the fitted model's scores and
-    ranks (a test checks every combination). Options that cannot
-    be used (``distance_to_reference`` without ``reference``, ``catalogue`` without
+    The choices are those of :class:`~border_readiness.features.readiness_model.ReadinessModel`,
+    evaluated with the same kernels: geometric means aggregate ``x - min + 1`` with the minimum
+    of each normalised indicator over ``fit_on`` (:func:`geometric_shift`), and a Copeland score
+    counts wins minus losses against every region of ``fit_on`` (``X`` without it). The
+    replicate with the first option of every factor and nothing dropped equals the fitted
+    model's scores and ranks (a test checks every combination). Options that cannot be used
+    (``distance_to_reference`` without ``reference``, ``catalogue`` without
     ``catalogue_weights``) are left out with a warning and recorded in ``factors``.
 
     Determinism: the draws come from ``SeedSequence(random_state).spawn(...)``, one child per
