@@ -103,51 +103,28 @@ def test_every_runnable_readme_example_runs(tmp_path):
         "MPLBACKEND": "Agg",
     }
     ran = {"bash": 0, "toml": 0, "python": 0}
+
+    def check(command: list[str], where: str, shown: str, timeout: int) -> None:
+        done = subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout
+        )
+        assert done.returncode == 0, f"{where}:\n{shown}\n{done.stderr[-3000:]}"
+
     for line, language, text in _blocks():
         where = f"README.md line {line}"
         if language == "bash":
             script = "\n".join(_runnable(c) for c in text.splitlines() if _runnable(c))
             if not script:
                 continue
-            done = subprocess.run(
-                ["bash", "-c", WRAPPER + script],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=1800,
-            )
-            assert done.returncode == 0, f"{where}:\n{script}\n{done.stderr[-3000:]}"
+            check(["bash", "-c", WRAPPER + script], where, script, timeout=1800)
         elif language == "toml":
             config = tmp_path / f"readme_{line}.toml"
             config.write_text(text + "\n", encoding="utf-8")
-            done = subprocess.run(
-                [
-                    "border-readiness",
-                    "score",
-                    "--config",
-                    str(config),
-                    "--out",
-                    str(tmp_path / f"score_{line}"),
-                    "--quiet",
-                ],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            assert done.returncode == 0, f"{where}:\n{text}\n{done.stderr[-3000:]}"
+            out = str(tmp_path / f"score_{line}")
+            command = ["border-readiness", "score", "--config", str(config), "--out", out]
+            check([*command, "--quiet"], where, text, timeout=600)
         elif language == "python":
-            done = subprocess.run(
-                [sys.executable, "-c", text],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            assert done.returncode == 0, f"{where}:\n{text}\n{done.stderr[-3000:]}"
+            check([sys.executable, "-c", text], where, text, timeout=600)
         else:
             continue
         ran[language] += 1
