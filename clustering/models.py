@@ -191,6 +191,10 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
     k_scores_ : DataFrame
         Internal indices for every k tried (and the gap statistic when chosen by it).
     notes_ : list of str
+    estimator_ : estimator or None
+        The fitted scikit-learn estimator of the chosen k (None when k = 1).
+    assignment_ : ClusterAssignment
+        The rule :meth:`predict` applies to new regions.
 
     Examples
     --------
@@ -312,7 +316,8 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
         self.k_scores_ = scores
         self.n_clusters_ = int(chosen)
         self.labels_ = _relabel(labels[chosen])
-        self.estimator_ = fitted.get(chosen, self._estimator(max(chosen, 2), self.random_state))
+        # The fitted estimator of the chosen k (k = 1 is all one cluster, nothing fitted).
+        self.estimator_ = fitted.get(chosen)
         self.assignment_ = ClusterAssignment.from_fit(
             self.method, fitted.get(chosen), X, labels[chosen], self.labels_
         )

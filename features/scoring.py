@@ -93,9 +93,9 @@ class ScoreReport:
     (level, factor, S1, ST, ...), ``factors`` (what the Monte Carlo varied and how),
     ``profiles`` (region_id, profile_type, growth_point, bottleneck), ``outliers`` (treatment
     log), ``imputations`` and ``refused`` (from the compiler), ``weights`` and ``config``;
-    ``model`` is the fitted :class:`~border_readiness.features.readiness_model.ReadinessModel` that
-    produced the
-    scores and ``scores_all`` its level and overall scores of every reference subject.
+    ``model`` is the fitted :class:`~border_readiness.features.readiness_model.ReadinessModel`
+    that produced the scores and ``scores_all`` its level and overall scores of every
+    reference subject.
     """
 
     scores: pd.DataFrame
@@ -197,8 +197,6 @@ def score_regions(
     cat_weights = compiled.weights[scored_cols]
 
     ref = None if reference is None else reference.reindex(scored_cols)
-    if ref is None and config.normalisation == "distance_to_reference":
-        raise ValueError("normalisation 'distance_to_reference' needs the national values")
     model = ReadinessModel(
         normalisation=config.normalisation,
         weighting=config.weighting,
