@@ -25,7 +25,9 @@ __all__ = ["STATE_VERSION", "TRUSTED_TYPES", "dump", "freeze", "load", "predict_
 
 STATE_VERSION = 2
 
-#: The only types a state file may hold besides plain Python and numpy values.
+#: This package's types a state file may hold. skops itself trusts numpy, builtins and
+#: scikit-learn's estimators (KMeans, GaussianMixture, KNeighborsClassifier, Pipeline); any
+#: other type makes :func:`load` refuse the file.
 TRUSTED_TYPES = frozenset(
     {
         "border_readiness.features.readiness_model.ReadinessModel",
@@ -34,15 +36,6 @@ TRUSTED_TYPES = frozenset(
         "border_readiness.features.readiness_model.IndicatorWeights",
         "border_readiness.features.readiness_model.LevelAggregator",
         "border_readiness.clustering.models.ClusterAssignment",
-        "sklearn.pipeline.Pipeline",
-        "sklearn.cluster._kmeans.KMeans",
-        "sklearn.mixture._gaussian_mixture.GaussianMixture",
-        "sklearn.neighbors._classification.KNeighborsClassifier",
-        "sklearn.neighbors._kd_tree.KDTree",
-        "sklearn.neighbors._ball_tree.BallTree",
-        "sklearn.utils._set_output._SetOutputMixin",
-        "builtins.slice",
-        "numpy.dtype",
     }
 )
 

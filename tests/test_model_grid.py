@@ -91,3 +91,19 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
     for _, row in shap.iterrows():
         served_value = served.at[row.region_id, f"shap__{row.target}__{row.feature}"]
         assert served_value == pytest.approx(row.shap_value, abs=1e-9)
+
+
+class _Stranger:
+    """A type no state file may hold (defined here, in a test module)."""
+
+    def __init__(self):
+        self.payload = [1, 2, 3]
+
+
+def test_a_state_holding_an_unlisted_type_is_refused(tmp_path):
+    from border_readiness.experiments.frozen_model import dump, load
+
+    path = tmp_path / "state.skops"
+    dump({"state_version": 2, "extra": _Stranger()}, path)
+    with pytest.raises(ValueError, match="untrusted types .*_Stranger.*; not loaded"):
+        load(path)
