@@ -49,16 +49,11 @@ class RunSummary:
     timings: dict
 
 
-def _typology(name_or_path: str):
-    from border_readiness.clustering.typologies import typology
-
-    return typology(name_or_path)
-
-
 def analyse(
     cfg, data: pd.DataFrame, *, data_label: str, year: int | None = None, progress=None
 ) -> Analysis:
     """Run the pipeline (no tracking): scores, clusters, validations, explanations."""
+    from border_readiness.clustering.typologies import typology
     from border_readiness.experiments.pipeline import (
         cluster,
         clustering_matrix,
@@ -101,7 +96,7 @@ def analyse(
     )
     t["cluster_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    typologies = {name: _typology(name) for name in cfg.typologies}
+    typologies = {name: typology(name) for name in cfg.typologies}
     validations = {}
     for name, typ in typologies.items():
         say(f"agreement with {name}")

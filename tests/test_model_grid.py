@@ -37,6 +37,7 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
 ):
     from dataclasses import replace
 
+    from border_readiness.clustering.typologies import typology
     from border_readiness.experiments.frozen_model import dump, freeze, load, predict_frozen
     from border_readiness.experiments.pipeline import (
         cluster,
@@ -45,7 +46,6 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
         score,
         validate,
     )
-    from border_readiness.experiments.runner import _typology
 
     data, prep = bundled
     norm, weighting, agg = choice
@@ -56,9 +56,7 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
     report = score(prep)
     X = clustering_matrix(report)
     run = cluster(X, B=10, consensus_reps=10)
-    typologies = {
-        n: _typology(n) for n in ("federal_districts", "sokolov_rudneva_border_stability")
-    }
+    typologies = {n: typology(n) for n in ("federal_districts", "sokolov_rudneva_border_stability")}
     validation = validate(
         typologies["federal_districts"],
         run.labels,
