@@ -255,6 +255,8 @@ def _seeds(args):
 
 
 def _cluster_run(args, say):
+    """Score and cluster; returns the prepared data, the report, the cluster run and the
+    per-step seeds (the caller's later steps take theirs from the same split)."""
     from border_readiness.experiments.pipeline import cluster, clustering_matrix, score
 
     prep = _prepare(args, say)
@@ -272,7 +274,7 @@ def _cluster_run(args, say):
         consensus_seed=seeds.consensus,
         progress=say,
     )
-    return prep, report, run
+    return prep, report, run, seeds
 
 
 def stability_summary(run, prep) -> dict:
@@ -343,9 +345,9 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     from border_readiness.experiments.outputs import OutputSet
 
     say = _progress(args.quiet)
-    prep, _, run = _cluster_run(args, say)
+    prep, _, run, seeds = _cluster_run(args, say)
     out = OutputSet(args.out)
-    write_cluster(out, run, prep, umap_seed=_seeds(args).umap)
+    write_cluster(out, run, prep, umap_seed=seeds.umap)
     out.commit()
     if not args.quiet:
         stab = run.stability
@@ -442,7 +444,7 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
         )
 
 
-def validation_clusters(args, typology, X, say):
+def validation_clusters(args, typology, X, say, seeds):
     """The data's clusters: read from --clusters, or clustered with k = the typology's number
     of types in use."""
     from border_readiness.experiments.pipeline import cluster
@@ -462,7 +464,6 @@ def validation_clusters(args, typology, X, say):
                 f"note: the typology uses {len(used)} types; clustering with k = {k} "
                 f"(k <= n // 3 for n = {len(X)} regions). Pass --k to override."
             )
-    seeds = _seeds(args)
     run = cluster(
         X,
         method=args.method,
@@ -492,7 +493,8 @@ def cmd_typology_validate(args: argparse.Namespace) -> int:
     prep = _prepare(args, say)
     report = score(prep, progress=say)
     X = clustering_matrix(report)
-    clusters, run, method, k = validation_clusters(args, typology, X, say)
+    seeds = _seeds(args)
+    clusters, run, method, k = validation_clusters(args, typology, X, say, seeds)
     others = {n: load_typology(p) for n, p in shipped_typologies().items()}
     others = {n: t for n, t in others.items() if not t.template}
     say(f"agreement: {args.permutations} permutations")
@@ -502,7 +504,7 @@ def cmd_typology_validate(args: argparse.Namespace) -> int:
         X,
         others=others,
         n_permutations=args.permutations,
-        random_state=_seeds(args).permutations,
+        random_state=seeds.permutations,
     )
     out = OutputSet(args.out)
     write_validation(out, result, prep, method, k, run)
@@ -571,9 +573,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from border_readiness.experiments.pipeline import explain
 
     say = _progress(args.quiet)
-    prep, report, run = _cluster_run(args, say)
+    prep, report, run, seeds = _cluster_run(args, say)
     say("SHAP values of the level scores and of a surrogate of the clusters")
-    result = explain(report, run.labels, random_state=_seeds(args).surrogate)
+    result = explain(report, run.labels, random_state=seeds.surrogate)
     out = OutputSet(args.out)
     write_explain(out, result, run, prep)
     out.commit()

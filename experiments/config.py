@@ -54,7 +54,7 @@ class ExperimentConfig:
     bootstrap: int = 1000
     consensus_reps: int = 500
     #: The root seed (top-level ``seed``), split per step; see
-    # :mod:`border_readiness.experiments.seeds`.
+    #: :mod:`border_readiness.experiments.seeds`.
     seed: int = 0
     #: ``[cluster].seed`` when given: overrides the clustering steps' seeds.
     cluster_seed: int | None = None
