@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 
+from border_readiness.errors import UserInputError
 from border_readiness.experiments.seeds import StepSeeds, step_seeds
 from border_readiness.features.scoring import ScoreConfig
 
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 
-class ConfigError(ValueError):
+class ConfigError(UserInputError):
     """An invalid configuration file; the message names the file and the key."""
 
 

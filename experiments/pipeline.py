@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from border_readiness.errors import UserInputError
 from border_readiness.features.catalogue import Indicator
 from border_readiness.features.profiles import ProfileRule
 from border_readiness.features.scoring import ScoreConfig, ScoreReport
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-class PreparationError(ValueError):
+class PreparationError(UserInputError):
     """Data, year or regions that cannot be analysed; the message names the option."""
 
 

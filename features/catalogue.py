@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from border_readiness.errors import UserInputError
+
 __all__ = [
     "LEVELS",
     "SCORED_LEVELS",
@@ -64,7 +66,7 @@ _FIELDS = {"id", "level", "formula", "unit", "direction", "weight", "rationale",
 _REQUIRED = ("id", "level", "formula", "unit", "direction", "rationale")
 
 
-class CatalogueError(ValueError):
+class CatalogueError(UserInputError):
     """An invalid catalogue entry; the message names the file and the entry."""
 
 

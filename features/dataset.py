@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from border_readiness.errors import UserInputError
 from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
@@ -67,7 +68,7 @@ CORE_INDICATORS = (
 _POPULATION_COUNT = r"^(kz_)?population(_avg|_end_year)?(_(men|women)(_urban|_rural)?)?$"
 
 
-class DataValidationError(ValueError):
+class DataValidationError(UserInputError):
     """A dataset that does not meet the long-layout contract; the message names the place."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from border_readiness.errors import UserInputError
 from border_readiness.features.catalogue import SCORED_LEVELS
 
 __all__ = ["ProfileRule", "ProfileRuleError", "assign_profiles", "load_profile_rules"]
@@ -23,7 +24,7 @@ __all__ = ["ProfileRule", "ProfileRuleError", "assign_profiles", "load_profile_r
 _NAMES = {*SCORED_LEVELS, "overall", "strongest", "weakest"}
 
 
-class ProfileRuleError(ValueError):
+class ProfileRuleError(UserInputError):
     """An invalid profile rule; the message names the file and the type."""
 
 

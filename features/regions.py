@@ -21,6 +21,7 @@ from importlib import resources
 
 import pandas as pd
 
+from border_readiness.errors import UserInputError
 from border_readiness.features.sources._cells import strip_footnote
 
 __all__ = [
@@ -46,7 +47,7 @@ _LATIN_TO_CYRILLIC = str.maketrans("abcehkmoptxy", "авсенкмортху")
 _NOT_LETTER = re.compile(r"[^0-9a-zа-я]+")
 
 
-class UnknownRegionError(ValueError):
+class UnknownRegionError(UserInputError):
     """A name that the registry cannot resolve; the message lists the closest known names."""
 
 

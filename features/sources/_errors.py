@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from border_readiness.errors import UserInputError
+
 __all__ = ["SourceFormatError"]
 
 
-class SourceFormatError(ValueError):
+class SourceFormatError(UserInputError):
     """A source file whose layout or content is not what its reader expects.
 
     The message is one line naming the file, the sheet or table, the row/column where relevant,
