@@ -48,14 +48,14 @@ _WHERE = {
     "RegionClusterer": "border_readiness.clustering.models",
     "ScoreConfig": "border_readiness.features.scoring",
     "ScoreReport": "border_readiness.features.scoring",
-    "cluster": "border_readiness.experiments.pipeline",
-    "clustering_matrix": "border_readiness.experiments.pipeline",
-    "explain": "border_readiness.experiments.pipeline",
+    "cluster": "border_readiness.experiments.steps",
+    "clustering_matrix": "border_readiness.experiments.steps",
+    "explain": "border_readiness.experiments.steps",
     "load_dataset": "border_readiness.features.dataset",
-    "prepare": "border_readiness.experiments.pipeline",
-    "score": "border_readiness.experiments.pipeline",
+    "prepare": "border_readiness.experiments.steps",
+    "score": "border_readiness.experiments.steps",
     "typology": "border_readiness.clustering.typologies",
-    "validate": "border_readiness.experiments.pipeline",
+    "validate": "border_readiness.experiments.steps",
 }
 
 

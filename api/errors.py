@@ -18,7 +18,7 @@ UnknownRegionError
 
 from __future__ import annotations
 
-__all__ = ["BorderReadinessError", "UserInputError"]
+__all__ = ["BorderReadinessError", "UsageError", "UserInputError"]
 
 
 class BorderReadinessError(Exception):
@@ -31,3 +31,7 @@ class UserInputError(BorderReadinessError, ValueError):
     It is also a :class:`ValueError`, so code written against the earlier, plain
     ``ValueError`` subclasses keeps working.
     """
+
+
+class UsageError(UserInputError):
+    """A command-line option or argument that cannot be used as given."""

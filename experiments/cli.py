@@ -7,12 +7,13 @@ code 2 without a traceback; nothing is written. Bugs exit with code 1 and a trac
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
+from pathlib import Path
 
-from border_readiness.experiments import commands as cmd
-from border_readiness.experiments.commands import UserError
+from border_readiness.errors import UsageError, UserInputError
 
 __all__ = ["main", "build_parser"]
 
@@ -35,30 +36,7 @@ EXAMPLES = {
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        raise UserError(f"{self.prog}: {message}")
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from border_readiness.clustering.typologies import TypologyError
-    from border_readiness.experiments.config import ConfigError
-    from border_readiness.experiments.pipeline import PreparationError
-    from border_readiness.features.catalogue import CatalogueError
-    from border_readiness.features.dataset import DataValidationError
-    from border_readiness.features.profiles import ProfileRuleError
-    from border_readiness.features.regions import UnknownRegionError
-    from border_readiness.features.sources._errors import SourceFormatError
-
-    return (
-        UserError,
-        DataValidationError,
-        SourceFormatError,
-        UnknownRegionError,
-        ConfigError,
-        CatalogueError,
-        ProfileRuleError,
-        TypologyError,
-        PreparationError,
-    )
+        raise UsageError(f"{self.prog}: {message}")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -67,11 +45,14 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--regions",
         choices=["border", "all"],
-        default="border",
-        help="the 12 border regions (default) or all Russian subjects",
+        help="the 12 border regions or all Russian subjects (default: the config's, border)",
     )
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--config", help="a TOML config ([score] options, catalogue, profiles)")
+    p.add_argument(
+        "--config",
+        help="an experiment TOML (default: experiments/configs/default.toml); the options "
+        "given on the command line override its keys",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress or summary output")
     _add_seed(p)
 
@@ -84,23 +65,27 @@ def _add_seed(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_clustering(p: argparse.ArgumentParser) -> None:
+def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silhouette") -> None:
     from border_readiness.clustering.models import METHODS
 
-    p.add_argument("--method", choices=METHODS, default="kmeans", help="clustering method")
-    p.add_argument("--k", type=int, help="number of clusters (default: chosen by silhouette)")
+    p.add_argument(
+        "--method", choices=METHODS, help="clustering method (default: the config's, kmeans)"
+    )
+    p.add_argument(
+        "--k",
+        type=int,
+        help=f"number of clusters (default: the config's, else {k_default})",
+    )
     p.add_argument(
         "--bootstrap",
         type=int,
-        default=1000,
         metavar="B",
-        help="bootstrap replicates for the Jaccard stability (default 1000)",
+        help="bootstrap replicates for the Jaccard stability (default: the config's, 1000)",
     )
     p.add_argument(
         "--consensus-reps",
         type=int,
-        default=500,
-        help="subsamples per k for the consensus matrices (default 500)",
+        help="subsamples per k for the consensus matrices (default: the config's, 500)",
     )
 
 
@@ -129,26 +114,26 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="build, inspect, validate and export the long dataset")
     dsub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     text = "build the bundled dataset from the raw official files"
-    p = _sub(dsub, "build", cmd.cmd_data_build, text, text, "data build")
+    p = _sub(dsub, "build", cmd_data_build, text, text, "data build")
     p.add_argument("--raw", required=True, help="the raw data folder (shared/data/raw)")
     p.add_argument("--out", help="output folder (default: the package's features/data)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     text = "coverage and missingness of the bundled or a user dataset"
-    p = _sub(dsub, "summary", cmd.cmd_data_summary, text, text, "data summary")
+    p = _sub(dsub, "summary", cmd_data_summary, text, text, "data summary")
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     text = "check a long-layout CSV, Parquet or XLSX file"
-    p = _sub(dsub, "validate", cmd.cmd_data_validate, text, text, "data validate")
+    p = _sub(dsub, "validate", cmd_data_validate, text, text, "data validate")
     p.add_argument("file", help="the file to check")
     text = "write the dataset as a long CSV"
-    p = _sub(dsub, "export", cmd.cmd_data_export, text, text, "data export")
+    p = _sub(dsub, "export", cmd_data_export, text, text, "data export")
     p.add_argument("--out", required=True, help="output .csv (or .csv.gz) file")
     p.add_argument("--data", help="a long-layout file to re-export (default: bundled)")
 
     p = _sub(
         sub,
         "score",
-        cmd.cmd_score,
+        cmd_score,
         "readiness scores per level with uncertainty",
         "Score the regions on the three levels of cross-border readiness, with "
         "contributions, Monte Carlo rank intervals, Sobol' sensitivity and profile types.",
@@ -159,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "cluster",
-        cmd.cmd_cluster,
+        cmd_cluster,
         "typology of the regions from the data, with stability",
         "Cluster the regions on the normalised indicators and measure stability "
         "(bootstrap Jaccard as fpc::clusterboot, consensus and PAC as "
@@ -174,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         tsub,
         "check",
-        cmd.cmd_typology_check,
+        cmd_typology_check,
         "validate a typology file (TOML or CSV)",
         "Check a typology file; for a template, explain how to fill it in.",
         "typology check",
@@ -183,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         tsub,
         "validate",
-        cmd.cmd_typology_validate,
+        cmd_typology_validate,
         "compare a typology with the data's clusters",
         "Agreement of an expert typology with the data's clusters (ARI, AMI, NMI, FMI, "
         "V-measure, permutation p-value, bootstrap CI), the regions that disagree and why.",
@@ -191,19 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file")
     _add_common(p)
-    _add_clustering(p)
+    _add_clustering(p, k_default="the number of types the typology uses, within k <= n // 3")
     p.add_argument("--clusters", help="a saved clusters.csv instead of clustering again")
     p.add_argument(
         "--permutations",
         type=int,
-        default=9999,
-        help="Monte Carlo permutations for the p-value (default 9999)",
+        help="Monte Carlo permutations for the p-value (default: the config's, 9999)",
     )
 
     p = _sub(
         sub,
         "explain",
-        cmd.cmd_explain,
+        cmd_explain,
         "SHAP values of scores and clusters",
         "Exact SHAP values of the level scores per region and a surrogate tree of cluster "
         "membership with its leave-one-out fidelity.",
@@ -216,9 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--tracking-uri",
             help="MLflow tracking URI (default: "
-            "sqlite:///OUT/mlflow.db with artifacts in OUT/mlartifacts)",
+            "sqlite:///./mlflow.db with artifacts in ./mlartifacts)",
         )
-        p.add_argument("--out", default=".", help="output folder (default: the current one)")
+        p.add_argument(
+            "--out", default="out", help="folder of the model cards and results (default: out)"
+        )
         p.add_argument("--quiet", action="store_true", help="no progress or summary output")
         if seeded:
             _add_seed(p)
@@ -226,11 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "run",
-        cmd.cmd_run,
+        cmd_run,
         "the whole pipeline as one tracked MLflow run (main job)",
         "Scores, clusters, agreement with the typologies and explanations as one MLflow "
         "run; the fitted pipeline registered as a pyfunc model with an alias; a model "
-        "card in OUT/models/NAME/vN/.",
+        "card and the result files in OUT/models/NAME/vN/.",
         "run",
     )
     p.add_argument("--config", help="experiment TOML (default: experiments/configs/default.toml)")
@@ -241,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "retrain",
-        cmd.cmd_retrain,
+        cmd_retrain,
         "fit on a new year and compare with the model",
         "Fit on --year, compare with the registered model (type transitions, ARI between "
         "the years, rank changes against their intervals, indicator drift, agreement over "
@@ -256,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "card",
-        cmd.cmd_card,
+        cmd_card,
         "write the model card of a run or registered model",
         "Model card (Mitchell et al. sections and a datasheet) of a run, as Markdown, "
         "self-contained HTML and JSON, into OUT/models/NAME/vN/.",
@@ -268,6 +254,316 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="md,html,json", help="md,html,json (default: all)")
     tracked(p, seeded=False)
     return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers of the data and typology-check commands.
+
+
+def cmd_data_build(args: argparse.Namespace) -> int:
+    from border_readiness.experiments.progress import progress_printer
+    from border_readiness.features.dataset import (
+        atomic_write_bytes,
+        build_dataset,
+        bundled_dataset_path,
+        dataset_manifest,
+        write_dataset_csv,
+    )
+    from border_readiness.features.sources.geometry import border_facts
+
+    say = progress_printer(args.quiet)
+    raw = Path(args.raw)
+    if not raw.is_dir():
+        raise UsageError(f"--raw {raw}: not a folder; expected the raw data folder")
+    out = Path(args.out) if args.out else bundled_dataset_path().parent
+    # Everything is read and checked before anything is written.
+    data, report = build_dataset(raw, progress=say)
+    say("computing border facts from the polygons")
+    facts = border_facts(raw)
+    say(f"writing {out}")
+    write_dataset_csv(data, out / "regions_long.csv.gz")
+    atomic_write_bytes(
+        out / "border_facts.csv", facts.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    )
+    atomic_write_bytes(
+        out / "dataset_manifest.json", dataset_manifest(data, report).encode("utf-8")
+    )
+    print(
+        f"built {len(data)} rows ({int(data['value'].notna().sum())} values), "
+        f"{data['indicator'].nunique()} indicators, {data['region_id'].nunique()} units "
+        f"-> {out / 'regions_long.csv.gz'}"
+    )
+    return 0
+
+
+def cmd_data_summary(args: argparse.Namespace) -> int:
+    from border_readiness.experiments.reporting import print_data_summary
+    from border_readiness.features.dataset import coverage_summary, load_dataset
+
+    summary = coverage_summary(load_dataset(args.data))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        print_data_summary(summary, args.data or "bundled")
+    return 0
+
+
+def cmd_data_validate(args: argparse.Namespace) -> int:
+    from border_readiness.features.dataset import load_dataset
+
+    data = load_dataset(args.file)
+    print(
+        f"{args.file}: OK — {len(data)} rows, {data['region_id'].nunique()} regions, "
+        f"{data['indicator'].nunique()} indicators, years {data['year'].min()}–"
+        f"{data['year'].max()}, {int(data['value'].isna().sum())} missing values"
+    )
+    return 0
+
+
+def cmd_data_export(args: argparse.Namespace) -> int:
+    from border_readiness.features.dataset import load_dataset, write_dataset_csv
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".gz"):
+        raise UsageError(f"--out {out}: expected a .csv or .csv.gz file name")
+    data = load_dataset(args.data)
+    write_dataset_csv(data, out)
+    print(f"wrote {len(data)} rows to {out}")
+    return 0
+
+
+def cmd_typology_check(args: argparse.Namespace) -> int:
+    from border_readiness.clustering.typologies import check_typology
+
+    result = check_typology(args.file)
+    if not result.ok:
+        # The file could not be loaded: the checker's message is the one-line error.
+        raise UsageError(result.messages[0] if result.messages else f"{args.file}: invalid")
+    print(
+        f"{args.file}: {'OK' if result.ok else 'problems found'} — {result.n_types} types, "
+        f"{result.n_regions} regions assigned"
+    )
+    for message in result.messages:
+        print(f"  {message}")
+    if result.how_to_fill:
+        print(result.how_to_fill)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers: read the inputs, run the pipeline's steps for the command's outputs, write, print.
+
+
+def _analyse(args: argparse.Namespace, *wanted: str, **kwargs):
+    """The analysis of a single-step command: the steps ``wanted`` and what they need."""
+    from border_readiness.experiments.inputs import experiment_config, load_data
+    from border_readiness.experiments.pipeline import analyse, steps_for
+    from border_readiness.experiments.progress import progress_printer
+
+    cfg = experiment_config(args)
+    data, label, _ = load_data(args, cfg)
+    return analyse(
+        cfg,
+        data,
+        data_label=label,
+        steps=steps_for(*wanted),
+        year=args.year,
+        progress=progress_printer(args.quiet),
+        **kwargs,
+    )
+
+
+def _write(out: str, writer, *parts) -> None:
+    from border_readiness.experiments.outputs import OutputSet
+
+    files = OutputSet(out)
+    writer(files, *parts)
+    files.commit()
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from border_readiness.experiments.artifacts import write_score
+    from border_readiness.experiments.reporting import print_scores
+
+    a = _analyse(args, "score", "uncertainty")
+    _write(args.out, write_score, a.report, a.prep)
+    if not args.quiet:
+        print_scores(a, args.out)
+    return 0
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from border_readiness.experiments.artifacts import write_cluster
+    from border_readiness.experiments.reporting import print_cluster
+
+    a = _analyse(args, "stability", "embed")
+    _write(args.out, write_cluster, a.run, a.prep, a.embedding)
+    if not args.quiet:
+        print_cluster(a, args.out)
+    return 0
+
+
+def cmd_typology_validate(args: argparse.Namespace) -> int:
+    from border_readiness.clustering.typologies import load_typology, shipped_typologies, typology
+    from border_readiness.experiments.artifacts import write_validation
+    from border_readiness.experiments.inputs import read_clusters
+    from border_readiness.experiments.reporting import print_validation
+
+    expert = typology(args.file)  # a shipped typology's name or a file
+    if expert.template:
+        raise UsageError(
+            f"{args.file}: a template with no assignments; fill it in first "
+            f"(border-readiness typology check {args.file})"
+        )
+    clusters = read_clusters(args.clusters) if args.clusters else None
+    shipped = {n: load_typology(p) for n, p in shipped_typologies().items()}
+    a = _analyse(
+        args,
+        "validate",
+        typologies={expert.name: expert},
+        ceiling_typologies={n: t for n, t in shipped.items() if not t.template},
+        clusters=clusters,
+        k_from=expert,
+    )
+    # The clusters are written only when this command made them.
+    run = None if clusters is not None else a.run
+    _write(
+        args.out, write_validation, a.validations[expert.name], a.prep, a.run.method, a.run.k, run
+    )
+    if not args.quiet:
+        print_validation(a, args.out)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from border_readiness.experiments.artifacts import write_explain
+    from border_readiness.experiments.reporting import print_explain
+
+    a = _analyse(args, "explain")
+    _write(args.out, write_explain, a.explanation, a.run, a.prep)
+    if not args.quiet:
+        print_explain(a, args.out)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from border_readiness.experiments.inputs import experiment_config, load_data
+    from border_readiness.experiments.progress import progress_printer
+    from border_readiness.experiments.reporting import print_run
+    from border_readiness.experiments.runner import run_experiment
+
+    cfg = experiment_config(args)
+    data, label, source = load_data(args, cfg)
+    summary, a = run_experiment(
+        cfg,
+        data=data,
+        data_label=label,
+        data_source=source,
+        tracking_uri=args.tracking_uri,
+        out=Path(args.out),
+        year=args.year,
+        progress=progress_printer(args.quiet),
+    )
+    if not args.quiet:
+        print_run(summary, a)
+    return 0
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    import time
+
+    from border_readiness.experiments.inputs import experiment_config, load_data
+    from border_readiness.experiments.pipeline import analyse
+    from border_readiness.experiments.progress import progress_printer
+    from border_readiness.experiments.reporting import print_comparison, print_run
+    from border_readiness.experiments.retrain import compare, registered_fit
+    from border_readiness.experiments.runner import Promotion, record
+    from border_readiness.experiments.tracking import open_store, registered_version
+
+    started = time.perf_counter()
+    say = progress_printer(args.quiet)
+    cfg = experiment_config(args)
+    data, label, source = load_data(args, cfg)
+    if args.year not in set(int(y) for y in data["year"].unique()):
+        raise UsageError(f"--year {args.year}: the data has no figures for that year")
+    client, uri = open_store(args.tracking_uri)
+    current = registered_version(client, cfg.model_name, cfg.alias)
+    if current is None:
+        raise UsageError(
+            f"no model '{cfg.model_name}@{cfg.alias}' in {uri}; run `border-readiness run` first"
+        )
+    old = registered_fit(client, current)
+    a = analyse(cfg, data, data_label=label, year=args.year, progress=say)
+    comparison = compare(old, a)
+    summary = record(
+        a,
+        data=data,
+        data_source=source,
+        tracking_uri=args.tracking_uri,
+        out=Path(args.out),
+        promotion=Promotion(comparison.decision.promote, comparison.note, comparison.files),
+        progress=say,
+        started=started,
+    )
+    if not args.quiet:
+        print_comparison(comparison)
+        print_run(summary, a, decision_printed=True)
+    return 0
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    import tempfile
+
+    import mlflow
+
+    from border_readiness.experiments.card_builder import write_card_files
+    from border_readiness.experiments.model_card import CardData, parse_formats, render_card
+    from border_readiness.experiments.tracking import open_store
+
+    try:
+        formats = parse_formats(args.format)
+    except ValueError as exc:
+        raise UsageError(f"--format {args.format}: {exc}") from None
+    if args.model and "@" not in args.model:
+        raise UsageError(f"--model {args.model}: expected NAME@ALIAS")
+    client, uri = open_store(args.tracking_uri)
+    if args.model:
+        name, alias = args.model.split("@", 1)
+        try:
+            mv = client.get_model_version_by_alias(name, alias)
+        except mlflow.exceptions.MlflowException:
+            raise UsageError(f"--model {args.model}: no such model and alias in {uri}") from None
+        run_id = mv.run_id
+    else:
+        run_id = args.run_id
+        try:
+            client.get_run(run_id)
+        except mlflow.exceptions.MlflowException:
+            raise UsageError(f"--run-id {run_id}: no such run in {uri}") from None
+    with tempfile.TemporaryDirectory(prefix="br-card-") as tmp:
+        try:
+            folder = Path(
+                mlflow.artifacts.download_artifacts(
+                    run_id=run_id, artifact_path="model_card", dst_path=tmp
+                )
+            )
+        except Exception as exc:  # mlflow raises various types for a missing artifact
+            raise UsageError(
+                f"run {run_id} has no model card artifacts ({type(exc).__name__}: {exc})"
+            ) from None
+        card = json.loads((folder / "card_data.json").read_text(encoding="utf-8"))
+        figures = {p.stem: p.read_bytes() for p in sorted((folder / "figures").glob("*.png"))}
+    data = CardData.from_dict(card, figures)
+    files = render_card(data, formats)
+    details = card["model_details"]
+    card_dir = Path(args.out) / "models" / details["name"] / f"v{details['version']}"
+    written = write_card_files(files, card_dir)
+    if not args.quiet:
+        print(
+            f"model card of run {run_id} ({details['name']} version {details['version']}): "
+            f"{len(written)} files in {card_dir}"
+        )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,11 +580,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    errors = _user_errors()
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
-    except errors as exc:
+    except UserInputError as exc:
         message = " ".join(str(exc).split())
         print(f"border-readiness: error: {message}", file=sys.stderr)
         return 2

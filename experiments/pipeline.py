@@ -1,7 +1,19 @@
-"""The analysis steps the commands share: prepare data, score, cluster, validate, explain.
+"""The one sequence of analysis steps, used by every command.
 
-Each step returns plain results (dataclasses and frames); the command line and the MLflow runner
-decide what to write where. Nothing here writes files.
+``prepare -> score -> uncertainty -> cluster -> stability -> validate -> explain -> embed``
+
+A command asks for the steps whose outputs it writes; :func:`analyse` adds the steps they
+depend on and runs those alone, in this order. ``score`` writes the scores and their
+uncertainty; ``cluster`` the clusters with their stability and map; ``typology validate`` the
+agreement (no Monte Carlo, no bootstrap); ``explain`` the SHAP values (no Monte Carlo, no
+bootstrap); ``run`` and ``retrain`` everything. Nothing here writes files or talks to MLflow.
+
+Examples
+--------
+>>> steps_for("validate")
+('prepare', 'score', 'cluster', 'validate')
+>>> steps_for("score", "uncertainty")
+('prepare', 'score', 'uncertainty')
 """
 
 from __future__ import annotations
@@ -9,453 +21,256 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from border_readiness.errors import UserInputError
-from border_readiness.features.catalogue import Indicator
-from border_readiness.features.profiles import ProfileRule
-from border_readiness.features.scoring import ScoreConfig, ScoreReport
+from border_readiness.experiments.steps import (
+    ClusterRun,
+    ExplainRun,
+    Prepared,
+    ValidationRun,
+)
 
-__all__ = [
-    "ClusterRun",
-    "ContiguousWard",
-    "ExplainRun",
-    "Prepared",
-    "PreparationError",
-    "ValidationRun",
-    "cluster",
-    "clustering_matrix",
-    "explain",
+__all__ = ["STEPS", "Analysis", "analyse", "steps_for", "typology_k"]
+
+#: Every step, in the order it runs.
+STEPS = (
     "prepare",
     "score",
+    "uncertainty",
+    "cluster",
+    "stability",
     "validate",
-]
+    "explain",
+    "embed",
+)
+#: The steps each step needs first.
+_NEEDS = {
+    "prepare": (),
+    "score": ("prepare",),
+    "uncertainty": ("score",),
+    "cluster": ("score",),
+    "stability": ("cluster",),
+    "validate": ("cluster",),
+    "explain": ("cluster",),
+    "embed": ("cluster",),
+}
+#: Timing keys of the run summary: a step's time counts under the step it refines.
+_TIMING = {
+    "prepare": "prepare_s",
+    "score": "score_s",
+    "uncertainty": "score_s",
+    "cluster": "cluster_s",
+    "stability": "cluster_s",
+    "validate": "validate_s",
+    "explain": "explain_s",
+    "embed": "embedding_s",
+}
 
 
-class PreparationError(UserInputError):
-    """Data, year or regions that cannot be analysed; the message names the option."""
+def steps_for(*wanted: str) -> tuple[str, ...]:
+    """The steps to run for ``wanted``: those and everything they depend on, in order.
 
+    Parameters
+    ----------
+    *wanted : str
+        Names from :data:`STEPS`.
 
-@dataclass(frozen=True)
-class Prepared:
-    """Everything the analysis steps need: data, selection, year and compiled indicators."""
-
-    data: pd.DataFrame
-    data_label: str
-    regions: list[str]
-    regions_choice: str
-    year: int
-    compiled: object
-    reference: pd.Series
-    catalogue: list[Indicator]
-    rules: list[ProfileRule]
-    score_config: ScoreConfig
-    refused: list[str] = field(default_factory=list)
-
-
-def prepare(
-    data: pd.DataFrame,
-    *,
-    data_label: str = "bundled",
-    year: int | None = None,
-    regions: str = "border",
-    score_config: ScoreConfig | None = None,
-    catalogue_path=None,
-    profiles_path=None,
-    progress=None,
-) -> Prepared:
-    """Select regions, pick the year, compile the catalogue for all Russian subjects.
+    Returns
+    -------
+    tuple of str
+        A sub-sequence of :data:`STEPS`.
 
     Examples
     --------
-    >>> from border_readiness.features.dataset import load_dataset
-    >>> p = prepare(load_dataset())
-    >>> p.year, len(p.regions)
-    (2021, 12)
+    >>> steps_for("explain")
+    ('prepare', 'score', 'cluster', 'explain')
     """
-    from border_readiness.features.catalogue import load_catalogue
-    from border_readiness.features.indicators import (
-        compile_indicators,
-        latest_complete_year,
-        national_reference,
-    )
-    from border_readiness.features.profiles import load_profile_rules
-    from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
-
-    say = progress or (lambda _m: None)
-    if regions not in ("border", "all"):
-        raise PreparationError(f"--regions {regions!r}: expected 'border' or 'all'")
-    selection = list(BORDER_REGIONS) if regions == "border" else russian_subjects()
-    present = set(data["region_id"])
-    absent = [r for r in selection if r not in present]
-    if regions == "border" and absent:
-        raise PreparationError(
-            f"--data {data_label}: no rows for border region(s) {', '.join(absent)}"
-        )
-    selection = [r for r in selection if r in present]
-    years = set(int(y) for y in data["year"].unique())
-    if year is not None and year not in years:
-        raise PreparationError(
-            f"--year {year}: the data has no figures for that year "
-            f"(covers {min(years)}–{max(years)})"
-        )
-    catalogue = load_catalogue(catalogue_path, known_series=set(data["indicator"]))
-    rules = load_profile_rules(profiles_path)
-    if year is None:
-        try:
-            year = latest_complete_year(data, regions=selection, catalogue=catalogue)
-        except ValueError as exc:
-            raise PreparationError(f"--data {data_label}: {exc}") from None
-    say(f"compiling {len(catalogue)} indicators for {year}")
-    try:
-        compiled = compile_indicators(data, year=year, catalogue=catalogue)
-    except ValueError as exc:
-        raise PreparationError(f"--year {year}: {exc}") from None
-    refused = sorted(set(compiled.refused["region_id"]) & set(selection))
-    if refused and regions == "border":
-        raise PreparationError(
-            f"--year {year}: border region(s) {', '.join(refused)} have too "
-            "little data to score (see the imputation rules in the README)"
-        )
-    for rid in refused:
-        say(f"warning: {rid} refused (too little data), not analysed")
-    selection = [r for r in selection if r not in refused]
-    reference = national_reference(data, year=year, catalogue=catalogue)
-    return Prepared(
-        data,
-        data_label,
-        selection,
-        regions,
-        int(year),
-        compiled,
-        reference,
-        catalogue,
-        rules,
-        score_config or ScoreConfig(),
-        refused,
-    )
+    unknown = [w for w in wanted if w not in _NEEDS]
+    if unknown:
+        raise ValueError(f"unknown step(s) {unknown}; expected some of {', '.join(STEPS)}")
+    todo: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        step = stack.pop()
+        if step not in todo:
+            todo.add(step)
+            stack.extend(_NEEDS[step])
+    return tuple(s for s in STEPS if s in todo)
 
 
-def score(prep: Prepared, progress=None) -> ScoreReport:
-    """The readiness scores of the prepared regions (see
-    :func:`border_readiness.features.scoring.score_regions`)."""
-    from border_readiness.features.scoring import score_regions
+@dataclass
+class Analysis:
+    """The results of one pass of the pipeline; a step that did not run leaves its field None
+    (``validations`` empty).
 
-    return score_regions(
-        prep.compiled,
-        prep.regions,
-        reference=prep.reference,
-        config=prep.score_config,
-        profile_rules=prep.rules,
-        progress=progress,
-    )
-
-
-def clustering_matrix(report: ScoreReport) -> pd.DataFrame:
-    """The matrix that is clustered: the scored indicators of the selected regions, treated for
-    outliers and normalised against all Russian subjects with directions applied (the score's
-    normalisation), divided by the normalisation's unit (100 for min-max, rank and distance to
-    the national value, 1 for z-scores) so that every indicator weighs about the same in the
-    distances: 0–1 for the default min-max."""
-    return report.normalised / report.model.unit_
-
-
-class ContiguousWard:
-    """``fit_predict(X_sub, seed, k)`` for Ward constrained to contiguous regions on subsamples.
-
-    Bootstrap and consensus replicates pass only the rows drawn; the rows are matched back to
-    their regions by value so that the contiguity matrix can be cut to the same regions.
-    Leave-one-indicator-out passes all regions, in order, with a column fewer.
+    ``embedding`` is the 2-D map of the regions, shared by the cluster plots and the card.
     """
 
-    def __init__(self, X: np.ndarray, adjacency: np.ndarray, k: int | None = None):
-        self.rows = {np.asarray(r, dtype=float).tobytes(): i for i, r in enumerate(X)}
-        self.shape = X.shape
-        self.adjacency = np.asarray(adjacency)
-        self.k = k
-
-    def __call__(self, X_sub: np.ndarray, seed: int = 0, k: int | None = None) -> np.ndarray:
-        import warnings
-
-        from sklearn.cluster import AgglomerativeClustering
-
-        if X_sub.shape[1] != self.shape[1] and len(X_sub) == self.shape[0]:
-            sub = self.adjacency
-        else:
-            idx = np.array([self.rows[np.asarray(r, dtype=float).tobytes()] for r in X_sub])
-            sub = self.adjacency[np.ix_(idx, idx)]
-        n_clusters = int(k if k is not None else self.k)
-        with warnings.catch_warnings():
-            # Sklearn completes a disconnected graph (e.g. a sample without Altai Krai leaves
-            # the Altai Republic isolated) and warns each time; that is expected here.
-            warnings.simplefilter("ignore", UserWarning)
-            est = AgglomerativeClustering(
-                n_clusters=min(n_clusters, len(X_sub)), linkage="ward", connectivity=sub
-            )
-            return est.fit_predict(X_sub)
+    cfg: object
+    steps: tuple[str, ...]
+    prep: Prepared
+    report: object = None
+    run: ClusterRun | None = None
+    validations: dict[str, ValidationRun] = field(default_factory=dict)
+    explanation: ExplainRun | None = None
+    embedding: object = None
+    timings: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ClusterRun:
-    """A clustering of the regions with its stability analysis."""
+def typology_k(typology, n_regions: int) -> int:
+    """The number of clusters to compare with ``typology``: the number of types it uses, within
+    the small-n guard ``k <= n // 3`` (and at least 2).
 
-    X: pd.DataFrame
-    method: str
-    k: int
-    labels: pd.Series
-    k_scores: pd.DataFrame
-    stability: object
-    consensus: object
-    loo_regions: pd.DataFrame
-    loo_indicators: pd.DataFrame
-    notes: list[str]
-    elapsed_stability_s: float
-    # How new regions are assigned to these clusters (the registered model's rule); on the
-    # clustered regions it reproduces ``labels``.
-    assignment: object = None
+    Parameters
+    ----------
+    typology : Typology
+    n_regions : int
 
-    @property
-    def confidence(self) -> pd.Series:
-        return self.stability.membership_confidence.reindex(self.labels.index)
+    Returns
+    -------
+    int
 
+    Examples
+    --------
+    >>> from border_readiness.clustering.typologies import typology
+    >>> typology_k(typology("federal_districts"), 12)
+    3
+    """
+    from border_readiness.clustering.models import max_clusters
 
-def _fit_predict(method: str, X: np.ndarray, regions: list[str], k: int, n_init: int):
-    from border_readiness.clustering.models import RegionClusterer, adjacency_matrix
-    from border_readiness.clustering.stability import sklearn_fit_predict
-
-    if method == "kmeans":
-        return "kmeans"
-    if method == "ward_contiguous":
-        return ContiguousWard(X, adjacency_matrix(regions), k)
-    return sklearn_fit_predict(
-        RegionClusterer(method=method, n_clusters=k, n_init=n_init), k_param="n_clusters"
-    )
+    used = {t for types in typology.assignments.values() for t in types}
+    return min(max(2, len(used)), max_clusters(n_regions))
 
 
-def cluster(
-    X: pd.DataFrame,
+def analyse(
+    cfg,
+    data: pd.DataFrame,
     *,
-    method: str = "kmeans",
-    k: int | None = None,
-    B: int = 1000,
-    consensus_reps: int = 500,
-    random_state: int = 0,
-    n_init: int = 10,
+    data_label: str,
+    steps: tuple[str, ...] = STEPS,
+    year: int | None = None,
+    typologies: dict | None = None,
+    ceiling_typologies: dict | None = None,
+    clusters: pd.Series | None = None,
+    k_from=None,
     progress=None,
-    bootstrap_seed: int | None = None,
-    consensus_seed: int | None = None,
-) -> ClusterRun:
-    """Cluster the regions, then measure how stable the clusters are.
+) -> Analysis:
+    """Run ``steps`` (with the steps they need) of the analysis configured by ``cfg``.
 
-    Bootstrap Jaccard per cluster (fpc::clusterboot), consensus matrices over k with PAC
-    (ConsensusClusterPlus), per-region membership confidence, and leave-one-region-out and
-    leave-one-indicator-out effects. ``random_state`` seeds the clustering and the
-    leave-one-out refits; the bootstrap and the consensus have their own seeds (default
-    ``random_state``), as :mod:`border_readiness.experiments.seeds` splits them.
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        What to compute (regions, score, clustering, typologies, seeds); the single-step
+        commands pass the config with their command-line options applied.
+    data : DataFrame
+        The long table.
+    data_label : str
+        How error messages name the data (a path, or "bundled").
+    steps : tuple of str, default all of :data:`STEPS`
+        Closed under dependencies with :func:`steps_for`.
+    year : int, optional
+        Overrides ``cfg.year``.
+    typologies : dict, optional
+        Name -> Typology to validate against; default ``cfg.typologies``.
+    ceiling_typologies : dict, optional
+        Expert typologies compared with each other for the agreement ceiling; default
+        ``typologies``.
+    clusters : Series, optional
+        Region -> cluster labels to use instead of the cluster step (``--clusters``).
+    k_from : Typology, optional
+        Without ``cfg.k``, cluster with :func:`typology_k` of this typology.
+    progress : callable, optional
+        Called with a short message before each long step.
+
+    Returns
+    -------
+    Analysis
     """
-    from border_readiness.clustering.models import (
-        METHODS,
-        RegionClusterer,
-        adjacency_matrix,
-        max_clusters,
-    )
-    from border_readiness.clustering.stability import (
-        BATCH_SIZE,
-        bootstrap_jaccard,
-        consensus,
-        leave_one_out_effects,
-    )
+    from border_readiness.experiments import steps as st
 
     say = progress or (lambda _m: None)
-    # A ProgressPrinter also offers bars for the replicate loops; a plain callable does not.
-    bar = getattr(say, "bar", lambda _label: None)
-    if method not in METHODS:
-        raise PreparationError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
-    regions = list(X.index)
-    n = len(regions)
-    if k is not None and not 2 <= k <= n - 1:
-        raise PreparationError(f"--k {k}: expected 2..{n - 1} for {n} regions")
-    if B < 10:
-        raise PreparationError(f"--bootstrap {B}: expected at least 10 replicates")
-    values = X.to_numpy(dtype=float)
-    connectivity = adjacency_matrix(regions) if method == "ward_contiguous" else None
-    est = RegionClusterer(
-        method=method,
-        n_clusters=k,
-        connectivity=connectivity,
-        n_init=n_init,
-        random_state=random_state,
-    ).fit(values)
-    labels = pd.Series(est.labels_, index=pd.Index(regions, name="region_id"), name="cluster")
-    k_found = est.n_clusters_
-    notes = list(est.notes_)
-    if k_found < 2:
-        raise PreparationError(
-            f"--method {method}: found {k_found} cluster(s); nothing to "
-            "assess (try another method or --k)"
-        )
-    say(f"{method}: k = {k_found}; bootstrap stability, B = {B}")
-    fit_predict = _fit_predict(method, values, regions, k_found, n_init)
-    t0 = time.perf_counter()
-    boot_bar = bar("bootstrap")
-    stab = bootstrap_jaccard(
-        X,
-        labels.to_numpy(),
-        method=fit_predict,
-        k=k_found,
-        B=B,
-        n_init=n_init,
-        random_state=random_state if bootstrap_seed is None else bootstrap_seed,
-        progress=boot_bar,
-        # Results do not depend on the batch size; with a bar, smaller batches let it move.
-        batch_size=max(10, B // 20) if boot_bar else BATCH_SIZE,
+    todo = steps_for(*steps)
+    seeds = cfg.seeds
+    timings: dict[str, float] = {}
+
+    def timed(step, func, *args, **kwargs):
+        t0 = time.perf_counter()
+        result = func(*args, **kwargs)
+        key = _TIMING[step]
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
+        return result
+
+    prep = timed(
+        "prepare",
+        st.prepare,
+        data,
+        data_label=data_label,
+        year=year if year is not None else cfg.year,
+        regions=cfg.regions,
+        score_config=cfg.score,
+        catalogue_path=cfg.catalogue,
+        profiles_path=cfg.profiles,
+        progress=say,
     )
-    elapsed = time.perf_counter() - t0
-    say(f"consensus matrices for k = 2..{max_clusters(n)}, {consensus_reps} subsamples each")
-    cons_method = fit_predict
-    if method == "ward_contiguous":
-        cons_method = ContiguousWard(values, adjacency_matrix(regions))
-    # HDBSCAN chooses its own number of clusters: consensus over k would repeat one run.
-    k_range = [k_found] if method == "hdbscan" else range(2, max_clusters(n) + 1)
-    cons_bar = bar("consensus")
-    cons = consensus(
-        X,
-        method=cons_method,
-        k_range=k_range,
-        reps=consensus_reps,
-        n_init=n_init,
-        random_state=random_state if consensus_seed is None else consensus_seed,
-        progress=cons_bar,
-        batch_size=max(10, consensus_reps // 20) if cons_bar else BATCH_SIZE,
-    )
-    say("leave-one-region-out and leave-one-indicator-out effects")
-    loo_fp = _kmeans_fit_predict(k_found, n_init) if method == "kmeans" else fit_predict
-    loo_r, loo_i = leave_one_out_effects(
-        X,
-        labels.to_numpy(),
-        fit_predict=loo_fp,
-        random_state=random_state,
-        progress=bar("leave-one-out"),
-    )
-    return ClusterRun(
-        X,
-        method,
-        int(k_found),
-        labels,
-        est.k_scores_,
-        stab,
-        cons,
-        loo_r,
-        loo_i,
-        notes,
-        elapsed,
-        est.assignment_,
-    )
-
-
-def _kmeans_fit_predict(k: int, n_init: int):
-    from sklearn.cluster import KMeans
-
-    from border_readiness.clustering.stability import sklearn_fit_predict
-
-    return sklearn_fit_predict(KMeans(n_clusters=k, n_init=n_init))
-
-
-@dataclass(frozen=True)
-class ValidationRun:
-    """An expert typology compared with the data's clusters."""
-
-    typology: object
-    report: object
-    drivers: pd.DataFrame
-    ceiling: pd.DataFrame
-    clusters: pd.Series
-
-
-def validate(
-    typology,
-    clusters: pd.Series,
-    X: pd.DataFrame,
-    *,
-    others: dict | None = None,
-    n_permutations: int = 9999,
-    n_bootstrap: int = 2000,
-    random_state: int = 0,
-) -> ValidationRun:
-    """Agreement of ``typology`` with ``clusters``, the regions that disagree and why, and the
-    agreement between expert typologies as a ceiling."""
-    from border_readiness.clustering.agreement import agreement, expert_ceiling
-    from border_readiness.clustering.explain import disagreement_drivers
-
-    expert = typology.as_series(multi="tuple")
-    report = agreement(
-        expert,
-        clusters,
-        n_permutations=n_permutations,
-        n_bootstrap=n_bootstrap,
-        random_state=random_state,
-    )
-    drivers = pd.DataFrame()
-    if len(report.disagreements):
-        assigned = report.assignments.set_index("region_id")
-        type_col = next(
-            c for c in ("expert_type_used", "type", "expert_type") if c in assigned.columns
-        )
-        expert_single = assigned[type_col]
-        data_types = clusters.reindex(expert_single.index).map(
-            lambda c: report.matching.get(c, f"unmatched cluster {c}")
-        )
-        regions = [r for r in report.disagreements["region_id"] if r in X.index]
-        import warnings
-
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", UserWarning)
-                drivers = disagreement_drivers(
-                    X.loc[expert_single.index], data_types, expert_single, regions
+    a = Analysis(cfg, todo, prep, timings=timings)
+    a.report = timed("score", st.score, prep, progress=say, uncertainty="uncertainty" in todo)
+    if "cluster" not in todo:
+        return a
+    X = st.clustering_matrix(a.report)
+    if clusters is not None:
+        # The agreement step matches the file's regions with the typology's (and reports the
+        # ones it excludes), so the labels are used as given.
+        a.run = ClusterRun(X, "from --clusters", int(clusters.nunique()), clusters, pd.DataFrame())
+    else:
+        k = cfg.k
+        if k is None and k_from is not None:
+            k = typology_k(k_from, len(X))
+            used = {t for types in k_from.assignments.values() for t in types}
+            if k < len(used):
+                say(
+                    f"note: the typology uses {len(used)} types; clustering with k = {k} "
+                    f"(k <= n // 3 for n = {len(X)} regions). Pass --k to override."
                 )
-            # Regions alone in their expert group have no leave-one-out centroid: say so in
-            # the table rather than on the console.
-            skipped = [str(w.message) for w in caught]
-            if skipped:
-                drivers = pd.concat([drivers, pd.DataFrame({"note": skipped})], ignore_index=True)
-        except ValueError as exc:
-            drivers = pd.DataFrame({"note": [f"drivers not computed: {exc}"]})
-    series = {typology.name: expert}
-    for name, other in (others or {}).items():
-        if name != typology.name:
-            series[name] = other.as_series(multi="first")
-    # The ceiling compares expert typologies with each other: it needs at least two.
-    ceiling = (
-        expert_ceiling(
-            series,
-            n_permutations=min(n_permutations, 999),
-            n_bootstrap=min(n_bootstrap, 500),
-            random_state=random_state,
+        a.run = timed(
+            "cluster", st.fit_clusters, X, method=cfg.method, k=k, random_state=seeds.clustering
         )
-        if len(series) >= 2
-        else pd.DataFrame()
-    )
-    return ValidationRun(typology, report, drivers, ceiling, clusters)
+    if "stability" in todo:
+        a.run = timed(
+            "stability",
+            st.assess_stability,
+            a.run,
+            B=cfg.bootstrap,
+            consensus_reps=cfg.consensus_reps,
+            bootstrap_seed=seeds.bootstrap,
+            consensus_seed=seeds.consensus,
+            progress=say,
+        )
+    if "validate" in todo:
+        if typologies is None:
+            from border_readiness.clustering.typologies import typology
 
+            typologies = {name: typology(name) for name in cfg.typologies}
+        others = typologies if ceiling_typologies is None else ceiling_typologies
+        for name, typ in typologies.items():
+            say(f"agreement with {name}: {cfg.permutations} permutations")
+            a.validations[name] = timed(
+                "validate",
+                st.validate,
+                typ,
+                a.run.labels,
+                X,
+                others=others,
+                n_permutations=cfg.permutations,
+                random_state=seeds.permutations,
+            )
+    if "explain" in todo:
+        say("SHAP values of the level scores and of a surrogate of the clusters")
+        a.explanation = timed(
+            "explain", st.explain, a.report, a.run.labels, random_state=seeds.surrogate
+        )
+    if "embed" in todo:
+        from border_readiness.clustering.embedding import embed_2d
 
-@dataclass(frozen=True)
-class ExplainRun:
-    """Exact SHAP values of the level scores and a surrogate model of cluster membership."""
-
-    level_shap: pd.DataFrame
-    surrogate: object
-    labels: pd.Series
-
-
-def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) -> ExplainRun:
-    """Exact SHAP per region per level of the level scores (any aggregation), with all Russian
-    subjects as the background, and a surrogate tree of cluster membership with its LOO
-    fidelity."""
-    from border_readiness.clustering.explain import surrogate_explanation
-    from border_readiness.clustering.shapley import readiness_shap
-
-    level_shap = readiness_shap(report.model, report.normalised)
-    surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)
-    return ExplainRun(level_shap, surrogate, labels)
+        say("2-D map of the regions (the first UMAP call compiles with numba)")
+        a.embedding = timed("embed", embed_2d, X, random_state=seeds.umap)
+    return a

@@ -1,10 +1,11 @@
 """``border-readiness run``: the whole pipeline as one tracked, registered MLflow run.
 
-Steps: prepare the data → scores with uncertainty → clusters with stability → agreement with
-each configured typology → explanations → one MLflow run (flattened config as params, metrics,
-dataset lineage, every table and plot as artifacts, an HTML report) → the fitted pipeline as a
-``pyfunc`` model registered with an alias → a model card under
-``<out>/models/<name>/v<N>/``.
+:func:`run_experiment` runs every step of :func:`border_readiness.experiments.pipeline.analyse`
+and hands the analysis to :func:`record`: one MLflow run (flattened config as params, metrics,
+dataset lineage, every table and plot as artifacts, an HTML report), the fitted pipeline as a
+``pyfunc`` model registered with an alias, and a model card and the result files under
+``<out>/models/<name>/v<N>/``. ``retrain`` calls :func:`record` with its own promotion
+decision.
 """
 
 from __future__ import annotations
@@ -17,21 +18,19 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["RunSummary", "analyse", "run_experiment", "metrics_of"]
+from border_readiness.experiments.pipeline import Analysis
+
+__all__ = ["Promotion", "RunSummary", "metrics_of", "record", "run_experiment"]
 
 
-@dataclass
-class Analysis:
-    """All results of one pipeline pass, before anything is logged."""
+@dataclass(frozen=True)
+class Promotion:
+    """Whether the new version takes the alias, why (one line), and extra files to log
+    under ``retrain/`` in the run."""
 
-    cfg: object
-    prep: object
-    report: object
-    run: object
-    validations: dict
-    explanation: object
-    embedding: object  # the 2-D map of the regions, shared by the cluster plots and the card
-    timings: dict = field(default_factory=dict)
+    promote: bool
+    note: str
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,82 +43,10 @@ class RunSummary:
     alias_set: bool
     alias_note: str
     card_dir: Path
+    results_dir: Path
     metrics: dict
     year: int
     timings: dict
-
-
-def analyse(
-    cfg, data: pd.DataFrame, *, data_label: str, year: int | None = None, progress=None
-) -> Analysis:
-    """Run the pipeline (no tracking): scores, clusters, validations, explanations."""
-    from border_readiness.clustering.typologies import typology
-    from border_readiness.experiments.pipeline import (
-        cluster,
-        clustering_matrix,
-        explain,
-        prepare,
-        score,
-        validate,
-    )
-
-    say = progress or (lambda _m: None)
-    t = {}
-    t0 = time.perf_counter()
-    prep = prepare(
-        data,
-        data_label=data_label,
-        year=year if year is not None else cfg.year,
-        regions=cfg.regions,
-        score_config=cfg.score,
-        catalogue_path=cfg.catalogue,
-        profiles_path=cfg.profiles,
-        progress=say,
-    )
-    t["prepare_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    report = score(prep, progress=say)
-    t["score_s"] = time.perf_counter() - t0
-    X = clustering_matrix(report)
-    seeds = cfg.seeds
-    t0 = time.perf_counter()
-    run = cluster(
-        X,
-        method=cfg.method,
-        k=cfg.k,
-        B=cfg.bootstrap,
-        consensus_reps=cfg.consensus_reps,
-        random_state=seeds.clustering,
-        bootstrap_seed=seeds.bootstrap,
-        consensus_seed=seeds.consensus,
-        progress=say,
-    )
-    t["cluster_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    typologies = {name: typology(name) for name in cfg.typologies}
-    validations = {}
-    for name, typ in typologies.items():
-        say(f"agreement with {name}")
-        validations[name] = validate(
-            typ,
-            run.labels,
-            X,
-            others=typologies,
-            n_permutations=cfg.permutations,
-            random_state=seeds.permutations,
-        )
-    t["validate_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    say("explanations (SHAP)")
-    explanation = explain(report, run.labels, random_state=seeds.surrogate)
-    t["explain_s"] = time.perf_counter() - t0
-    from border_readiness.clustering.embedding import embed_2d
-
-    t0 = time.perf_counter()
-    say("2-D map of the regions (the first UMAP call compiles with numba)")
-    embedding = embed_2d(X, random_state=seeds.umap)
-    t["embedding_s"] = time.perf_counter() - t0
-    return Analysis(cfg, prep, report, run, validations, explanation, embedding, t)
 
 
 def metrics_of(a: Analysis) -> dict[str, float]:
@@ -156,30 +83,6 @@ def metrics_of(a: Analysis) -> dict[str, float]:
     return m
 
 
-def write_artifacts(out, a: Analysis) -> None:
-    """Every table and plot of score, cluster, typology validate and explain."""
-    from border_readiness.experiments.commands import (
-        write_cluster,
-        write_explain,
-        write_score,
-        write_validation,
-    )
-    from border_readiness.experiments.outputs import OutputSet
-
-    for sub, writer in (
-        ("score", lambda o: write_score(o, a.report, a.prep)),
-        ("cluster", lambda o: write_cluster(o, a.run, a.prep, a.embedding)),
-        ("explain", lambda o: write_explain(o, a.explanation, a.run, a.prep)),
-    ):
-        part = OutputSet(Path(out) / sub)
-        writer(part)
-        part.commit()
-    for name, v in a.validations.items():
-        part = OutputSet(Path(out) / "validate" / name)
-        write_validation(part, v, a.prep, a.run.method, a.run.k)
-        part.commit()
-
-
 def run_experiment(
     cfg,
     *,
@@ -190,17 +93,88 @@ def run_experiment(
     out: Path,
     year: int | None = None,
     progress=None,
-    decide=None,
 ) -> tuple[RunSummary, Analysis]:
-    """Analyse, log one MLflow run, register the model and write its card.
+    """Analyse (every step), log one MLflow run, register the model and write its card.
 
-    ``decide(client, analysis) -> (set_alias: bool, note: str, extra: dict)`` chooses whether
-    the new version takes the alias (``retrain`` passes its comparison); by default the alias
-    moves to the new version unless the current holder was trained on a later year. The
-    decision is taken before anything is logged, so a failure there registers nothing.
+    By default the alias moves to the new version unless the current holder was trained on a
+    later year (``retrain`` compares first and calls :func:`record` with its decision).
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+    data : DataFrame
+        The long table.
+    data_label : str
+        How messages and tags name the data.
+    data_source : str
+        The data's resolved path, for the dataset lineage.
+    tracking_uri : str or None
+        None: the default store (:func:`border_readiness.experiments.tracking.default_uri`).
+    out : Path
+        Where the model card and the result files go.
+    year : int, optional
+        Overrides ``cfg.year``.
+    progress : callable, optional
+
+    Returns
+    -------
+    summary : RunSummary
+    analysis : Analysis
     """
+    from border_readiness.experiments.pipeline import analyse
+
+    t_start = time.perf_counter()
+    a = analyse(cfg, data, data_label=data_label, year=year, progress=progress)
+    summary = record(
+        a,
+        data=data,
+        data_source=data_source,
+        tracking_uri=tracking_uri,
+        out=out,
+        progress=progress,
+        started=t_start,
+    )
+    return summary, a
+
+
+def record(
+    a: Analysis,
+    *,
+    data: pd.DataFrame,
+    data_source: str,
+    tracking_uri: str | None,
+    out: Path,
+    promotion: Promotion | None = None,
+    progress=None,
+    started: float | None = None,
+) -> RunSummary:
+    """Log a complete analysis as one MLflow run, register its model, write card and results.
+
+    Parameters
+    ----------
+    a : Analysis
+        Every step run (:data:`border_readiness.experiments.pipeline.STEPS`).
+    data : DataFrame
+        The long table the analysis read (its lineage is logged).
+    data_source : str
+    tracking_uri : str or None
+    out : Path
+    promotion : Promotion, optional
+        Whether the new version takes the alias; None: the default rule (see
+        :func:`run_experiment`). It is settled before anything is logged.
+    progress : callable, optional
+    started : float, optional
+        ``time.perf_counter()`` when the analysis began, for the total time.
+
+    Returns
+    -------
+    RunSummary
+    """
+    import shutil
+
     import mlflow
 
+    from border_readiness.experiments.artifacts import write_analysis
     from border_readiness.experiments.card_builder import build_card_data, data_digest, write_card
     from border_readiness.experiments.config import flatten
     from border_readiness.experiments.frozen_model import dump, freeze
@@ -212,21 +186,21 @@ def run_experiment(
     )
 
     say = progress or (lambda _m: None)
-    t_start = time.perf_counter()
-    a = analyse(cfg, data, data_label=data_label, year=year, progress=say)
+    cfg = a.cfg
+    data_label = a.prep.data_label
+    t_start = time.perf_counter() if started is None else started
     t0 = time.perf_counter()
-    client, exp_id, uri = connect(tracking_uri, out, cfg.model_name)
-    if decide is not None:
-        move, note, extra = decide(client, a)
-    else:
+    client, exp_id, uri = connect(tracking_uri, cfg.model_name)
+    if promotion is None:
         current = registered_version(client, cfg.model_name, cfg.alias)
-        move, note, extra = _default_decision(client, current, a.prep.year, cfg.alias)
+        promotion = _default_promotion(client, current, a.prep.year, cfg.alias)
+    move, note, extra = promotion.promote, promotion.note, promotion.files
     say(f"logging to MLflow ({uri})")
     metrics = metrics_of(a)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         say("writing the result tables and plots")
-        write_artifacts(tmp / "results", a)
+        write_analysis(tmp / "results", a)
         state_path = tmp / "model_state.skops"
         dump(freeze(a.prep, a.report, a.run), state_path)
         with mlflow.start_run(run_name=f"{a.prep.year}-{a.run.method}-k{a.run.k}") as active:
@@ -287,6 +261,10 @@ def run_experiment(
             )
             card_dir = Path(out) / "models" / cfg.model_name / f"v{version}"
             write_card(card_data, card_dir, a)
+            # The result tables and figures also go next to the card, outside the store.
+            results_dir = card_dir / "results"
+            shutil.rmtree(results_dir, ignore_errors=True)
+            shutil.copytree(tmp / "results", results_dir)
             mlflow.log_artifacts(str(card_dir), artifact_path="model_card")
             mlflow.log_text(
                 json.dumps(card_data, ensure_ascii=False, indent=1, default=str),
@@ -306,10 +284,11 @@ def run_experiment(
         move,
         note,
         card_dir,
+        results_dir,
         logged,
         a.prep.year,
         timings,
-    ), a
+    )
 
 
 def _package_code(dst: Path) -> Path:
@@ -363,25 +342,19 @@ def _signature():
     return ModelSignature(inputs=inputs, params=ParamSchema([ParamSpec("year", "long", 0)]))
 
 
-def _default_decision(client, current, year: int, alias: str):
+def _default_promotion(client, current, year: int, alias: str) -> Promotion:
     if current is None:
-        return True, f"first version: alias '{alias}' set", {}
+        return Promotion(True, f"first version: alias '{alias}' set")
     run = client.get_run(current.run_id)
     held = int(run.data.tags.get("border_readiness.year", "0") or 0)
     if held > year:
-        return (
+        return Promotion(
             False,
-            (
-                f"alias '{alias}' stays on version {current.version} (trained on {held}, "
-                f"later than {year}); use `retrain` to compare"
-            ),
-            {},
+            f"alias '{alias}' stays on version {current.version} (trained on {held}, "
+            f"later than {year}); use `retrain` to compare",
         )
-    return (
+    return Promotion(
         True,
-        (
-            f"alias '{alias}' moved from version {current.version} (trained on {held}) "
-            f"to the new version (trained on {year})"
-        ),
-        {},
+        f"alias '{alias}' moved from version {current.version} (trained on {held}) "
+        f"to the new version (trained on {year})",
     )

@@ -1,9 +1,9 @@
 """MLflow tracking and registry: where runs go, what is logged, how versions are promoted.
 
-Default store: a SQLite file ``mlflow.db`` and an artifact folder ``mlartifacts`` in the output
-folder (the working directory by default); any tracking URI works (``http://127.0.0.1:5000`` for
-a running ``mlflow server``). Models are registered in the Model Registry and promoted by moving
-an alias; versions are never overwritten or deleted.
+Default store: a SQLite file ``mlflow.db`` and an artifact folder ``mlartifacts`` in the
+working directory, whatever ``--out`` says; any tracking URI works (``http://127.0.0.1:5000``
+for a running ``mlflow server``). Models are registered in the Model Registry and promoted by
+moving an alias; versions are never overwritten or deleted.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from border_readiness.errors import UserInputError
+
 __all__ = [
     "StoreNotFound",
     "connect",
+    "default_uri",
     "log_metrics_safe",
     "open_store",
     "registered_version",
@@ -21,44 +24,86 @@ __all__ = [
 ]
 
 
-class StoreNotFound(LookupError):
+class StoreNotFound(UserInputError, LookupError):
     """The default local store does not exist (nothing has been run in that folder)."""
 
 
-def open_store(tracking_uri: str | None, out: Path):
-    """Point MLflow at an existing store without creating anything; return (client, uri).
+def default_uri() -> str:
+    """The tracking URI used without ``--tracking-uri``: ``sqlite:///<working directory>/mlflow.db``
+    (artifacts in ``./mlartifacts``).
 
-    ``retrain`` and ``card`` read what ``run`` wrote: with the default store, a missing
-    ``OUT/mlflow.db`` is an error rather than a new, empty database.
+    ``$MLFLOW_TRACKING_URI`` is not consulted: MLflow sets it itself once a URI is chosen, so
+    a second command in the same process would silently follow the first one's store.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> default_uri().startswith("sqlite:///") and default_uri().endswith("mlflow.db")
+    True
+    """
+    return f"sqlite:///{Path.cwd() / 'mlflow.db'}"
+
+
+def open_store(tracking_uri: str | None):
+    """Point MLflow at an existing store without creating anything.
+
+    ``retrain`` and ``card`` read what ``run`` wrote: with the default local store, a missing
+    ``./mlflow.db`` is an error rather than a new, empty database.
+
+    Parameters
+    ----------
+    tracking_uri : str or None
+        None: :func:`default_uri`.
+
+    Returns
+    -------
+    client : mlflow.MlflowClient
+    uri : str
     """
     import mlflow
 
-    path = Path(out).resolve() / "mlflow.db"
-    if tracking_uri is None and not path.is_file():
-        raise StoreNotFound(
-            f"no MLflow store at {path}; run `border-readiness run --out {out}` first, or pass "
-            "--tracking-uri"
-        )
-    uri = tracking_uri or f"sqlite:///{path}"
+    uri = tracking_uri or default_uri()
+    if tracking_uri is None:
+        path = Path.cwd() / "mlflow.db"
+        if not path.is_file():
+            raise StoreNotFound(
+                f"no MLflow store at {path}; run `border-readiness run` in this folder first, "
+                "or pass --tracking-uri"
+            )
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return mlflow.MlflowClient(), uri
 
 
-def connect(tracking_uri: str | None, out: Path, experiment: str):
-    """Point MLflow at the store and experiment; return the MlflowClient and experiment id."""
+def connect(tracking_uri: str | None, experiment: str):
+    """Point MLflow at the store and experiment, creating them if needed.
+
+    Parameters
+    ----------
+    tracking_uri : str or None
+        None: :func:`default_uri`; the default local store keeps its artifacts in
+        ``./mlartifacts``.
+    experiment : str
+        The experiment's name (the model's name).
+
+    Returns
+    -------
+    client : mlflow.MlflowClient
+    experiment_id : str
+    uri : str
+    """
     import mlflow
 
-    out = Path(out).resolve()
-    uri = tracking_uri or f"sqlite:///{out / 'mlflow.db'}"
-    if tracking_uri is None:
-        out.mkdir(parents=True, exist_ok=True)
+    uri = tracking_uri or default_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     client = mlflow.MlflowClient()
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
-        location = (out / "mlartifacts").as_uri() if tracking_uri is None else None
+        location = (Path.cwd() / "mlartifacts").as_uri() if tracking_uri is None else None
         exp_id = client.create_experiment(experiment, artifact_location=location)
     else:
         exp_id = exp.experiment_id

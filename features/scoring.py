@@ -32,6 +32,14 @@ from border_readiness.features.readiness_model import ReadinessModel
 __all__ = ["ScoreConfig", "ScoreReport", "score_regions"]
 
 LEVELS_AND_OVERALL = (*SCORED_LEVELS, "overall")
+_UNCERTAINTY_COLUMNS = [
+    "region_id",
+    "level",
+    "rank_median",
+    "rank_p05",
+    "rank_p95",
+    "prob_strongest",
+]
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,7 @@ def score_regions(
     config: ScoreConfig | None = None,
     profile_rules: list[ProfileRule] | None = None,
     progress=None,
+    uncertainty: bool = True,
 ) -> ScoreReport:
     """Score ``regions`` on the three levels and overall, normalised against all subjects.
 
@@ -165,6 +174,14 @@ def score_regions(
     profile_rules : list of ProfileRule, optional
     progress : callable, optional
         Called with a short message before each long step.
+    uncertainty : bool, default True
+        Run the Monte Carlo rank intervals and the Sobol' indices. Without them the
+        ``uncertainty``, ``sensitivity`` and ``factors`` tables are empty (with their columns):
+        the nominal scores, contributions and profiles do not depend on them.
+
+    Returns
+    -------
+    ScoreReport
 
     Examples
     --------
@@ -239,44 +256,52 @@ def score_regions(
     )
     contributions = model.contributions(X_all_raw.loc[regions]).rename(columns={"row": "region_id"})
 
-    say(f"Monte Carlo: {config.n_replicates} replicates")
-    mc = composite.monte_carlo_ranks(
-        X_all.loc[regions],
-        directions,
-        groups,
-        fit_on=X_all,
-        reference=ref,
-        n_replicates=config.n_replicates,
-        normalisations=_usable(config.mc_normalisations, ref),
-        weightings=config.mc_weightings,
-        aggregations=config.mc_aggregations,
-        catalogue_weights=cat_weights,
-        dropout=config.mc_dropout,
-        random_state=config.random_state,
-    )
-    intervals = mc.rank_intervals().rename(columns={"region": "region_id"})
-    strongest = mc.prob_strongest_level().rename(
-        columns={"region": "region_id", "probability": "prob_strongest"}
-    )
-    uncertainty = intervals.merge(strongest, on=["region_id", "level"], how="left")
+    if uncertainty:
+        say(f"Monte Carlo: {config.n_replicates} replicates")
+        mc = composite.monte_carlo_ranks(
+            X_all.loc[regions],
+            directions,
+            groups,
+            fit_on=X_all,
+            reference=ref,
+            n_replicates=config.n_replicates,
+            normalisations=_usable(config.mc_normalisations, ref),
+            weightings=config.mc_weightings,
+            aggregations=config.mc_aggregations,
+            catalogue_weights=cat_weights,
+            dropout=config.mc_dropout,
+            random_state=config.random_state,
+        )
+        intervals = mc.rank_intervals().rename(columns={"region": "region_id"})
+        strongest = mc.prob_strongest_level().rename(
+            columns={"region": "region_id", "probability": "prob_strongest"}
+        )
+        uncertainty_frame = intervals.merge(strongest, on=["region_id", "level"], how="left")
 
-    say(f"Sobol' sensitivity: n = {config.sobol_n}")
-    sensitivity = composite.rank_sensitivity(
-        X_all.loc[regions],
-        directions,
-        groups,
-        fit_on=X_all,
-        reference=ref,
-        normalisations=_usable(config.mc_normalisations, ref),
-        weightings=config.mc_weightings,
-        aggregations=config.mc_aggregations,
-        catalogue_weights=cat_weights,
-        dropout=config.mc_dropout,
-        n=config.sobol_n,
-        random_state=(
-            config.random_state if config.sobol_random_state is None else config.sobol_random_state
-        ),
-    )
+        say(f"Sobol' sensitivity: n = {config.sobol_n}")
+        sensitivity = composite.rank_sensitivity(
+            X_all.loc[regions],
+            directions,
+            groups,
+            fit_on=X_all,
+            reference=ref,
+            normalisations=_usable(config.mc_normalisations, ref),
+            weightings=config.mc_weightings,
+            aggregations=config.mc_aggregations,
+            catalogue_weights=cat_weights,
+            dropout=config.mc_dropout,
+            n=config.sobol_n,
+            random_state=(
+                config.random_state
+                if config.sobol_random_state is None
+                else config.sobol_random_state
+            ),
+        )
+        factors = mc.factors
+    else:
+        uncertainty_frame = pd.DataFrame(columns=_UNCERTAINTY_COLUMNS)
+        sensitivity = pd.DataFrame(columns=["level", "factor", "S1", "ST"])
+        factors = pd.DataFrame(columns=["factor", "levels"])
 
     types = assign_profiles(pct_all.loc[regions], rules)
     profiles = _profiles(
@@ -294,9 +319,9 @@ def score_regions(
     return ScoreReport(
         scores=scores,
         contributions=contributions,
-        uncertainty=uncertainty,
+        uncertainty=uncertainty_frame,
         sensitivity=sensitivity,
-        factors=mc.factors,
+        factors=factors,
         profiles=profiles,
         outliers=outlier_log,
         imputations=imputations.reset_index(drop=True),

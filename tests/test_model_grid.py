@@ -23,7 +23,7 @@ GRID = list(
 
 @pytest.fixture(scope="module")
 def bundled():
-    from border_readiness.experiments.pipeline import prepare
+    from border_readiness.experiments.steps import prepare
     from border_readiness.features.dataset import load_dataset
 
     data = load_dataset()
@@ -39,7 +39,7 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
 
     from border_readiness.clustering.typologies import typology
     from border_readiness.experiments.frozen_model import dump, freeze, load, predict_frozen
-    from border_readiness.experiments.pipeline import (
+    from border_readiness.experiments.steps import (
         cluster,
         clustering_matrix,
         explain,

@@ -1,0 +1,240 @@
+"""Writing the analysis's result tables and figures, one folder per step.
+
+``write_analysis`` writes every step an :class:`~border_readiness.experiments.pipeline.Analysis`
+ran: ``score/``, ``cluster/``, ``validate/<typology>/`` and ``explain/``; the single-step
+commands write one of them straight into their ``--out``. Files are collected in an
+:class:`~border_readiness.experiments.outputs.OutputSet` and committed together, so a failure
+leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = [
+    "agreement_summary",
+    "stability_summary",
+    "write_analysis",
+    "write_cluster",
+    "write_explain",
+    "write_score",
+    "write_validation",
+]
+
+
+def write_score(out, report, prep) -> None:
+    """The files of `score` into an OutputSet."""
+    from border_readiness.experiments.plots import rank_interval_figure
+    from border_readiness.features.regions import region_table
+
+    out.csv("scores.csv", report.scores)
+    out.csv("contributions.csv", report.contributions)
+    out.csv("uncertainty.csv", report.uncertainty)
+    out.csv("sensitivity.csv", report.sensitivity)
+    out.csv("profiles.csv", report.profiles)
+    out.csv("factors.csv", report.factors)
+    out.csv("imputations.csv", report.imputations)
+    out.csv("refused.csv", report.refused)
+    out.csv("outliers.csv", report.outliers)
+    out.csv("weights.csv", report.weights)
+    out.csv("features.csv", prep.compiled.matrix.loc[prep.regions].reset_index())
+    out.json(
+        "score_config.json",
+        {
+            "year": prep.year,
+            "regions": prep.regions,
+            "config": vars(report.config),
+            "profile_rules": [vars(r) for r in prep.rules],
+            "note": "profile types are border-readiness's own operationalisation of the "
+            "three-level model, not the study's table",
+        },
+    )
+    names = region_table()["name_en"]
+    out.figure(
+        "rank_intervals.png",
+        rank_interval_figure(
+            report.scores, report.uncertainty, names, prep.year, report.config.n_replicates
+        ),
+    )
+
+
+def stability_summary(run, prep) -> dict:
+    """The content of stability.json."""
+    stab = run.stability
+    return {
+        "method": run.method,
+        "k": run.k,
+        "B": stab.B,
+        "jaccard_mean": [round(float(v), 4) for v in stab.jaccard_mean],
+        "clusters": [int(c) for c in stab.clusters],
+        "cluster_sizes": [int(v) for v in stab.sizes],
+        "verdict": list(stab.verdict),
+        "dissolved": [int(v) for v in stab.dissolved],
+        "recovered": [int(v) for v in stab.recovered],
+        "elapsed_s": round(run.elapsed_stability_s, 3),
+        "pac": {str(int(k)): round(float(v), 4) for k, v in run.consensus.pac.items()},
+        "consensus_best_k": int(run.consensus.best_k),
+        "internal_indices": {
+            str(int(k)): {c: (None if v != v else round(float(v), 4)) for c, v in row.items()}
+            for k, row in run.k_scores.iterrows()
+        },
+        "year": prep.year,
+        "regions": prep.regions,
+        "notes": run.notes,
+        "thresholds": "Hennig: mean Jaccard <= 0.5 dissolved, >= 0.6 patterns, >= 0.75 "
+        "stable, >= 0.85 highly stable",
+    }
+
+
+def write_cluster(out, run, prep, emb) -> None:
+    """The files of `cluster` into an OutputSet (``emb``: the 2-D map of the embed step)."""
+    from border_readiness.experiments.plots import consensus_figure
+    from border_readiness.experiments.plots_explain import embedding_figure
+    from border_readiness.features.regions import region_table
+
+    names = region_table()["name_en"]
+    stab = run.stability
+    out.csv("features.csv", run.X.reset_index())
+    out.csv("clusters.csv", _clusters_frame(run))
+    out.json("stability.json", stability_summary(run, prep))
+    matrix = run.consensus.matrix(run.k).round(4)
+    matrix.index.name = "region_id"
+    out.csv("consensus.csv", matrix.reset_index())
+    out.csv("consensus_cdf.csv", run.consensus.cdf)
+    out.csv("k_selection.csv", run.k_scores.reset_index())
+    out.csv(
+        "jaccard_replicates.csv",
+        pd.DataFrame(stab.jaccard, columns=[f"cluster_{c}" for c in stab.clusters]),
+    )
+    out.csv("loo_regions.csv", run.loo_regions)
+    out.csv("loo_indicators.csv", run.loo_indicators)
+    out.csv("embedding.csv", emb.coordinates.reset_index())
+    out.figure(
+        "embedding.png",
+        embedding_figure(emb, run.labels, None, names, title=f"{run.method}, k = {run.k}"),
+    )
+    out.figure("consensus.png", consensus_figure(run.consensus, run.k, run.labels, names))
+
+
+def _clusters_frame(run) -> pd.DataFrame:
+    """region_id, cluster, and the bootstrap membership confidence once it is assessed."""
+    frame = run.labels.to_frame()
+    if run.stability is not None:
+        frame = frame.assign(confidence=run.confidence.round(4))
+    return frame.reset_index()
+
+
+def agreement_summary(result, prep, method: str, k: int) -> dict:
+    """The content of agreement.json."""
+    typology = result.typology
+    body = result.report.to_dict()
+    body.update(
+        {
+            "typology": typology.name,
+            "title": typology.title,
+            "citation": typology.citation,
+            "method": method,
+            "k": int(k),
+            "year": prep.year,
+        }
+    )
+    return body
+
+
+def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
+    rep = result.report
+    out.json("agreement.json", agreement_summary(result, prep, method, k))
+    out.csv("contingency.csv", rep.contingency.rename_axis("expert_type").reset_index())
+    out.csv("disagreements.csv", rep.disagreements)
+    out.csv("assignments.csv", rep.assignments)
+    out.csv("excluded.csv", rep.excluded)
+    out.csv("ceiling.csv", result.ceiling)
+    out.csv("disagreement_drivers.csv", result.drivers)
+    if run is not None:
+        out.csv("clusters.csv", _clusters_frame(run))
+
+
+def write_explain(out, result, run, prep) -> None:
+    from border_readiness.experiments.plots_explain import shap_summary_figure
+    from border_readiness.features.catalogue import SCORED_LEVELS
+
+    sur = result.surrogate
+    cols = ["region_id", "target", "feature", "shap_value"]
+    out.csv(
+        "shap.csv", pd.concat([result.level_shap[cols], sur.shap_values[cols]], ignore_index=True)
+    )
+    out.csv("shap_levels_detail.csv", result.level_shap)
+    out.csv("surrogate_shap.csv", sur.to_frame())
+    out.json(
+        "explain.json",
+        {
+            "surrogate": sur.to_dict(),
+            "method": run.method,
+            "k": run.k,
+            "year": prep.year,
+            "background": "all Russian subjects: SHAP values of the level scores read as "
+            "differences from the average Russian region",
+        },
+    )
+    out.text("surrogate_rules.txt", sur.rules)
+    for level in SCORED_LEVELS:
+        out.figure(
+            f"shap_{level}.png",
+            shap_summary_figure(
+                result.level_shap,
+                level,
+                f"SHAP of the {level.replace('_', ' ')} score, {prep.year}",
+            ),
+        )
+    for target in sorted(sur.shap_values["target"].unique()):
+        out.figure(
+            f"shap_surrogate_{target.replace(' ', '_')}.png",
+            shap_summary_figure(
+                sur.shap_values,
+                target,
+                f"Surrogate of {target} (LOO fidelity {sur.fidelity_loo:.2f})",
+            ),
+        )
+
+
+def write_analysis(out_dir: str | Path, a) -> list[Path]:
+    """Every table and figure of the steps ``a`` ran, in one sub-folder per step.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The folder to write into (created if needed).
+    a : Analysis
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from border_readiness.experiments.outputs import OutputSet
+
+    out_dir = Path(out_dir)
+    parts: list[tuple[Path, object]] = []
+    if "uncertainty" in a.steps:
+        parts.append((out_dir / "score", lambda o: write_score(o, a.report, a.prep)))
+    if "stability" in a.steps:
+        parts.append((out_dir / "cluster", lambda o: write_cluster(o, a.run, a.prep, a.embedding)))
+    for name, v in a.validations.items():
+        parts.append(
+            (
+                out_dir / "validate" / name,
+                lambda o, v=v: write_validation(o, v, a.prep, a.run.method, a.run.k),
+            )
+        )
+    if a.explanation is not None:
+        parts.append(
+            (out_dir / "explain", lambda o: write_explain(o, a.explanation, a.run, a.prep))
+        )
+    written: list[Path] = []
+    for folder, writer in parts:
+        part = OutputSet(folder)
+        writer(part)
+        written += part.commit()
+    return written

@@ -1,0 +1,230 @@
+"""What the commands print: short summaries of the results on stdout (the files hold the rest).
+
+Each function takes results and prints them; nothing here computes or writes files.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "print_cluster",
+    "print_comparison",
+    "print_data_summary",
+    "print_explain",
+    "print_run",
+    "print_scores",
+    "print_validation",
+]
+
+
+def _names():
+    from border_readiness.features.regions import region_table
+
+    return region_table()["name_en"]
+
+
+def print_data_summary(summary: dict, label: str) -> None:
+    """The coverage summary of ``data summary``.
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`border_readiness.features.dataset.coverage_summary`.
+    label : str
+        The dataset's name ("bundled" or the path).
+    """
+    from border_readiness.features.regions import BORDER_REGIONS
+
+    names = _names()
+    s = summary
+    print(f"dataset: {label}")
+    print(
+        f"rows {s['rows']}, values {s['values']}, indicators {s['indicators']}, "
+        f"years {s['year_min']}–{s['year_max']}"
+    )
+    print(
+        f"Russian subjects {s['russian_subjects']}, Kazakh units {s['kazakh_units']}, "
+        f"aggregate rows (RF, districts, okrug-inclusive oblasts) {s['aggregate_units']}"
+    )
+    w0, w1 = s["window"]
+    print(
+        f"subjects with >= 40 fully covered indicators in {w0}–{w1}: "
+        f"{s['subjects_with_40_full_indicators']} (minimum per subject: "
+        f"{s['full_indicators_per_subject_min']})"
+    )
+    print(f"\nmissing share {w0}–{w1}, border regions:")
+    for rid in BORDER_REGIONS:
+        share = s["missing_share_by_region"].get(rid)
+        print(f"  {rid:8s} {names.get(rid, ''):45s} {'n/a' if share is None else f'{share:6.1%}'}")
+    print(f"\nmissing share {w0}–{w1}, by indicator (worst 15):")
+    worst = sorted(s["missing_share_by_indicator"].items(), key=lambda kv: -kv[1])[:15]
+    for ind, share in worst:
+        print(f"  {ind:45s} {share:6.1%}")
+    gaps = s["border_region_gaps"]
+    print(f"\ngaps of the 12 border regions in the core indicators, {w0}–{w1}: {len(gaps)}")
+    for g in gaps:
+        print(f"  {g['region_id']:8s} {g['indicator']:32s} {g['year']}  {g['note']}")
+
+
+def print_scores(a, out) -> None:
+    """The ranking of ``score``: overall score, rank interval and profile per region.
+
+    Parameters
+    ----------
+    a : Analysis
+    out : str or Path
+        Where the files went.
+    """
+    names = _names()
+    report, prep = a.report, a.prep
+    ranking = report.ranking("overall")
+    prof = report.profiles.set_index("region_id")["profile_type"]
+    print(
+        f"readiness {prep.year}, {len(prep.regions)} regions, normalised against "
+        f"{len(prep.compiled.matrix)} Russian subjects"
+    )
+    print(f"{'rank':>4} {'region':9} {'name':42} {'score':>6} {'5–95 % rank':>12}  profile")
+    for rid, row in ranking.iterrows():
+        print(
+            f"{row['rank']:>4} {rid:9} {names.get(rid, ''):42} {row['score']:6.1f} "
+            f"{row['rank_p05']:>5.0f}–{row['rank_p95']:<5.0f}  {prof[rid]}"
+        )
+    print(f"wrote results to {out}")
+
+
+def print_cluster(a, out) -> None:
+    """The clusters of ``cluster`` with their bootstrap verdicts and the consensus PAC.
+
+    Parameters
+    ----------
+    a : Analysis
+    out : str or Path
+    """
+    run = a.run
+    stab = run.stability
+    print(
+        f"{run.method}, k = {run.k} on {len(a.prep.regions)} regions ({a.prep.year}); "
+        f"bootstrap B = {stab.B} in {run.elapsed_stability_s:.2f} s"
+    )
+    for c, jm, verdict in zip(stab.clusters, stab.jaccard_mean, stab.verdict, strict=True):
+        members = ", ".join(run.labels.index[run.labels == c])
+        print(f"  cluster {c}: mean Jaccard {jm:.2f} ({verdict}): {members}")
+    print(
+        "  consensus PAC by k: " + ", ".join(f"{k}: {v:.2f}" for k, v in run.consensus.pac.items())
+    )
+    for note in run.notes:
+        print(f"note: {note}")
+    print(f"wrote results to {out}")
+
+
+def print_validation(a, out) -> None:
+    """The agreement of ``typology validate``: ARI with its interval and p-value, the regions
+    that disagree, and the notes.
+
+    Parameters
+    ----------
+    a : Analysis
+    out : str or Path
+    """
+    for name, v in a.validations.items():
+        rep = v.report
+        lo, hi = rep.ari_ci
+        print(
+            f"{name} vs {a.run.method} (k = {a.run.k}), {rep.n_regions} regions, "
+            f"{a.prep.year}: ARI {rep.ari:.2f} [95% CI {lo:.2f}, {hi:.2f}], "
+            f"p = {rep.p_value:.3f} ({rep.n_permutations} permutations); AMI {rep.ami:.2f}"
+        )
+        for _, row in rep.disagreements.iterrows():
+            print(f"  disagrees: {row['region_id']}: {row['reason']}")
+        for note in rep.notes:
+            print(f"note: {note}")
+    print(f"wrote results to {out}")
+
+
+def print_explain(a, out) -> None:
+    """The fidelity of ``explain``'s surrogate and its notes.
+
+    Parameters
+    ----------
+    a : Analysis
+    out : str or Path
+    """
+    sur = a.explanation.surrogate
+    print(
+        f"exact SHAP of the three level scores for {len(a.prep.regions)} regions; surrogate "
+        f"tree of the {a.run.method} clusters (k = {a.run.k}): LOO fidelity "
+        f"{sur.fidelity_loo:.2f}, training fidelity {sur.fidelity_train:.2f}"
+    )
+    for note in sur.notes:
+        print(f"note: {note}")
+    print(f"wrote results to {out}")
+
+
+def print_run(summary, a, *, decision_printed: bool = False) -> None:
+    """The summary of ``run`` and ``retrain``: run, model version and alias, headline figures,
+    where the files went, the time per step and how to open the MLflow UI.
+
+    Parameters
+    ----------
+    summary : RunSummary
+    a : Analysis
+    decision_printed : bool, default False
+        ``retrain`` has printed its reasons already; say only where the alias went.
+    """
+    stab = a.run.stability
+    print(f"run {summary.run_id} ({summary.tracking_uri})")
+    if decision_printed:
+        what = "alias set on it" if summary.alias_set else "alias kept on the earlier version"
+        print(f"model {summary.model_name} version {summary.version}: {what}")
+    else:
+        print(f"model {summary.model_name} version {summary.version}: {summary.alias_note}")
+    print(
+        f"year {summary.year}, {len(a.prep.regions)} regions, {a.run.method} "
+        f"k = {a.run.k}; mean Jaccard per cluster "
+        + ", ".join(f"{j:.2f}" for j in stab.jaccard_mean)
+    )
+    for name, v in a.validations.items():
+        r = v.report
+        print(
+            f"  agreement with {name}: ARI {r.ari:.2f} [{r.ari_ci[0]:.2f}, {r.ari_ci[1]:.2f}],"
+            f" p = {r.p_value:.3f}, n = {r.n_regions}"
+        )
+    print(f"surrogate LOO fidelity {a.explanation.surrogate.fidelity_loo:.2f}")
+    print(f"results: {summary.results_dir}")
+    print(f"model card: {summary.card_dir}")
+    t = summary.timings
+    print("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
+    if summary.tracking_uri.startswith(("http://", "https://")):
+        print(f"open the MLflow UI: {summary.tracking_uri} in a browser")
+    else:
+        print("open the MLflow UI: mlflow ui --backend-store-uri " + summary.tracking_uri)
+
+
+def print_comparison(comparison) -> None:
+    """What ``retrain`` found against the registered model, and its decision with reasons.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`border_readiness.experiments.retrain.compare`.
+    """
+    t = comparison.transitions
+    ranks = comparison.ranks
+    beyond = ranks[ranks["beyond_uncertainty"].fillna(False).astype(bool)]
+    drift = comparison.drift
+    large = drift[drift["effect"] == "large"] if "effect" in drift else drift.iloc[:0]
+    print(
+        f"retrain on {comparison.new_year} vs version {comparison.old_version} "
+        f"({comparison.old_year}): ARI between the partitions {t.ari:.2f}; transitions: "
+        + ", ".join(f"{k} {v}" for k, v in t.events["transition"].value_counts().items())
+    )
+    changes = ", ".join(
+        f"{r.region_id} {r.level} {r.old_rank:.0f}->{r.new_rank:.0f}" for r in beyond.itertuples()
+    )
+    print(
+        f"  rank changes beyond the uncertainty intervals: {len(beyond)} of {len(ranks)}"
+        + (f": {changes}" if len(beyond) else "")
+    )
+    print(f"  indicators with large drift (|rank-biserial| >= 0.5): {len(large)} of {len(drift)}")
+    print(f"  decision: {comparison.decision.action}, because:")
+    for reason in comparison.decision.reasons:
+        print(f"    - {reason}")

@@ -1,0 +1,576 @@
+"""The analysis steps: prepare data, score, cluster (and its stability), validate, explain.
+
+Each step returns plain results (dataclasses and frames); nothing here writes files. The one
+sequence that chains them for every command is
+:func:`border_readiness.experiments.pipeline.analyse`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from border_readiness.errors import UserInputError
+from border_readiness.features.catalogue import Indicator
+from border_readiness.features.profiles import ProfileRule
+from border_readiness.features.scoring import ScoreConfig, ScoreReport
+
+__all__ = [
+    "ClusterRun",
+    "ContiguousWard",
+    "ExplainRun",
+    "Prepared",
+    "PreparationError",
+    "ValidationRun",
+    "assess_stability",
+    "cluster",
+    "clustering_matrix",
+    "fit_clusters",
+    "explain",
+    "prepare",
+    "score",
+    "validate",
+]
+
+
+class PreparationError(UserInputError):
+    """Data, year or regions that cannot be analysed; the message names the option."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the analysis steps need: data, selection, year and compiled indicators."""
+
+    data: pd.DataFrame
+    data_label: str
+    regions: list[str]
+    regions_choice: str
+    year: int
+    compiled: object
+    reference: pd.Series
+    catalogue: list[Indicator]
+    rules: list[ProfileRule]
+    score_config: ScoreConfig
+    refused: list[str] = field(default_factory=list)
+
+
+def prepare(
+    data: pd.DataFrame,
+    *,
+    data_label: str = "bundled",
+    year: int | None = None,
+    regions: str = "border",
+    score_config: ScoreConfig | None = None,
+    catalogue_path=None,
+    profiles_path=None,
+    progress=None,
+) -> Prepared:
+    """Select regions, pick the year, compile the catalogue for all Russian subjects.
+
+    Examples
+    --------
+    >>> from border_readiness.features.dataset import load_dataset
+    >>> p = prepare(load_dataset())
+    >>> p.year, len(p.regions)
+    (2021, 12)
+    """
+    from border_readiness.features.catalogue import load_catalogue
+    from border_readiness.features.indicators import (
+        compile_indicators,
+        latest_complete_year,
+        national_reference,
+    )
+    from border_readiness.features.profiles import load_profile_rules
+    from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
+
+    say = progress or (lambda _m: None)
+    if regions not in ("border", "all"):
+        raise PreparationError(f"--regions {regions!r}: expected 'border' or 'all'")
+    selection = list(BORDER_REGIONS) if regions == "border" else russian_subjects()
+    present = set(data["region_id"])
+    absent = [r for r in selection if r not in present]
+    if regions == "border" and absent:
+        raise PreparationError(
+            f"--data {data_label}: no rows for border region(s) {', '.join(absent)}"
+        )
+    selection = [r for r in selection if r in present]
+    years = set(int(y) for y in data["year"].unique())
+    if year is not None and year not in years:
+        raise PreparationError(
+            f"--year {year}: the data has no figures for that year "
+            f"(covers {min(years)}–{max(years)})"
+        )
+    catalogue = load_catalogue(catalogue_path, known_series=set(data["indicator"]))
+    rules = load_profile_rules(profiles_path)
+    if year is None:
+        try:
+            year = latest_complete_year(data, regions=selection, catalogue=catalogue)
+        except ValueError as exc:
+            raise PreparationError(f"--data {data_label}: {exc}") from None
+    say(f"compiling {len(catalogue)} indicators for {year}")
+    try:
+        compiled = compile_indicators(data, year=year, catalogue=catalogue)
+    except ValueError as exc:
+        raise PreparationError(f"--year {year}: {exc}") from None
+    refused = sorted(set(compiled.refused["region_id"]) & set(selection))
+    if refused and regions == "border":
+        raise PreparationError(
+            f"--year {year}: border region(s) {', '.join(refused)} have too "
+            "little data to score (see the imputation rules in the README)"
+        )
+    for rid in refused:
+        say(f"warning: {rid} refused (too little data), not analysed")
+    selection = [r for r in selection if r not in refused]
+    reference = national_reference(data, year=year, catalogue=catalogue)
+    return Prepared(
+        data,
+        data_label,
+        selection,
+        regions,
+        int(year),
+        compiled,
+        reference,
+        catalogue,
+        rules,
+        score_config or ScoreConfig(),
+        refused,
+    )
+
+
+def score(prep: Prepared, progress=None, *, uncertainty: bool = True) -> ScoreReport:
+    """The readiness scores of the prepared regions.
+
+    Parameters
+    ----------
+    prep : Prepared
+        From :func:`prepare`.
+    progress : callable, optional
+        Called with a short message before each long step.
+    uncertainty : bool, default True
+        Run the Monte Carlo rank intervals and the Sobol' indices; without them the report's
+        ``uncertainty``, ``sensitivity`` and ``factors`` tables are empty (the steps that only
+        need the nominal model, such as clustering, skip the 10 000 replicates).
+
+    Returns
+    -------
+    ScoreReport
+        See :func:`border_readiness.features.scoring.score_regions`.
+    """
+    from border_readiness.features.scoring import score_regions
+
+    return score_regions(
+        prep.compiled,
+        prep.regions,
+        reference=prep.reference,
+        config=prep.score_config,
+        profile_rules=prep.rules,
+        progress=progress,
+        uncertainty=uncertainty,
+    )
+
+
+def clustering_matrix(report: ScoreReport) -> pd.DataFrame:
+    """The matrix that is clustered: the scored indicators of the selected regions, treated for
+    outliers and normalised against all Russian subjects with directions applied (the score's
+    normalisation), divided by the normalisation's unit (100 for min-max, rank and distance to
+    the national value, 1 for z-scores) so that every indicator weighs about the same in the
+    distances: 0–1 for the default min-max."""
+    return report.normalised / report.model.unit_
+
+
+class ContiguousWard:
+    """``fit_predict(X_sub, seed, k)`` for Ward constrained to contiguous regions on subsamples.
+
+    Bootstrap and consensus replicates pass only the rows drawn; the rows are matched back to
+    their regions by value so that the contiguity matrix can be cut to the same regions.
+    Leave-one-indicator-out passes all regions, in order, with a column fewer.
+    """
+
+    def __init__(self, X: np.ndarray, adjacency: np.ndarray, k: int | None = None):
+        self.rows = {np.asarray(r, dtype=float).tobytes(): i for i, r in enumerate(X)}
+        self.shape = X.shape
+        self.adjacency = np.asarray(adjacency)
+        self.k = k
+
+    def __call__(self, X_sub: np.ndarray, seed: int = 0, k: int | None = None) -> np.ndarray:
+        import warnings
+
+        from sklearn.cluster import AgglomerativeClustering
+
+        if X_sub.shape[1] != self.shape[1] and len(X_sub) == self.shape[0]:
+            sub = self.adjacency
+        else:
+            idx = np.array([self.rows[np.asarray(r, dtype=float).tobytes()] for r in X_sub])
+            sub = self.adjacency[np.ix_(idx, idx)]
+        n_clusters = int(k if k is not None else self.k)
+        with warnings.catch_warnings():
+            # Sklearn completes a disconnected graph (e.g. a sample without Altai Krai leaves
+            # the Altai Republic isolated) and warns each time; that is expected here.
+            warnings.simplefilter("ignore", UserWarning)
+            est = AgglomerativeClustering(
+                n_clusters=min(n_clusters, len(X_sub)), linkage="ward", connectivity=sub
+            )
+            return est.fit_predict(X_sub)
+
+
+@dataclass(frozen=True)
+class ClusterRun:
+    """A clustering of the regions, with its stability analysis once assessed.
+
+    ``stability`` (bootstrap Jaccard), ``consensus``, ``loo_regions`` and ``loo_indicators``
+    are None until :func:`assess_stability` has run.
+    """
+
+    X: pd.DataFrame
+    method: str
+    k: int
+    labels: pd.Series
+    k_scores: pd.DataFrame
+    stability: object = None
+    consensus: object = None
+    loo_regions: pd.DataFrame | None = None
+    loo_indicators: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    elapsed_stability_s: float = float("nan")
+    # How new regions are assigned to these clusters (the registered model's rule); on the
+    # clustered regions it reproduces ``labels``.
+    assignment: object = None
+    n_init: int = 10
+    random_state: int = 0
+
+    @property
+    def confidence(self) -> pd.Series:
+        """Bootstrap membership confidence per region (NaN before the stability analysis)."""
+        if self.stability is None:
+            return pd.Series(float("nan"), index=self.labels.index, name="confidence")
+        return self.stability.membership_confidence.reindex(self.labels.index)
+
+
+def _fit_predict(method: str, X: np.ndarray, regions: list[str], k: int, n_init: int):
+    from border_readiness.clustering.models import RegionClusterer, adjacency_matrix
+    from border_readiness.clustering.stability import sklearn_fit_predict
+
+    if method == "kmeans":
+        return "kmeans"
+    if method == "ward_contiguous":
+        return ContiguousWard(X, adjacency_matrix(regions), k)
+    return sklearn_fit_predict(
+        RegionClusterer(method=method, n_clusters=k, n_init=n_init), k_param="n_clusters"
+    )
+
+
+def fit_clusters(
+    X: pd.DataFrame,
+    *,
+    method: str = "kmeans",
+    k: int | None = None,
+    random_state: int = 0,
+    n_init: int = 10,
+) -> ClusterRun:
+    """Cluster the regions (no stability analysis: see :func:`assess_stability`).
+
+    Parameters
+    ----------
+    X : DataFrame
+        The clustering matrix (:func:`clustering_matrix`), one row per region.
+    method : str, default "kmeans"
+        One of :data:`border_readiness.clustering.models.METHODS`.
+    k : int, optional
+        Number of clusters; None chooses it by the method's criterion.
+    random_state : int, default 0
+    n_init : int, default 10
+
+    Returns
+    -------
+    ClusterRun
+        With ``stability``, ``consensus`` and the leave-one-out tables left None.
+    """
+    from border_readiness.clustering.models import METHODS, RegionClusterer, adjacency_matrix
+
+    if method not in METHODS:
+        raise PreparationError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
+    regions = list(X.index)
+    n = len(regions)
+    if k is not None and not 2 <= k <= n - 1:
+        raise PreparationError(f"--k {k}: expected 2..{n - 1} for {n} regions")
+    connectivity = adjacency_matrix(regions) if method == "ward_contiguous" else None
+    est = RegionClusterer(
+        method=method,
+        n_clusters=k,
+        connectivity=connectivity,
+        n_init=n_init,
+        random_state=random_state,
+    ).fit(X.to_numpy(dtype=float))
+    if est.n_clusters_ < 2:
+        raise PreparationError(
+            f"--method {method}: found {est.n_clusters_} cluster(s); nothing to "
+            "assess (try another method or --k)"
+        )
+    labels = pd.Series(est.labels_, index=pd.Index(regions, name="region_id"), name="cluster")
+    return ClusterRun(
+        X,
+        method,
+        int(est.n_clusters_),
+        labels,
+        est.k_scores_,
+        notes=list(est.notes_),
+        assignment=est.assignment_,
+        n_init=n_init,
+        random_state=random_state,
+    )
+
+
+def assess_stability(
+    run: ClusterRun,
+    *,
+    B: int = 1000,
+    consensus_reps: int = 500,
+    bootstrap_seed: int | None = None,
+    consensus_seed: int | None = None,
+    progress=None,
+) -> ClusterRun:
+    """Bootstrap Jaccard per cluster (fpc::clusterboot), consensus matrices over k with PAC
+    (ConsensusClusterPlus), per-region membership confidence, and leave-one-region-out and
+    leave-one-indicator-out effects of a fitted clustering.
+
+    Parameters
+    ----------
+    run : ClusterRun
+        From :func:`fit_clusters`.
+    B : int, default 1000
+        Bootstrap replicates (at least 10).
+    consensus_reps : int, default 500
+        Subsamples per k for the consensus matrices.
+    bootstrap_seed, consensus_seed : int, optional
+        Seeds of the bootstrap and the consensus (default: the clustering's ``random_state``,
+        as :mod:`border_readiness.experiments.seeds` splits them); the leave-one-out refits
+        use the clustering's own seed.
+    progress : callable, optional
+        Called with a short message before each long step; a
+        :class:`~border_readiness.experiments.progress.ProgressPrinter` also drives bars.
+
+    Returns
+    -------
+    ClusterRun
+        ``run`` with its stability fields filled in.
+    """
+    from border_readiness.clustering.models import adjacency_matrix, max_clusters
+    from border_readiness.clustering.stability import (
+        BATCH_SIZE,
+        bootstrap_jaccard,
+        consensus,
+        leave_one_out_effects,
+    )
+
+    say = progress or (lambda _m: None)
+    # A ProgressPrinter also offers bars for the replicate loops; a plain callable does not.
+    bar = getattr(say, "bar", lambda _label: None)
+    if B < 10:
+        raise PreparationError(f"--bootstrap {B}: expected at least 10 replicates")
+    X, method, k_found, n_init = run.X, run.method, run.k, run.n_init
+    regions = list(X.index)
+    n = len(regions)
+    values = X.to_numpy(dtype=float)
+    say(f"{method}: k = {k_found}; bootstrap stability, B = {B}")
+    fit_predict = _fit_predict(method, values, regions, k_found, n_init)
+    t0 = time.perf_counter()
+    boot_bar = bar("bootstrap")
+    stab = bootstrap_jaccard(
+        X,
+        run.labels.to_numpy(),
+        method=fit_predict,
+        k=k_found,
+        B=B,
+        n_init=n_init,
+        random_state=run.random_state if bootstrap_seed is None else bootstrap_seed,
+        progress=boot_bar,
+        # Results do not depend on the batch size; with a bar, smaller batches let it move.
+        batch_size=max(10, B // 20) if boot_bar else BATCH_SIZE,
+    )
+    elapsed = time.perf_counter() - t0
+    say(f"consensus matrices for k = 2..{max_clusters(n)}, {consensus_reps} subsamples each")
+    cons_method = fit_predict
+    if method == "ward_contiguous":
+        cons_method = ContiguousWard(values, adjacency_matrix(regions))
+    # HDBSCAN chooses its own number of clusters: consensus over k would repeat one run.
+    k_range = [k_found] if method == "hdbscan" else range(2, max_clusters(n) + 1)
+    cons_bar = bar("consensus")
+    cons = consensus(
+        X,
+        method=cons_method,
+        k_range=k_range,
+        reps=consensus_reps,
+        n_init=n_init,
+        random_state=run.random_state if consensus_seed is None else consensus_seed,
+        progress=cons_bar,
+        batch_size=max(10, consensus_reps // 20) if cons_bar else BATCH_SIZE,
+    )
+    say("leave-one-region-out and leave-one-indicator-out effects")
+    loo_fp = _kmeans_fit_predict(k_found, n_init) if method == "kmeans" else fit_predict
+    loo_r, loo_i = leave_one_out_effects(
+        X,
+        run.labels.to_numpy(),
+        fit_predict=loo_fp,
+        random_state=run.random_state,
+        progress=bar("leave-one-out"),
+    )
+    return dataclasses.replace(
+        run,
+        stability=stab,
+        consensus=cons,
+        loo_regions=loo_r,
+        loo_indicators=loo_i,
+        elapsed_stability_s=elapsed,
+    )
+
+
+def cluster(
+    X: pd.DataFrame,
+    *,
+    method: str = "kmeans",
+    k: int | None = None,
+    B: int = 1000,
+    consensus_reps: int = 500,
+    random_state: int = 0,
+    n_init: int = 10,
+    progress=None,
+    bootstrap_seed: int | None = None,
+    consensus_seed: int | None = None,
+) -> ClusterRun:
+    """Cluster the regions, then measure how stable the clusters are.
+
+    :func:`fit_clusters` followed by :func:`assess_stability`; see those for the parameters.
+
+    Returns
+    -------
+    ClusterRun
+        Labels, the internal indices per k, and the stability analysis.
+
+    Examples
+    --------
+    >>> import border_readiness as br
+    >>> X = br.clustering_matrix(br.score(br.prepare(br.load_dataset()), uncertainty=False))
+    >>> run = br.cluster(X, B=20, consensus_reps=20)
+    >>> run.k >= 2, len(run.confidence) == 12
+    (True, True)
+    """
+    run = fit_clusters(X, method=method, k=k, random_state=random_state, n_init=n_init)
+    return assess_stability(
+        run,
+        B=B,
+        consensus_reps=consensus_reps,
+        bootstrap_seed=bootstrap_seed,
+        consensus_seed=consensus_seed,
+        progress=progress,
+    )
+
+
+def _kmeans_fit_predict(k: int, n_init: int):
+    from sklearn.cluster import KMeans
+
+    from border_readiness.clustering.stability import sklearn_fit_predict
+
+    return sklearn_fit_predict(KMeans(n_clusters=k, n_init=n_init))
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    """An expert typology compared with the data's clusters."""
+
+    typology: object
+    report: object
+    drivers: pd.DataFrame
+    ceiling: pd.DataFrame
+    clusters: pd.Series
+
+
+def validate(
+    typology,
+    clusters: pd.Series,
+    X: pd.DataFrame,
+    *,
+    others: dict | None = None,
+    n_permutations: int = 9999,
+    n_bootstrap: int = 2000,
+    random_state: int = 0,
+) -> ValidationRun:
+    """Agreement of ``typology`` with ``clusters``, the regions that disagree and why, and the
+    agreement between expert typologies as a ceiling."""
+    from border_readiness.clustering.agreement import agreement, expert_ceiling
+    from border_readiness.clustering.explain import disagreement_drivers
+
+    expert = typology.as_series(multi="tuple")
+    report = agreement(
+        expert,
+        clusters,
+        n_permutations=n_permutations,
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
+    )
+    drivers = pd.DataFrame()
+    if len(report.disagreements):
+        assigned = report.assignments.set_index("region_id")
+        type_col = next(
+            c for c in ("expert_type_used", "type", "expert_type") if c in assigned.columns
+        )
+        expert_single = assigned[type_col]
+        data_types = clusters.reindex(expert_single.index).map(
+            lambda c: report.matching.get(c, f"unmatched cluster {c}")
+        )
+        regions = [r for r in report.disagreements["region_id"] if r in X.index]
+        import warnings
+
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", UserWarning)
+                drivers = disagreement_drivers(
+                    X.loc[expert_single.index], data_types, expert_single, regions
+                )
+            # Regions alone in their expert group have no leave-one-out centroid: say so in
+            # the table rather than on the console.
+            skipped = [str(w.message) for w in caught]
+            if skipped:
+                drivers = pd.concat([drivers, pd.DataFrame({"note": skipped})], ignore_index=True)
+        except ValueError as exc:
+            drivers = pd.DataFrame({"note": [f"drivers not computed: {exc}"]})
+    series = {typology.name: expert}
+    for name, other in (others or {}).items():
+        if name != typology.name:
+            series[name] = other.as_series(multi="first")
+    # The ceiling compares expert typologies with each other: it needs at least two.
+    ceiling = (
+        expert_ceiling(
+            series,
+            n_permutations=min(n_permutations, 999),
+            n_bootstrap=min(n_bootstrap, 500),
+            random_state=random_state,
+        )
+        if len(series) >= 2
+        else pd.DataFrame()
+    )
+    return ValidationRun(typology, report, drivers, ceiling, clusters)
+
+
+@dataclass(frozen=True)
+class ExplainRun:
+    """Exact SHAP values of the level scores and a surrogate model of cluster membership."""
+
+    level_shap: pd.DataFrame
+    surrogate: object
+    labels: pd.Series
+
+
+def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) -> ExplainRun:
+    """Exact SHAP per region per level of the level scores (any aggregation), with all Russian
+    subjects as the background, and a surrogate tree of cluster membership with its LOO
+    fidelity."""
+    from border_readiness.clustering.explain import surrogate_explanation
+    from border_readiness.clustering.shapley import readiness_shap
+
+    level_shap = readiness_shap(report.model, report.normalised)
+    surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)
+    return ExplainRun(level_shap, surrogate, labels)
