@@ -132,9 +132,12 @@ def typology_k(typology, n_regions: int) -> int:
 
     Examples
     --------
+    The 12 border regions lie in four federal districts (Southern, Volga, Ural, Siberian),
+    and 4 <= 12 // 3:
+
     >>> from border_readiness.clustering.typologies import typology
     >>> typology_k(typology("federal_districts"), 12)
-    3
+    4
     """
     from border_readiness.clustering.models import max_clusters
 
