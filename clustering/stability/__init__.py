@@ -16,10 +16,10 @@ what makes B = 1000 bootstrap replicates of 80 regions take a fraction of a seco
 
 Determinism: replicate ``r`` draws everything (its sample and its clustering seed) from child
 ``r`` of ``numpy.random.SeedSequence(random_state).spawn(B)``; replicates are grouped in batches
-run through :class:`joblib.Parallel`. Nothing a replicate computes depends on the other
-replicates of its batch (k-means' matrix products sum exact integers, see
-:func:`kmeans_batched`), so results are bit-identical for any ``n_jobs``, ``batch_size`` and
-joblib backend.
+run through joblib (:func:`border_readiness.features._parallel.run_ordered`). Nothing a
+replicate computes depends on the other replicates of its batch (k-means' matrix products sum
+exact integers, see :func:`kmeans_batched`), so results are bit-identical for any ``n_jobs``,
+``batch_size`` and joblib backend.
 
 Where things live: :mod:`.bootstrap` (bootstrap Jaccard, Hennig's verdicts),
 :mod:`.consensus` (consensus matrices, PAC, membership confidence), :mod:`.loo` (leave-one-out
