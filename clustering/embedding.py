@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from border_readiness.clustering.explain import _finite_matrix
+from border_readiness.clustering._explain_common import _finite_matrix
 
 __all__ = ["METHODS", "Embedding2D", "embed_2d"]
 

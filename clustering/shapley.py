@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from border_readiness.clustering.explain import _SHAP_COLUMNS, additive_shap
+from border_readiness.clustering._explain_common import _SHAP_COLUMNS
+from border_readiness.clustering.explain import additive_shap
 
 __all__ = ["exact_shapley", "readiness_shap"]
 

@@ -21,7 +21,6 @@ from border_readiness.features.scoring import ScoreConfig, ScoreReport
 
 __all__ = [
     "ClusterRun",
-    "ContiguousWard",
     "ExplainRun",
     "Prepared",
     "PreparationError",
@@ -182,41 +181,6 @@ def clustering_matrix(report: ScoreReport) -> pd.DataFrame:
     return report.normalised / report.model.unit_
 
 
-class ContiguousWard:
-    """``fit_predict(X_sub, seed, k)`` for Ward constrained to contiguous regions on subsamples.
-
-    Bootstrap and consensus replicates pass only the rows drawn; the rows are matched back to
-    their regions by value so that the contiguity matrix can be cut to the same regions.
-    Leave-one-indicator-out passes all regions, in order, with a column fewer.
-    """
-
-    def __init__(self, X: np.ndarray, adjacency: np.ndarray, k: int | None = None):
-        self.rows = {np.asarray(r, dtype=float).tobytes(): i for i, r in enumerate(X)}
-        self.shape = X.shape
-        self.adjacency = np.asarray(adjacency)
-        self.k = k
-
-    def __call__(self, X_sub: np.ndarray, seed: int = 0, k: int | None = None) -> np.ndarray:
-        import warnings
-
-        from sklearn.cluster import AgglomerativeClustering
-
-        if X_sub.shape[1] != self.shape[1] and len(X_sub) == self.shape[0]:
-            sub = self.adjacency
-        else:
-            idx = np.array([self.rows[np.asarray(r, dtype=float).tobytes()] for r in X_sub])
-            sub = self.adjacency[np.ix_(idx, idx)]
-        n_clusters = int(k if k is not None else self.k)
-        with warnings.catch_warnings():
-            # Sklearn completes a disconnected graph (e.g. a sample without Altai Krai leaves
-            # the Altai Republic isolated) and warns each time; that is expected here.
-            warnings.simplefilter("ignore", UserWarning)
-            est = AgglomerativeClustering(
-                n_clusters=min(n_clusters, len(X_sub)), linkage="ward", connectivity=sub
-            )
-            return est.fit_predict(X_sub)
-
-
 @dataclass(frozen=True)
 class ClusterRun:
     """A clustering of the regions, with its stability analysis once assessed.
@@ -251,7 +215,11 @@ class ClusterRun:
 
 
 def _fit_predict(method: str, X: np.ndarray, regions: list[str], k: int, n_init: int):
-    from border_readiness.clustering.models import RegionClusterer, adjacency_matrix
+    from border_readiness.clustering.models import (
+        ContiguousWard,
+        RegionClusterer,
+        adjacency_matrix,
+    )
     from border_readiness.clustering.stability import sklearn_fit_predict
 
     if method == "kmeans":
@@ -358,7 +326,7 @@ def assess_stability(
     ClusterRun
         ``run`` with its stability fields filled in.
     """
-    from border_readiness.clustering.models import adjacency_matrix, max_clusters
+    from border_readiness.clustering.models import ContiguousWard, adjacency_matrix, max_clusters
     from border_readiness.clustering.stability import (
         BATCH_SIZE,
         bootstrap_jaccard,

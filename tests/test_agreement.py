@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import json
 import math
+import pkgutil
 
 import joblib
 import numpy as np
@@ -194,7 +196,7 @@ def _ari_distinct_pairs_brute_force(index, true, pred):
 
 
 def test_bootstrap_ari_leaves_out_pairs_of_copies():
-    from border_readiness.clustering.agreement import _ari_codes, _sum_squared_counts
+    from border_readiness.clustering.agreement._kernels import _ari_codes, _sum_squared_counts
 
     true = np.array([0, 0, 0, 1, 1, 1, 2, 2])
     pred = np.array([0, 0, 1, 1, 1, 2, 2, 2])
@@ -422,6 +424,12 @@ def test_assert_agreement_raises_above_and_passes_below():
 
 
 def test_doctests_pass():
-    # pytest's testpaths do not include clustering/, so run the examples here.
-    result = doctest.testmod(agreement_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 10
+    # pytest's testpaths do not include clustering/, so run the examples here, in every module
+    # of the package (testmod finds only the objects defined in the module it is given).
+    prefix = agreement_module.__name__ + "."
+    modules = [agreement_module] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.iter_modules(agreement_module.__path__, prefix)
+    ]
+    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in modules]
+    assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) > 10

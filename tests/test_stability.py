@@ -17,7 +17,6 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
 from border_readiness.clustering.stability import (
-    _best_jaccard,
     bootstrap_jaccard,
     consensus,
     hennig_verdict,
@@ -26,6 +25,7 @@ from border_readiness.clustering.stability import (
     membership_confidence,
     sklearn_fit_predict,
 )
+from border_readiness.clustering.stability.bootstrap import _best_jaccard
 
 
 def blobs(n_per: int = 20, k: int = 3, d: int = 5, sep: float = 10.0, sd: float = 0.5, seed=0):

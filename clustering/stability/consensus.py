@@ -1,0 +1,323 @@
+"""Consensus clustering over item subsamples, as ConsensusClusterPlus computes it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
+from border_readiness.clustering.stability._kmeans_batched import kmeans_batched
+from border_readiness.clustering.stability._replicates import (
+    BATCH_SIZE,
+    FitPredict,
+    _as_matrix,
+    _call_labels,
+    _check_int,
+    _check_method,
+    _encode_labels,
+    _method_name,
+)
+from border_readiness.features._parallel import batch_slices, run_ordered
+from border_readiness.features._parallel import child as _child
+from border_readiness.features._parallel import seed_int as _seed_int
+
+# PAC's ambiguity window, ConsensusClusterPlus/Senbabaoglu et al. 2014: (x1, x2] = (0.1, 0.9].
+_PAC_WINDOW = (0.1, 0.9)
+
+
+def membership_confidence(consensus_matrix: Any, labels: Any) -> pd.Series:
+    """Mean consensus of each region with the other members of its cluster.
+
+    ConsensusClusterPlus's item consensus with the region's own cluster (``calcICL``): for region
+    i in cluster C, the mean of M[i, j] over j in C, j != i. 1 means the region was clustered
+    with all its cluster mates in every subsample that drew both; NaN for singletons and noise.
+
+    Parameters
+    ----------
+    consensus_matrix : DataFrame or ndarray of shape (n, n)
+    labels : array-like of shape (n,)
+
+    Returns
+    -------
+    Series indexed like the matrix rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> M = np.array([[1.0, 0.8, 0.1], [0.8, 1.0, 0.0], [0.1, 0.0, 1.0]])
+    >>> membership_confidence(M, [0, 0, 1]).tolist()
+    [0.8, 0.8, nan]
+    """
+    if isinstance(consensus_matrix, pd.DataFrame):
+        index = consensus_matrix.index
+        M = consensus_matrix.to_numpy(dtype=float)
+    else:
+        M = np.asarray(consensus_matrix, dtype=float)
+        index = pd.RangeIndex(M.shape[0]) if M.ndim == 2 else None
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"consensus_matrix must be square, got shape {M.shape}")
+    codes, _ = _encode_labels(labels, M.shape[0])
+    same = (codes[:, None] == codes[None, :]) & (codes[:, None] >= 0)
+    np.fill_diagonal(same, False)
+    mates = same.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(mates > 0, (M * same).sum(axis=1) / mates, np.nan)
+    return pd.Series(out, index=index, name="membership_confidence")
+
+
+@dataclass(frozen=True, eq=False)
+class ConsensusResult:
+    """Consensus matrices, their CDFs and PAC for each k, as ConsensusClusterPlus computes them.
+
+    Attributes
+    ----------
+    k_range : tuple of int
+    matrices : dict
+        k -> (n, n) consensus matrix: times i and j were clustered together / times both were
+        drawn (0 where never drawn together, as in ConsensusClusterPlus).
+    index : Index
+        Region labels.
+    pac : Series
+        Proportion of ambiguous clustering per k: CDF(0.9) - CDF(0.1) of the upper-triangle
+        consensus values.
+    cdf : DataFrame
+        Long table ``k, x, cdf`` on the grid 0, 1/grid, ..., 1 (share of values <= x).
+    area : Series
+        Area under the CDF by ConsensusClusterPlus's histogram rule.
+    delta_area : Series
+        ConsensusClusterPlus's delta K: the area at the first k, then the relative change
+        (A_k - A_prev) / A_prev.
+    best_k : int
+        The k of minimum PAC (the smallest such k on ties).
+    reps, p_item, method, elapsed_s
+    """
+
+    k_range: tuple
+    matrices: dict
+    index: pd.Index
+    pac: pd.Series
+    cdf: pd.DataFrame
+    area: pd.Series
+    delta_area: pd.Series
+    best_k: int
+    reps: int
+    p_item: float
+    method: str
+    elapsed_s: float
+
+    def matrix(self, k: int) -> pd.DataFrame:
+        """The consensus matrix for ``k`` as a regions x regions DataFrame."""
+        if k not in self.matrices:
+            raise ValueError(f"k={k} was not computed; k_range is {list(self.k_range)}")
+        return pd.DataFrame(self.matrices[k], index=self.index, columns=self.index)
+
+    def labels(self, k: int) -> pd.Series:
+        """ConsensusClusterPlus's consensus classes: average linkage on 1 - M cut at k."""
+        M = self.matrix(k).to_numpy()
+        tree = linkage(squareform(1.0 - M, checks=False), method="average")
+        raw = fcluster(tree, t=k, criterion="maxclust")
+        first = {c: i for i, c in enumerate(dict.fromkeys(raw))}
+        return pd.Series([first[c] for c in raw], index=self.index, name="cluster")
+
+    def membership_confidence(self, k: int, labels: Any = None) -> pd.Series:
+        """:func:`membership_confidence` for ``k``; default labels are ``self.labels(k)``."""
+        return membership_confidence(self.matrix(k), self.labels(k) if labels is None else labels)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per k: PAC, area under the CDF and delta area."""
+        return pd.DataFrame(
+            {"pac": self.pac, "area": self.area, "delta_area": self.delta_area}
+        ).rename_axis("k")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Summary values (the matrices stay available through :meth:`matrix`)."""
+        return {
+            "method": self.method,
+            "reps": self.reps,
+            "p_item": self.p_item,
+            "k_range": list(self.k_range),
+            "best_k": self.best_k,
+            "pac": {int(k): float(v) for k, v in self.pac.items()},
+            "area": {int(k): float(v) for k, v in self.area.items()},
+            "delta_area": {int(k): float(v) for k, v in self.delta_area.items()},
+            "elapsed_s": self.elapsed_s,
+        }
+
+
+def _consensus_batch(
+    X: np.ndarray,
+    children: list[np.random.SeedSequence],
+    ks: tuple[int, ...],
+    size: int,
+    method: Any,
+    n_init: int,
+    max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    n, d = X.shape
+    m = len(children)
+    # ConsensusClusterPlus: sort(sample(n, floor(n * pItem))), one subsample per replicate
+    # shared by every k.
+    idx = np.stack(
+        [
+            np.sort(np.random.default_rng(_child(c, 0)).choice(n, size=size, replace=False))
+            for c in children
+        ]
+    )
+    drawn = np.zeros((m, n))
+    np.put_along_axis(drawn, idx, 1.0, axis=1)
+    together = np.zeros((len(ks), n, n))
+    for ik, k in enumerate(ks):
+        # The clustering seed depends on k itself, not on its position in k_range.
+        seqs = [_child(_child(c, 1), k) for c in children]
+        labels = np.full((m, n), -1, dtype=np.intp)
+        if isinstance(method, str):
+            # The subsample as 0/1 weights on the shared matrix: no copies, same clustering.
+            fitted = kmeans_batched(
+                np.broadcast_to(X, (m, n, d)),
+                k,
+                n_init=n_init,
+                max_iter=max_iter,
+                rng=[np.random.default_rng(s) for s in seqs],
+                sample_weight=drawn,
+            )
+            labels[drawn > 0] = fitted[drawn > 0]
+        else:
+            for r in range(m):
+                raw = _call_labels(method, X[idx[r]], _seed_int(seqs[r]), k=k)
+                labels[r, idx[r]] = _encode_labels(raw, size)[0]
+        kb = max(int(labels.max()) + 1, 1)
+        # (n, m * kb) membership indicators; sums of 0/1 products are exact integers, so the
+        # order BLAS sums them in cannot matter.
+        member = (labels[:, :, None] == np.arange(kb)).transpose(1, 0, 2).reshape(n, m * kb)
+        member = member.astype(float)
+        together[ik] = member @ member.T
+    return together, drawn.T @ drawn
+
+
+def consensus(
+    X: np.ndarray | pd.DataFrame,
+    *,
+    method: str | FitPredict = "kmeans",
+    k_range: Sequence[int] = range(2, 6),
+    reps: int = 1000,
+    p_item: float = 0.8,
+    n_init: int = 10,
+    max_iter: int = 100,
+    grid: int = 100,
+    random_state: int | None = 0,
+    n_jobs: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> ConsensusResult:
+    """Consensus clustering over item subsamples, following ConsensusClusterPlus.
+
+    Each replicate draws ``floor(p_item * n)`` regions without replacement (all features:
+    ``pFeature = 1``) and clusters them for every k; M_k[i, j] is the number of replicates that
+    put i and j in one cluster divided by the number that drew both. The CDF of the upper-triangle
+    values, its area (histogram rule on ``grid`` bins) and the delta area follow
+    ConsensusClusterPlus; PAC = CDF(0.9) - CDF(0.1) (Senbabaoglu et al. 2014) picks ``best_k``.
+
+    Parameters
+    ----------
+    X : DataFrame or ndarray of shape (n, d)
+    method : "kmeans" or callable, default "kmeans"
+        "kmeans": :func:`kmeans_batched`. A callable is called ``method(X_sub, seed, k=k)``;
+        :func:`sklearn_fit_predict` objects accept this.
+    k_range : sequence of int, default range(2, 6)
+    reps : int, default 1000
+        Replicates (ConsensusClusterPlus recommends about 1000).
+    p_item : float, default 0.8
+    n_init : int, default 10
+        Random starts per k-means fit. ConsensusClusterPlus runs one start (``nstart=1``), which
+        mixes local optima of k-means into the consensus; ``n_init=1`` reproduces that.
+    max_iter : int, default 100
+    grid : int, default 100
+        CDF bins (ConsensusClusterPlus's 100-bin histogram).
+    random_state, n_jobs, batch_size, progress
+        As in :func:`bootstrap_jaccard`; results do not depend on ``n_jobs`` or ``batch_size``.
+
+    Returns
+    -------
+    ConsensusResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> X = np.vstack([rng.normal(c, 0.2, (8, 2)) for c in (0, 4, 8)])
+    >>> res = consensus(X, k_range=range(2, 5), reps=40)
+    >>> res.best_k, float(res.pac[3])
+    (3, 0.0)
+    """
+    start = time.perf_counter()
+    values, index, _ = _as_matrix(X)
+    n = values.shape[0]
+    _check_method(method)
+    ks = tuple(_check_int("k in k_range", k, 1) for k in k_range)
+    if not ks or len(set(ks)) != len(ks):
+        raise ValueError(f"k_range must hold distinct integers, got {list(k_range)}")
+    reps = _check_int("reps", reps, 1)
+    grid = _check_int("grid", grid, 1)
+    batch_size = _check_int("batch_size", batch_size, 1)
+    n_init = _check_int("n_init", n_init, 1)
+    max_iter = _check_int("max_iter", max_iter, 1)
+    if not (isinstance(p_item, (int, float)) and 0 < p_item <= 1):
+        raise ValueError(f"p_item must be in (0, 1], got {p_item!r}")
+    size = int(np.floor(n * p_item))
+    if size < max(ks):
+        raise ValueError(
+            f"a subsample of floor({n} * {p_item}) = {size} regions "
+            f"cannot hold k={max(ks)} clusters"
+        )
+
+    children = np.random.SeedSequence(random_state).spawn(reps)
+    batches = batch_slices(reps, batch_size)
+    parts = run_ordered(
+        _consensus_batch,
+        [(values, children[s], ks, size, method, n_init, max_iter) for s in batches],
+        n_jobs=n_jobs,
+        sizes=[s.stop - s.start for s in batches],
+        progress=progress,
+    )
+    together = sum(p[0] for p in parts)
+    drawn = sum(p[1] for p in parts)
+
+    x = np.arange(grid + 1) / grid
+    upper = np.triu_indices(n, k=1)
+    matrices, pac, area, cdf_rows = {}, {}, {}, []
+    for ik, k in enumerate(ks):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            M = np.where(drawn > 0, together[ik] / np.where(drawn > 0, drawn, 1.0), 0.0)
+        matrices[k] = M
+        v = np.sort(M[upper])
+        cdf = np.searchsorted(v, x, side="right") / v.size
+        lo, hi = (np.searchsorted(v, t, side="right") / v.size for t in _PAC_WINDOW)
+        pac[k] = float(hi - lo)
+        # ConsensusClusterPlus: sum over bins of CDF at the bin's upper edge x bin width.
+        area[k] = float(cdf[1:].sum() / grid)
+        cdf_rows.append(pd.DataFrame({"k": k, "x": x, "cdf": cdf}))
+    order = sorted(ks)
+    delta = {order[0]: area[order[0]]}
+    for prev, k in zip(order, order[1:], strict=False):
+        delta[k] = (area[k] - area[prev]) / area[prev] if area[prev] > 0 else np.nan
+    pac_s = pd.Series(pac, name="pac").rename_axis("k").sort_index()
+    return ConsensusResult(
+        k_range=ks,
+        matrices=matrices,
+        index=index,
+        pac=pac_s,
+        cdf=pd.concat(cdf_rows, ignore_index=True),
+        area=pd.Series(area, name="area").rename_axis("k").sort_index(),
+        delta_area=pd.Series(delta, name="delta_area").rename_axis("k").sort_index(),
+        best_k=int(pac_s.idxmin()),
+        reps=reps,
+        p_item=float(p_item),
+        method=_method_name(method),
+        elapsed_s=time.perf_counter() - start,
+    )
