@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from border_readiness.errors import UserInputError
 from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
@@ -45,7 +46,7 @@ _AGGREGATE_KINDS = {"country", "federal_district", "subjects_total", "not_alloca
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
-class TypologyError(ValueError):
+class TypologyError(UserInputError):
     """An invalid typology file; the one-line message names the file, the entry and the fix."""
 
     __module__ = _PUBLIC_MODULE

@@ -10,9 +10,10 @@ import pandas as pd
 
 from border_readiness.clustering.agreement._inputs import _as_series, _expert_types
 from border_readiness.clustering.agreement.report import AgreementReport, agreement
+from border_readiness.errors import BorderReadinessError
 
 
-class AgreementAssertionError(AssertionError):
+class AgreementAssertionError(BorderReadinessError, AssertionError):
     """Raised by :func:`assert_agreement` when agreement falls below the agreed level."""
 
     # Tracebacks (and pickles) name it by its public path, as before the split.
