@@ -54,10 +54,19 @@ def _html_text(path: Path) -> str:
     return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,<png>", text)
 
 
+def _main_in(folder: Path, argv: list[str]) -> int:
+    """``main(argv)`` with ``folder`` as the working directory: the default MLflow store
+    (``./mlflow.db``, ``./mlartifacts``) lives there."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        return main(argv)
+
+
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("default_run")
-    assert main(["run", "--out", str(out), "--quiet"]) == 0
+    assert _main_in(out, ["run", "--out", str(out), "--quiet"]) == 0
+    assert (out / "mlflow.db").is_file() and (out / "mlartifacts").is_dir()
     return out
 
 
@@ -111,6 +120,9 @@ def test_run_logs_params_metrics_lineage_and_artifacts(default_run):
         "explain/shap.csv",
     ):
         assert (local / "results" / rel).is_file(), rel
+        # The same file, byte for byte, next to the card (outside the MLflow store).
+        beside = default_run / "models" / "border-readiness" / "v1" / "results" / rel
+        assert beside.read_bytes() == (local / "results" / rel).read_bytes(), rel
     assert (local / "report" / "MODEL_CARD.html").is_file()
 
 
@@ -152,7 +164,7 @@ def test_committed_card_equals_a_fresh_default_run(default_run):
         new = normalise_for_comparison((fresh / name).read_text(encoding="utf-8"))
         assert new == committed, (
             f"{name} of a fresh default run differs from the committed card; regenerate it with "
-            "`border-readiness run` from the project root and commit models/border-readiness/v1"
+            "`border-readiness card` as the README's 'Model cards' section says"
         )
     committed_html = normalise_for_comparison(_html_text(COMMITTED_CARD / "MODEL_CARD.html"))
     assert normalise_for_comparison(_html_text(fresh / "MODEL_CARD.html")) == committed_html
@@ -165,7 +177,7 @@ def test_retrain_keeps_or_promotes_and_never_overwrites(default_run, capsys):
     out = str(default_run)
     client = _client(f"sqlite:///{default_run / 'mlflow.db'}")
     # An earlier year never replaces the later one.
-    assert main(["retrain", "--year", "2020", "--out", out]) == 0
+    assert _main_in(default_run, ["retrain", "--year", "2020", "--out", out]) == 0
     printed = capsys.readouterr().out
     assert "decision: keep" in printed and "earlier year never replaces" in printed
     assert str(client.get_model_version_by_alias("border-readiness", "champion").version) == "1"
@@ -195,7 +207,11 @@ def test_retrain_keeps_or_promotes_and_never_overwrites(default_run, capsys):
 
     # A card of the kept version, by run id, only in the asked formats.
     assert (
-        main(["card", "--run-id", v2.run_id, "--format", "md,json", "--out", out, "--quiet"]) == 0
+        _main_in(
+            default_run,
+            ["card", "--run-id", v2.run_id, "--format", "md,json", "--out", out, "--quiet"],
+        )
+        == 0
     )
     card_dir = default_run / "models" / "border-readiness" / "v2"
     assert (card_dir / "MODEL_CARD.md").is_file() and (card_dir / "MODEL_CARD.json").is_file()
@@ -310,7 +326,10 @@ def test_non_default_configuration_runs_through_every_command(name, tmp_path):
         out = tmp_path / args[0]
         assert main([*args, "--config", str(config), "--out", str(out), "--quiet"]) == 0, args
     run_out = tmp_path / "run"
-    assert main(["run", "--config", str(config), "--out", str(run_out), "--quiet"]) == 0
+    run_out.mkdir()
+    assert (
+        _main_in(run_out, ["run", "--config", str(config), "--out", str(run_out), "--quiet"]) == 0
+    )
 
     uri = f"sqlite:///{run_out / 'mlflow.db'}"
     client = _client(uri)
