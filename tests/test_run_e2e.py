@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -64,10 +65,31 @@ def _main_in(folder: Path, argv: list[str]) -> int:
 
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("default_run")
-    assert _main_in(out, ["run", "--out", str(out), "--quiet"]) == 0
-    assert (out / "mlflow.db").is_file() and (out / "mlartifacts").is_dir()
-    return out
+    """The folder in which `border-readiness run` ran with its defaults, as from a checkout."""
+    folder = tmp_path_factory.mktemp("default_run")
+    assert _main_in(folder, ["run", "--quiet"]) == 0
+    assert (folder / "mlflow.db").is_file() and (folder / "mlartifacts").is_dir()
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_run_from_a_checkout_leaves_git_status_clean(default_run, tmp_path):
+    # Everything `run` wrote in its working directory, under the project's .gitignore: git must
+    # see nothing new. The folder is copied so that later tests' downloads do not count.
+    checkout = tmp_path / "checkout"
+    shutil.copytree(default_run, checkout)
+    shutil.copy(PROJECT / ".gitignore", checkout / ".gitignore")
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    subprocess.run(["git", "-C", str(checkout), "add", ".gitignore"], check=True)
+    status = subprocess.run(
+        ["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert status == ["A  .gitignore"], status
+    assert (checkout / "out" / "models" / "border-readiness" / "v1" / "MODEL_CARD.md").is_file()
 
 
 @pytest.mark.slow
@@ -121,7 +143,7 @@ def test_run_logs_params_metrics_lineage_and_artifacts(default_run):
     ):
         assert (local / "results" / rel).is_file(), rel
         # The same file, byte for byte, next to the card (outside the MLflow store).
-        beside = default_run / "models" / "border-readiness" / "v1" / "results" / rel
+        beside = default_run / "out" / "models" / "border-readiness" / "v1" / "results" / rel
         assert beside.read_bytes() == (local / "results" / rel).read_bytes(), rel
     assert (local / "report" / "MODEL_CARD.html").is_file()
 
@@ -158,7 +180,7 @@ def test_registered_pyfunc_reproduces_the_run(default_run):
 
 @pytest.mark.slow
 def test_committed_card_equals_a_fresh_default_run(default_run):
-    fresh = default_run / "models" / "border-readiness" / "v1"
+    fresh = default_run / "out" / "models" / "border-readiness" / "v1"
     for name in ("MODEL_CARD.md", "MODEL_CARD.json"):
         committed = normalise_for_comparison((COMMITTED_CARD / name).read_text(encoding="utf-8"))
         new = normalise_for_comparison((fresh / name).read_text(encoding="utf-8"))
@@ -174,10 +196,11 @@ def test_committed_card_equals_a_fresh_default_run(default_run):
 
 @pytest.mark.slow
 def test_retrain_keeps_or_promotes_and_never_overwrites(default_run, capsys):
-    out = str(default_run)
+    out = str(default_run / "cards")
     client = _client(f"sqlite:///{default_run / 'mlflow.db'}")
     # An earlier year never replaces the later one.
-    assert _main_in(default_run, ["retrain", "--year", "2020", "--out", out]) == 0
+    assert _main_in(default_run, ["retrain", "--year", "2020"]) == 0
+    assert (default_run / "out" / "models" / "border-readiness" / "v2" / "results").is_dir()
     printed = capsys.readouterr().out
     assert "decision: keep" in printed and "earlier year never replaces" in printed
     assert str(client.get_model_version_by_alias("border-readiness", "champion").version) == "1"
@@ -213,7 +236,8 @@ def test_retrain_keeps_or_promotes_and_never_overwrites(default_run, capsys):
         )
         == 0
     )
-    card_dir = default_run / "models" / "border-readiness" / "v2"
+    # The store is found in the working directory, not in --out.
+    card_dir = default_run / "cards" / "models" / "border-readiness" / "v2"
     assert (card_dir / "MODEL_CARD.md").is_file() and (card_dir / "MODEL_CARD.json").is_file()
     card = json.loads((card_dir / "MODEL_CARD.json").read_text())
     assert card["model_details"]["version"] == 2
