@@ -22,6 +22,7 @@ from border_readiness.clustering._explain_common import (
     _labels,
     _target_name,
 )
+from border_readiness.clustering._small_n import small_n_note
 
 #: Below this leave-one-out accuracy a surrogate tree is not a faithful copy of the clustering,
 #: and its SHAP values must not be read as the reasons for membership.
@@ -285,11 +286,8 @@ def surrogate_explanation(
                 f"{target!s} has {size} member: leave-one-out cannot predict it when that region "
                 "is left out, and its SHAP values describe a single region"
             )
-    if n < 30:
-        notes.append(
-            f"n = {n} regions: fidelity and SHAP values describe these regions, they are not "
-            "estimates for a population"
-        )
+    if note := small_n_note(n, "surrogate"):
+        notes.append(note)
 
     return SurrogateExplanation(
         shap_values=shap_long,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.clustering._explain_common import _finite_matrix
+from border_readiness.clustering._small_n import small_n_note
 
 __all__ = ["METHODS", "Embedding2D", "embed_2d"]
 
@@ -26,7 +27,6 @@ METHODS: tuple[str, ...] = ("umap", "pca")
 # UMAP's spectral initialisation and fuzzy graph need a few points; below this PCA is used.
 _MIN_UMAP_REGIONS = 4
 # Below this many regions a UMAP map is a picture of who neighbours whom, not of distances.
-_SMALL_N = 30
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,8 +220,8 @@ def embed_2d(
             notes.append("no random_state: UMAP ran in parallel and the map is not reproducible")
         coords = _umap(values, umap, k, float(min_dist), random_state, notes)
         used = "umap"
-        if n < _SMALL_N:
-            notes.append(f"n = {n}: the map shows neighbourhoods, not distances")
+        if note := small_n_note(n, "map"):
+            notes.append(note)
 
     frame = pd.DataFrame(coords, index=X.index.copy(), columns=["x", "y"])
     frame.index.name = "region_id"

@@ -24,6 +24,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from border_readiness.clustering._small_n import small_n_note
+
 __all__ = [
     "ClusterAssignment",
     "ContiguousWard",
@@ -50,23 +52,6 @@ def max_clusters(n: int) -> int:
     4
     """
     return max(2, n // 3)
-
-
-def small_n_note(n: int) -> str:
-    """The caveat every report carries when n is small (empty for n ≥ 30).
-
-    Examples
-    --------
-    >>> small_n_note(12).split(":")[0]
-    'n = 12 regions'
-    """
-    if n >= 30:
-        return ""
-    return (
-        f"n = {n} regions: clusters of a dozen regions are fragile; k is capped at "
-        f"n // 3 = {max_clusters(n)}, and stability and agreement figures have wide "
-        "uncertainty. Read them with the stability and permutation results beside them."
-    )
 
 
 def adjacency_matrix(regions: list[str]) -> np.ndarray:

@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn import metrics as skm
 
 from border_readiness.clustering._jsonsafe import jsonable
+from border_readiness.clustering._small_n import small_n_note
 from border_readiness.clustering.agreement._inputs import (
     _as_series,
     _cluster_label,
@@ -42,7 +43,6 @@ MULTI_TYPE_RULES: tuple[str, ...] = ("best_match", "exclude")
 
 # Below this many regions the report always warns that the figures are fragile (design.md,
 # "Small n"): one region moving changes the ARI by a lot.
-_SMALL_N = 30
 
 
 @dataclass(frozen=True, eq=False)
@@ -476,8 +476,8 @@ def agreement(
 
 def _notes(n, excluded, assignments, contingency, matching, n_permutations) -> list[str]:
     notes = []
-    if n < _SMALL_N:
-        notes.append(f"n = {n} regions: agreement figures are fragile; read the contingency table")
+    if note := small_n_note(n, "agreement"):
+        notes.append(note)
     n_clusters = contingency.shape[1]
     if n_clusters > n / 3:
         notes.append(
