@@ -262,8 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_data_build(args: argparse.Namespace) -> int:
     from border_readiness.experiments.progress import progress_printer
+    from border_readiness.features._files import atomic_write_bytes
     from border_readiness.features.dataset import (
-        atomic_write_bytes,
         build_dataset,
         bundled_dataset_path,
         dataset_manifest,

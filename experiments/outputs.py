@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from border_readiness.features._files import stage_bytes
 
 __all__ = ["OutputSet"]
 
@@ -55,18 +56,22 @@ class OutputSet:
         plt.close(fig)
 
     def commit(self) -> list[Path]:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        staged: list[tuple[str, Path]] = []
+        """Write every collected file: all are staged beside their final names first, then
+        renamed into place, so a failure while writing leaves none of them.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        staged: list[tuple[Path, Path]] = []
         try:
             for name, payload in self._files.items():
-                fd, tmp = tempfile.mkstemp(dir=self.out_dir, prefix=f".{name}.", suffix=".tmp")
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(payload)
-                os.chmod(tmp, 0o644)
-                staged.append((tmp, self.out_dir / name))
+                final = self.out_dir / name
+                staged.append((stage_bytes(final, payload), final))
         except BaseException:
             for tmp, _ in staged:
-                Path(tmp).unlink(missing_ok=True)
+                tmp.unlink(missing_ok=True)
             raise
         for tmp, final in staged:
             os.replace(tmp, final)

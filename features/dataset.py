@@ -15,8 +15,6 @@ import hashlib
 import io
 import json
 import math
-import os
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.errors import UserInputError
+from border_readiness.features._files import atomic_write_bytes
 from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
@@ -218,20 +217,6 @@ def write_dataset_csv(
             gz.write(payload)
         payload = out.getvalue()
     atomic_write_bytes(path, payload)
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write bytes to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_long_file(path: str | Path) -> pd.DataFrame:
