@@ -671,7 +671,10 @@ def _download(run_id: str, path: str, dst: Path) -> Path:
 def cmd_retrain(args: argparse.Namespace) -> int:
     import tempfile
 
-    from border_readiness.experiments import retrain_analysis as ra
+    from border_readiness.clustering.drift import indicator_drift, typology_agreement_over_time
+    from border_readiness.clustering.rank_changes import rank_changes
+    from border_readiness.clustering.transitions import cluster_transitions
+    from border_readiness.experiments.retrain import promotion_decision
     from border_readiness.experiments.runner import metrics_of, run_experiment
     from border_readiness.experiments.tracking import StoreNotFound, open_store, registered_version
 
@@ -707,9 +710,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
     def decide(client, a):
         new_clusters = a.run.labels
-        transitions = ra.cluster_transitions(old_clusters["cluster"], new_clusters)
-        ranks = ra.rank_changes(old_scores, a.report.scores, old_unc, a.report.uncertainty)
-        drift = ra.indicator_drift(old_X, a.run.X)
+        transitions = cluster_transitions(old_clusters["cluster"], new_clusters)
+        ranks = rank_changes(old_scores, a.report.scores, old_unc, a.report.uncertainty)
+        drift = indicator_drift(old_X, a.run.X)
         rows = []
         for name, body in old_agree.items():
             rows.append(
@@ -736,8 +739,8 @@ def cmd_retrain(args: argparse.Namespace) -> int:
                     "ari_ci_high": r.ari_ci[1],
                 }
             )
-        over_time = ra.typology_agreement_over_time(rows)
-        decision = ra.promotion_decision(
+        over_time = typology_agreement_over_time(rows)
+        decision = promotion_decision(
             new_year=a.prep.year,
             old_year=old_year,
             transitions=transitions,
@@ -822,8 +825,12 @@ def cmd_card(args: argparse.Namespace) -> int:
 
     import mlflow
 
-    from border_readiness.experiments.card_builder import write_card_files
-    from border_readiness.experiments.model_card import CardData, parse_formats, render_card
+    from border_readiness.experiments.card import (
+        CardData,
+        parse_formats,
+        render_card,
+        write_card_files,
+    )
     from border_readiness.experiments.tracking import StoreNotFound, open_store
 
     try:

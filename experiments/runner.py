@@ -201,7 +201,7 @@ def run_experiment(
     """
     import mlflow
 
-    from border_readiness.experiments.card_builder import build_card_data, data_digest, write_card
+    from border_readiness.experiments.card import build_card_data, data_digest, write_card
     from border_readiness.experiments.config import flatten
     from border_readiness.experiments.frozen_model import dump, freeze
     from border_readiness.experiments.tracking import (
