@@ -516,8 +516,12 @@ def cmd_card(args: argparse.Namespace) -> int:
 
     import mlflow
 
-    from border_readiness.experiments.card_builder import write_card_files
-    from border_readiness.experiments.model_card import CardData, parse_formats, render_card
+    from border_readiness.experiments.card import (
+        CardData,
+        parse_formats,
+        render_card,
+        write_card_files,
+    )
     from border_readiness.experiments.tracking import open_store
 
     try:

@@ -175,7 +175,7 @@ def record(
     import mlflow
 
     from border_readiness.experiments.artifacts import write_analysis
-    from border_readiness.experiments.card_builder import build_card_data, data_digest, write_card
+    from border_readiness.experiments.card import build_card_data, data_digest, write_card
     from border_readiness.experiments.config import flatten
     from border_readiness.experiments.frozen_model import dump, freeze
     from border_readiness.experiments.tracking import (

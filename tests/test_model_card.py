@@ -1,4 +1,4 @@
-"""Tests of the model-card renderer (border_readiness.experiments.model_card).
+"""Tests of the model-card renderer (border_readiness.experiments.card).
 
 Every number in the fixture below is INVENTED to exercise the renderer; none is a result of the
 study or of the bundled data.
@@ -15,7 +15,7 @@ import re
 import pandas as pd
 import pytest
 
-from border_readiness.experiments.model_card import (
+from border_readiness.experiments.card import (
     DATASHEET_HEADINGS,
     MITCHELL_HEADINGS,
     PERSON_FIELDS,

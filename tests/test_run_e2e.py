@@ -22,8 +22,8 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from border_readiness.clustering.typologies import load_typology, shipped_typologies
+from border_readiness.experiments.card import normalise_for_comparison
 from border_readiness.experiments.cli import main
-from border_readiness.experiments.model_card import normalise_for_comparison
 from border_readiness.features.dataset import load_dataset
 
 PROJECT = Path(__file__).resolve().parents[1]

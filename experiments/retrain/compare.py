@@ -153,13 +153,16 @@ def compare(old: RegisteredFit, a) -> Comparison:
     -------
     Comparison
     """
-    from border_readiness.experiments import retrain_analysis as ra
+    from border_readiness.clustering.drift import indicator_drift, typology_agreement_over_time
+    from border_readiness.clustering.rank_changes import rank_changes
+    from border_readiness.clustering.transitions import cluster_transitions
+    from border_readiness.experiments.retrain.policy import promotion_decision
 
-    transitions = ra.cluster_transitions(old.clusters["cluster"], a.run.labels)
-    ranks = ra.rank_changes(old.scores, a.report.scores, old.uncertainty, a.report.uncertainty)
-    drift = ra.indicator_drift(old.features, a.run.X)
-    over_time = ra.typology_agreement_over_time(_agreement_rows(old, a))
-    decision = ra.promotion_decision(
+    transitions = cluster_transitions(old.clusters["cluster"], a.run.labels)
+    ranks = rank_changes(old.scores, a.report.scores, old.uncertainty, a.report.uncertainty)
+    drift = indicator_drift(old.features, a.run.X)
+    over_time = typology_agreement_over_time(_agreement_rows(old, a))
+    decision = promotion_decision(
         new_year=a.prep.year,
         old_year=old.year,
         transitions=transitions,

@@ -1,6 +1,5 @@
 """Assemble the model card of a run from its analysis (sections of Mitchell et al. 2019 and a
-datasheet of the data after Gebru et al.), and write it with
-:mod:`border_readiness.experiments.model_card`."""
+datasheet of the data after Gebru et al.), render it with :mod:`.render` and write the files."""
 
 from __future__ import annotations
 
@@ -371,7 +370,9 @@ def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) ->
 
     The embedding figure reuses the run's UMAP map (``a.embedding``), so UMAP runs once.
     """
-    from border_readiness.experiments.model_card import CardData, figure_png, render_card
+    from border_readiness.experiments.card.data import CardData
+    from border_readiness.experiments.card.figures import figure_png
+    from border_readiness.experiments.card.render import render_card
     from border_readiness.experiments.plots import rank_interval_figure
     from border_readiness.experiments.plots_explain import embedding_figure
     from border_readiness.features.regions import region_table
