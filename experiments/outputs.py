@@ -46,14 +46,10 @@ class OutputSet:
         self.text(name, json.dumps(obj, ensure_ascii=False, indent=1, default=_jsonable) + "\n")
 
     def figure(self, name: str, fig) -> None:
-        buf = io.BytesIO()
-        # A fixed metadata block keeps PNGs byte-identical between runs.
-        fig.savefig(buf, format="png", dpi=120, bbox_inches="tight", metadata={"Software": None})
-        self.bytes(name, buf.getvalue())
-        # Figures made with pyplot stay registered until closed; a long run would pile them up.
-        import matplotlib.pyplot as plt
+        """Collect a matplotlib figure as a PNG (cropped to its content); the figure is closed."""
+        from border_readiness.experiments.plots import figure_png
 
-        plt.close(fig)
+        self.bytes(name, figure_png(fig, tight=True))
 
     def commit(self) -> list[Path]:
         """Write every collected file: all are staged beside their final names first, then

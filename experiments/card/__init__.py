@@ -18,9 +18,9 @@ What lives where:
 * :mod:`.render`: :func:`render_card` (Markdown, HTML and JSON, through the private ``_blocks``,
   ``_markdown``, ``_html`` and ``_format`` modules), :func:`parse_formats`, :func:`todo_marks`,
   :func:`normalise_for_comparison`;
-* :mod:`.figures`: :func:`figure_png`, reproducible PNG bytes of a matplotlib figure;
 * :mod:`.build`: the card of a run (:func:`build_card_data`, :func:`data_digest`) and writing
-  it (:func:`write_card`, :func:`write_card_files`).
+  it (:func:`write_card`, :func:`write_card_files`; figures as PNG through
+  :func:`border_readiness.experiments.plots.figure_png`).
 
 Only :mod:`.build` touches the filesystem; nothing here imports MLflow. :func:`render_card`
 returns ``{file name: bytes}`` and the caller writes them (e.g. with
@@ -36,7 +36,6 @@ from border_readiness.experiments.card.build import (
     write_card_files,
 )
 from border_readiness.experiments.card.data import CardData
-from border_readiness.experiments.card.figures import figure_png
 from border_readiness.experiments.card.render import (
     FORMATS,
     normalise_for_comparison,
@@ -64,7 +63,6 @@ __all__ = [
     "build_card_data",
     "data_digest",
     "describe_schema",
-    "figure_png",
     "normalise_for_comparison",
     "parse_formats",
     "render_card",

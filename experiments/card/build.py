@@ -371,9 +371,8 @@ def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) ->
     The embedding figure reuses the run's UMAP map (``a.embedding``), so UMAP runs once.
     """
     from border_readiness.experiments.card.data import CardData
-    from border_readiness.experiments.card.figures import figure_png
     from border_readiness.experiments.card.render import render_card
-    from border_readiness.experiments.plots import rank_interval_figure
+    from border_readiness.experiments.plots import figure_png, rank_interval_figure
     from border_readiness.experiments.plots_explain import embedding_figure
     from border_readiness.features.regions import region_table
 
@@ -382,9 +381,6 @@ def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) ->
         a.report.scores, a.report.uncertainty, names, a.prep.year, a.report.config.n_replicates
     )
     figures = {"rank_intervals": figure_png(fig)}
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     expert = None
     if "federal_districts" in a.validations:
         expert = a.validations["federal_districts"].typology.as_series(multi="first")
