@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 _WHERE = {
-    "ReadinessModel": "border_readiness.features.readiness_model",
+    "ReadinessModel": "border_readiness.features.composite",
     "RegionClusterer": "border_readiness.clustering.models",
     "ScoreConfig": "border_readiness.features.scoring",
     "ScoreReport": "border_readiness.features.scoring",

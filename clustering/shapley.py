@@ -99,7 +99,7 @@ def _copeland_shapley(
     q_i) - sign(b_i - q_i))``: one matrix product over the coalitions instead of scoring
     ``2^m * B`` rows against every reference region (the same numbers, 50x faster).
     """
-    from border_readiness.features.composite import _TIE_TOL
+    from border_readiness.features.composite.aggregation import _TIE_TOL
 
     def signs(a: np.ndarray) -> np.ndarray:  # (rows, m) -> (rows, refs, m)
         diff = a[:, None, :] - reference[None, :, :]
@@ -130,7 +130,7 @@ def _copeland_shapley(
 
 def readiness_shap(model, Xn: pd.DataFrame) -> pd.DataFrame:
     """Exact SHAP values of a fitted
-    :class:`~border_readiness.features.readiness_model.ReadinessModel`'s level
+    :class:`~border_readiness.features.composite.ReadinessModel`'s level
     scores, for any aggregation, with the model's reference regions as the background.
 
     What is explained is the function from a region's normalised indicators of one level to
@@ -157,7 +157,7 @@ def readiness_shap(model, Xn: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from border_readiness.features.readiness_model import ReadinessModel
+    >>> from border_readiness.features.composite import ReadinessModel
     >>> ref = pd.DataFrame({"a": [0.0, 1, 2, 3], "b": [3.0, 1, 2, 0]}, index=list("ABCD"))
     >>> m = ReadinessModel(aggregation="geometric", groups={"a": "t", "b": "t"},
     ...                    treat_outliers=False).fit(ref)

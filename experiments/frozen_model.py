@@ -1,6 +1,6 @@
 """The registered model: the analysed objects themselves, persisted with ``skops.io``.
 
-The state is the fitted :class:`~border_readiness.features.readiness_model.ReadinessModel` of the
+The state is the fitted :class:`~border_readiness.features.composite.ReadinessModel` of the
 run (the very
 object that produced ``scores.csv``), the run's
 :class:`~border_readiness.clustering.models.ClusterAssignment`
@@ -30,11 +30,11 @@ STATE_VERSION = 2
 #: other type makes :func:`load` refuse the file.
 TRUSTED_TYPES = frozenset(
     {
-        "border_readiness.features.readiness_model.ReadinessModel",
-        "border_readiness.features.readiness_model.OutlierTreatment",
-        "border_readiness.features.readiness_model.Normaliser",
-        "border_readiness.features.readiness_model.IndicatorWeights",
-        "border_readiness.features.readiness_model.LevelAggregator",
+        "border_readiness.features.composite.model.ReadinessModel",
+        "border_readiness.features.composite.treatment.OutlierTreatment",
+        "border_readiness.features.composite.normalisation.Normaliser",
+        "border_readiness.features.composite.weights.IndicatorWeights",
+        "border_readiness.features.composite.aggregation.LevelAggregator",
         "border_readiness.clustering.models.ClusterAssignment",
     }
 )

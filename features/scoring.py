@@ -25,9 +25,9 @@ import pandas as pd
 
 from border_readiness.features import composite
 from border_readiness.features.catalogue import SCORED_LEVELS
+from border_readiness.features.composite import ReadinessModel
 from border_readiness.features.indicators import CompiledIndicators
 from border_readiness.features.profiles import ProfileRule, assign_profiles, load_profile_rules
-from border_readiness.features.readiness_model import ReadinessModel
 
 __all__ = ["ScoreConfig", "ScoreReport", "score_regions"]
 
@@ -101,7 +101,7 @@ class ScoreReport:
     (level, factor, S1, ST, ...), ``factors`` (what the Monte Carlo varied and how),
     ``profiles`` (region_id, profile_type, growth_point, bottleneck), ``outliers`` (treatment
     log), ``imputations`` and ``refused`` (from the compiler), ``weights`` and ``config``;
-    ``model`` is the fitted :class:`~border_readiness.features.readiness_model.ReadinessModel`
+    ``model`` is the fitted :class:`~border_readiness.features.composite.ReadinessModel`
     that produced the scores and ``scores_all`` its level and overall scores of every
     reference subject.
     """

@@ -13,13 +13,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from border_readiness.clustering.shapley import exact_shapley, readiness_shap
 from border_readiness.features import composite
-from border_readiness.features.readiness_model import (
+from border_readiness.features.composite import (
     IndicatorWeights,
     LevelAggregator,
     Normaliser,
     OutlierTreatment,
     ReadinessModel,
 )
+from border_readiness.features.composite._engine import _Engine
 
 GRID = list(
     itertools.product(composite.NORMALISATIONS, composite.WEIGHTINGS, composite.AGGREGATIONS)
@@ -129,7 +130,7 @@ def test_model_is_clonable_and_scores_do_not_depend_on_which_regions_are_scored(
 def _engine_nominal(model: ReadinessModel, X: pd.DataFrame, X_ref: pd.DataFrame, info, choice):
     norm, weighting, agg = choice
     treated_ref = model.treat(X_ref)
-    engine = composite._Engine(
+    engine = _Engine(
         treated_ref.loc[X.index],
         info["directions"],
         info["groups"],
