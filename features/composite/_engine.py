@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from border_readiness.features._parallel import batch_slices, run_ordered, seed_blocks
 from border_readiness.features.composite._checks import _aligned, _choices, _structure, _values
 from border_readiness.features.composite.aggregation import (
     _TIE_TOL,
@@ -225,8 +226,7 @@ class _Engine:
         return ["normalisation", "weighting", "aggregation"] + [f"drop_{lv}" for lv in self.levels]
 
     def draw(self, n_replicates: int, random_state) -> np.ndarray:
-        blocks = -(-n_replicates // _SEED_BLOCK)
-        children = np.random.SeedSequence(random_state).spawn(blocks)
+        children = seed_blocks(np.random.SeedSequence(random_state), n_replicates, _SEED_BLOCK)
         parts = []
         for b, child in enumerate(children):
             size = min(_SEED_BLOCK, n_replicates - b * _SEED_BLOCK)
@@ -325,11 +325,8 @@ class _Engine:
         return _descending_ranks(np.concatenate([scores, overall[..., None]], axis=-1))
 
     def ranks_batched(self, codes: np.ndarray, batch_size: int, n_jobs: int | None) -> np.ndarray:
-        slices = [slice(s, s + batch_size) for s in range(0, codes.shape[0], batch_size)]
-        if n_jobs in (None, 1) or len(slices) == 1:
-            parts = [self.ranks(codes[s]) for s in slices]
-        else:
-            from joblib import Parallel, delayed
-
-            parts = Parallel(n_jobs=n_jobs)(delayed(self.ranks)(codes[s]) for s in slices)
+        slices = batch_slices(codes.shape[0], batch_size)
+        # None runs in-process here (the Monte Carlo's documented default), not under the
+        # caller's joblib.parallel_config.
+        parts = run_ordered(self.ranks, [(codes[s],) for s in slices], n_jobs=n_jobs or 1)
         return np.concatenate(parts)
