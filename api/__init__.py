@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
+from border_readiness.features._lazy import lazy_exports
 
 __all__ = [
     "ReadinessModel",
@@ -59,13 +59,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'border_readiness' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

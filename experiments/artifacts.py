@@ -3,7 +3,7 @@
 ``write_analysis`` writes every step an :class:`~border_readiness.experiments.pipeline.Analysis`
 ran: ``score/``, ``cluster/``, ``validate/<typology>/`` and ``explain/``; the single-step
 commands write one of them straight into their ``--out``. Files are collected in an
-:class:`~border_readiness.experiments.outputs.OutputSet` and committed together, so a failure
+:class:`~border_readiness.experiments._outputs.OutputSet` and committed together, so a failure
 leaves nothing half-written.
 """
 
@@ -26,7 +26,7 @@ __all__ = [
 
 def write_score(out, report, prep) -> None:
     """The files of `score` into an OutputSet."""
-    from border_readiness.experiments.plots import rank_interval_figure
+    from border_readiness.experiments._plots import rank_interval_figure
     from border_readiness.features.regions import region_table
 
     out.csv("scores.csv", report.scores)
@@ -90,8 +90,8 @@ def stability_summary(run, prep) -> dict:
 
 def write_cluster(out, run, prep, emb) -> None:
     """The files of `cluster` into an OutputSet (``emb``: the 2-D map of the embed step)."""
-    from border_readiness.experiments.plots import consensus_figure
-    from border_readiness.experiments.plots_explain import embedding_figure
+    from border_readiness.experiments._plots import consensus_figure
+    from border_readiness.experiments._plots_explain import embedding_figure
     from border_readiness.features.regions import region_table
 
     names = region_table()["name_en"]
@@ -157,7 +157,7 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
 
 
 def write_explain(out, result, run, prep) -> None:
-    from border_readiness.experiments.plots_explain import shap_summary_figure
+    from border_readiness.experiments._plots_explain import shap_summary_figure
     from border_readiness.features.catalogue import SCORED_LEVELS
 
     sur = result.surrogate
@@ -213,7 +213,7 @@ def write_analysis(out_dir: str | Path, a) -> list[Path]:
     list of Path
         The files written.
     """
-    from border_readiness.experiments.outputs import OutputSet
+    from border_readiness.experiments._outputs import OutputSet
 
     out_dir = Path(out_dir)
     parts: list[tuple[Path, object]] = []

@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_data_build(args: argparse.Namespace) -> int:
-    from border_readiness.experiments.progress import progress_printer
+    from border_readiness.experiments._progress import progress_printer
     from border_readiness.features._files import atomic_write_bytes
     from border_readiness.features.dataset import (
         build_dataset,
@@ -297,7 +297,7 @@ def cmd_data_build(args: argparse.Namespace) -> int:
 
 
 def cmd_data_summary(args: argparse.Namespace) -> int:
-    from border_readiness.experiments.reporting import print_data_summary
+    from border_readiness.experiments._reporting import print_data_summary
     from border_readiness.features.dataset import coverage_summary, load_dataset
 
     summary = coverage_summary(load_dataset(args.data))
@@ -356,9 +356,9 @@ def cmd_typology_check(args: argparse.Namespace) -> int:
 
 def _analyse(args: argparse.Namespace, *wanted: str, **kwargs):
     """The analysis of a single-step command: the steps ``wanted`` and what they need."""
-    from border_readiness.experiments.inputs import experiment_config, load_data
+    from border_readiness.experiments._inputs import experiment_config, load_data
+    from border_readiness.experiments._progress import progress_printer
     from border_readiness.experiments.pipeline import analyse, steps_for
-    from border_readiness.experiments.progress import progress_printer
 
     cfg = experiment_config(args)
     data, label, _ = load_data(args, cfg)
@@ -374,7 +374,7 @@ def _analyse(args: argparse.Namespace, *wanted: str, **kwargs):
 
 
 def _write(out: str, writer, *parts) -> None:
-    from border_readiness.experiments.outputs import OutputSet
+    from border_readiness.experiments._outputs import OutputSet
 
     files = OutputSet(out)
     writer(files, *parts)
@@ -382,8 +382,8 @@ def _write(out: str, writer, *parts) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from border_readiness.experiments._reporting import print_scores
     from border_readiness.experiments.artifacts import write_score
-    from border_readiness.experiments.reporting import print_scores
 
     a = _analyse(args, "score", "uncertainty")
     _write(args.out, write_score, a.report, a.prep)
@@ -393,8 +393,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
+    from border_readiness.experiments._reporting import print_cluster
     from border_readiness.experiments.artifacts import write_cluster
-    from border_readiness.experiments.reporting import print_cluster
 
     a = _analyse(args, "stability", "embed")
     _write(args.out, write_cluster, a.run, a.prep, a.embedding)
@@ -405,9 +405,9 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 def cmd_typology_validate(args: argparse.Namespace) -> int:
     from border_readiness.clustering.typologies import load_typology, shipped_typologies, typology
+    from border_readiness.experiments._inputs import read_clusters
+    from border_readiness.experiments._reporting import print_validation
     from border_readiness.experiments.artifacts import write_validation
-    from border_readiness.experiments.inputs import read_clusters
-    from border_readiness.experiments.reporting import print_validation
 
     expert = typology(args.file)  # a shipped typology's name or a file
     if expert.template:
@@ -436,8 +436,8 @@ def cmd_typology_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from border_readiness.experiments._reporting import print_explain
     from border_readiness.experiments.artifacts import write_explain
-    from border_readiness.experiments.reporting import print_explain
 
     a = _analyse(args, "explain")
     _write(args.out, write_explain, a.explanation, a.run, a.prep)
@@ -447,9 +447,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from border_readiness.experiments.inputs import experiment_config, load_data
-    from border_readiness.experiments.progress import progress_printer
-    from border_readiness.experiments.reporting import print_run
+    from border_readiness.experiments._inputs import experiment_config, load_data
+    from border_readiness.experiments._progress import progress_printer
+    from border_readiness.experiments._reporting import print_run
     from border_readiness.experiments.runner import run_experiment
 
     cfg = experiment_config(args)
@@ -472,10 +472,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_retrain(args: argparse.Namespace) -> int:
     import time
 
-    from border_readiness.experiments.inputs import experiment_config, load_data
+    from border_readiness.experiments._inputs import experiment_config, load_data
+    from border_readiness.experiments._progress import progress_printer
+    from border_readiness.experiments._reporting import print_comparison, print_run
     from border_readiness.experiments.pipeline import analyse
-    from border_readiness.experiments.progress import progress_printer
-    from border_readiness.experiments.reporting import print_comparison, print_run
     from border_readiness.experiments.retrain import compare, registered_fit
     from border_readiness.experiments.runner import Promotion, record
     from border_readiness.experiments.tracking import open_store, registered_version

@@ -319,7 +319,7 @@ def assess_stability(
         use the clustering's own seed.
     progress : callable, optional
         Called with a short message before each long step; a
-        :class:`~border_readiness.experiments.progress.ProgressPrinter` also drives bars.
+        :class:`~border_readiness.experiments._progress.ProgressPrinter` also drives bars.
 
     Returns
     -------

@@ -116,7 +116,7 @@ def test_embedding_figure_builds_headless():
     pytest.importorskip("matplotlib")
     import matplotlib.pyplot as plt
 
-    from border_readiness.experiments.plots_explain import embedding_figure
+    from border_readiness.experiments._plots_explain import embedding_figure
 
     emb = embed_2d(_regions(12), method="pca")
     clusters = pd.Series(np.repeat([0, 1, 2], 4), index=REGIONS12)

@@ -335,7 +335,7 @@ def test_importing_clustering_does_not_import_heavy_packages():
     code = (
         "import sys\n"
         "import border_readiness.clustering.explain, border_readiness.clustering.embedding\n"
-        "import border_readiness.experiments.plots_explain\n"
+        "import border_readiness.experiments._plots_explain\n"
         "heavy = ('shap', 'umap', 'mlflow', 'numba', 'matplotlib')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
@@ -353,7 +353,7 @@ def _no_pyplot_figures_left() -> bool:
 
 def test_explanation_figures_build_headless():
     pytest.importorskip("matplotlib")
-    from border_readiness.experiments.plots_explain import disagreement_figure, shap_summary_figure
+    from border_readiness.experiments._plots_explain import disagreement_figure, shap_summary_figure
 
     rng = np.random.default_rng(10)
     Xn, weights, groups = _random_levels(rng)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from border_readiness.experiments.progress import ProgressPrinter
+from border_readiness.experiments._progress import ProgressPrinter
 
 
 class _Terminal(io.StringIO):

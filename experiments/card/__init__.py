@@ -20,11 +20,11 @@ What lives where:
   :func:`normalise_for_comparison`;
 * :mod:`.build`: the card of a run (:func:`build_card_data`, :func:`data_digest`) and writing
   it (:func:`write_card`, :func:`write_card_files`; figures as PNG through
-  :func:`border_readiness.experiments.plots.figure_png`).
+  :func:`border_readiness.experiments._plots.figure_png`).
 
 Only :mod:`.build` touches the filesystem; nothing here imports MLflow. :func:`render_card`
 returns ``{file name: bytes}`` and the caller writes them (e.g. with
-:class:`border_readiness.experiments.outputs.OutputSet`).
+:class:`border_readiness.experiments._outputs.OutputSet`).
 """
 
 from __future__ import annotations

@@ -355,7 +355,7 @@ def build_card_data(
 
 def write_card_files(files: dict[str, bytes], card_dir: Path) -> list[Path]:
     """Write rendered card files (``figures/...`` into a subfolder), each folder atomically."""
-    from border_readiness.experiments.outputs import OutputSet
+    from border_readiness.experiments._outputs import OutputSet
 
     out = OutputSet(card_dir)
     figures = OutputSet(card_dir / "figures")
@@ -370,10 +370,10 @@ def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) ->
 
     The embedding figure reuses the run's UMAP map (``a.embedding``), so UMAP runs once.
     """
+    from border_readiness.experiments._plots import figure_png, rank_interval_figure
+    from border_readiness.experiments._plots_explain import embedding_figure
     from border_readiness.experiments.card.data import CardData
     from border_readiness.experiments.card.render import render_card
-    from border_readiness.experiments.plots import figure_png, rank_interval_figure
-    from border_readiness.experiments.plots_explain import embedding_figure
     from border_readiness.features.regions import region_table
 
     names = region_table()["name_en"]

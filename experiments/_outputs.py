@@ -47,7 +47,7 @@ class OutputSet:
 
     def figure(self, name: str, fig) -> None:
         """Collect a matplotlib figure as a PNG (cropped to its content); the figure is closed."""
-        from border_readiness.experiments.plots import figure_png
+        from border_readiness.experiments._plots import figure_png
 
         self.bytes(name, figure_png(fig, tight=True))
 
