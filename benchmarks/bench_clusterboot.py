@@ -28,7 +28,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
-from border_readiness.clustering.stability import bootstrap_jaccard  # noqa: E402
+from border_readiness.clustering.stability import bootstrap_jaccard
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(fpc))
@@ -99,7 +99,7 @@ def r_available() -> bool:
 def run_clusterboot(
     X: pd.DataFrame, k: int, B: int, runs: int, seed: int, partition: np.ndarray | None = None
 ) -> dict:
-    """clusterboot on X; with ``partition`` (codes 0..k-1) as the original clustering."""
+    """Clusterboot on X; with ``partition`` (codes 0..k-1) as the original clustering."""
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "X.csv")
         script = os.path.join(tmp, "bench.R")

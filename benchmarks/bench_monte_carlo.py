@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from border_readiness.features.composite import monte_carlo_ranks  # noqa: E402
+from border_readiness.features.composite import monte_carlo_ranks
 
 LEVELS = ("transport_communication", "joint_projects", "social_services")
 

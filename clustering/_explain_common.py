@@ -1,5 +1,6 @@
 """What the explanations share: input checks (also used by the 2-D embedding) and the columns
-of the long SHAP table (also used by :mod:`~border_readiness.clustering.shapley`)."""
+of the long SHAP table (also used by :mod:`~border_readiness.clustering.shapley`).
+"""
 
 from __future__ import annotations
 

@@ -191,7 +191,7 @@ def embed_2d(
         raise ValueError(f"n_neighbors must be an integer >= 2, got {n_neighbors!r}")
     if n_neighbors < 2:
         raise ValueError(f"n_neighbors must be >= 2, got {n_neighbors}")
-    if not (isinstance(min_dist, numbers.Real) and 0 <= min_dist):
+    if not (isinstance(min_dist, numbers.Real) and min_dist >= 0):
         raise ValueError(f"min_dist must be a number >= 0, got {min_dist!r}")
     if random_state is not None and not isinstance(random_state, numbers.Integral):
         raise ValueError(f"random_state must be an integer or None, got {random_state!r}")

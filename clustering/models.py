@@ -27,10 +27,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from border_readiness.clustering._small_n import small_n_note
 
 __all__ = [
+    "CRITERIA",
+    "METHODS",
     "ClusterAssignment",
     "ContiguousWard",
-    "METHODS",
-    "CRITERIA",
     "RegionClusterer",
     "adjacency_matrix",
     "gap_statistic",
@@ -286,7 +286,7 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
             size = self.min_cluster_size if self.min_cluster_size is not None else n // 6
             est = HDBSCAN(min_cluster_size=max(2, int(size)), copy=True)
             self.labels_ = _relabel(est.fit_predict(X))
-            self.n_clusters_ = int(len(set(self.labels_) - {-1}))
+            self.n_clusters_ = len(set(self.labels_) - {-1})
             self.k_scores_ = pd.DataFrame(
                 [{"k": self.n_clusters_, **internal_indices(X, self.labels_)}]
             ).set_index("k")
@@ -346,7 +346,8 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
 
     def predict(self, X):
         """The cluster of new regions (see :class:`ClusterAssignment`); on the regions of the
-        fit it returns ``labels_``."""
+        fit it returns ``labels_``.
+        """
         check_is_fitted(self, "assignment_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.assignment_.predict(X)

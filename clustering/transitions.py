@@ -46,7 +46,8 @@ def _ordered(values: Sequence[Hashable]) -> list:
 
 def _frame(records: list[dict], object_columns: Sequence[str]) -> pd.DataFrame:
     """Records as a frame, keeping label columns as objects: pandas would turn integer labels
-    mixed with None into floats (cluster 1 shown as 1.0)."""
+    mixed with None into floats (cluster 1 shown as 1.0).
+    """
     frame = pd.DataFrame(records)
     for column in object_columns:
         frame[column] = pd.Series([rec[column] for rec in records], dtype=object)

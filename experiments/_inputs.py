@@ -1,5 +1,6 @@
 """What a command reads before it computes: its configuration with the command-line options
-applied, the data, and a saved clusters file."""
+applied, the data, and a saved clusters file.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Writing a command's outputs: everything computed first, then written under temporary names
-and renamed into place, so a failed command leaves nothing half-written."""
+and renamed into place, so a failed command leaves nothing half-written.
+"""
 
 from __future__ import annotations
 

@@ -124,7 +124,8 @@ def rank_interval_figure(
 
 def consensus_figure(consensus, k: int, labels: pd.Series, names: pd.Series):
     """Heat map of the consensus matrix for k (regions ordered by cluster) beside the CDF of
-    consensus values for every k tried (ConsensusClusterPlus's two diagnostic plots)."""
+    consensus values for every k tried (ConsensusClusterPlus's two diagnostic plots).
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from border_readiness.errors import UsageError, UserInputError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 EXAMPLES = {
     "data build": "border-readiness data build --raw ../shared/data/raw",

@@ -18,9 +18,9 @@ from border_readiness.experiments.seeds import StepSeeds, step_seeds
 from border_readiness.features.scoring import ScoreConfig
 
 __all__ = [
+    "SCHEMA",
     "ConfigError",
     "ExperimentConfig",
-    "SCHEMA",
     "flatten",
     "load_config",
     "load_experiment",

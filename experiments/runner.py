@@ -26,7 +26,8 @@ __all__ = ["Promotion", "RunSummary", "metrics_of", "record", "run_experiment"]
 @dataclass(frozen=True)
 class Promotion:
     """Whether the new version takes the alias, why (one line), and extra files to log
-    under ``retrain/`` in the run."""
+    under ``retrain/`` in the run.
+    """
 
     promote: bool
     note: str
@@ -293,7 +294,8 @@ def record(
 
 def _package_code(dst: Path) -> Path:
     """A copy of the installed ``border_readiness`` package (code and package data) for the
-    model's ``code_paths``: MLflow puts its parent on ``sys.path`` when the model is loaded."""
+    model's ``code_paths``: MLflow puts its parent on ``sys.path`` when the model is loaded.
+    """
     import shutil
 
     import border_readiness

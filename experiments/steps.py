@@ -22,14 +22,14 @@ from border_readiness.features.scoring import ScoreConfig, ScoreReport
 __all__ = [
     "ClusterRun",
     "ExplainRun",
-    "Prepared",
     "PreparationError",
+    "Prepared",
     "ValidationRun",
     "assess_stability",
     "cluster",
     "clustering_matrix",
-    "fit_clusters",
     "explain",
+    "fit_clusters",
     "prepare",
     "score",
     "validate",
@@ -177,7 +177,8 @@ def clustering_matrix(report: ScoreReport) -> pd.DataFrame:
     outliers and normalised against all Russian subjects with directions applied (the score's
     normalisation), divided by the normalisation's unit (100 for min-max, rank and distance to
     the national value, 1 for z-scores) so that every indicator weighs about the same in the
-    distances: 0–1 for the default min-max."""
+    distances: 0–1 for the default min-max.
+    """
     return report.normalised / report.model.unit_
 
 
@@ -467,7 +468,8 @@ def validate(
     random_state: int = 0,
 ) -> ValidationRun:
     """Agreement of ``typology`` with ``clusters``, the regions that disagree and why, and the
-    agreement between expert typologies as a ceiling."""
+    agreement between expert typologies as a ceiling.
+    """
     from border_readiness.clustering.agreement import agreement, expert_ceiling
     from border_readiness.clustering.explain import disagreement_drivers
 
@@ -535,7 +537,8 @@ class ExplainRun:
 def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) -> ExplainRun:
     """Exact SHAP per region per level of the level scores (any aggregation), with all Russian
     subjects as the background, and a surrogate tree of cluster membership with its LOO
-    fidelity."""
+    fidelity.
+    """
     from border_readiness.clustering.explain import surrogate_explanation
     from border_readiness.clustering.shapley import readiness_shap
 

@@ -1,6 +1,7 @@
 """Public names of a package imported on first use (PEP 562), so that importing the package
 stays light: ``border_readiness.features`` does not load scikit-learn until a name that needs
-it is asked for."""
+it is asked for.
+"""
 
 from __future__ import annotations
 

@@ -34,14 +34,14 @@ from pathlib import Path
 from border_readiness.errors import UserInputError
 
 __all__ = [
+    "FUNCTIONS",
     "LEVELS",
     "SCORED_LEVELS",
     "CatalogueError",
     "Indicator",
-    "FUNCTIONS",
+    "formula_series",
     "load_catalogue",
     "parse_formula",
-    "formula_series",
 ]
 
 #: The three levels of the study's model, then ``context`` (reported, never scored).

@@ -37,10 +37,10 @@ from border_readiness.features.sources._errors import SourceFormatError
 from border_readiness.features.sources.rosstat import LONG_COLUMNS, read_rosstat_tables
 
 __all__ = [
-    "DataValidationError",
+    "CORE_INDICATORS",
     "LONG_COLUMNS",
     "REQUIRED_COLUMNS",
-    "CORE_INDICATORS",
+    "DataValidationError",
     "build_dataset",
     "bundled_dataset_path",
     "coverage_summary",
@@ -457,9 +457,9 @@ def coverage_summary(
                     }
                 )
     return {
-        "rows": int(len(data)),
+        "rows": len(data),
         "values": int(data["value"].notna().sum()),
-        "russian_subjects": int(len(subjects & set(data["region_id"]))),
+        "russian_subjects": len(subjects & set(data["region_id"])),
         "kazakh_units": int((countries == "KZ").sum()),
         "aggregate_units": int(
             kinds.isin(
@@ -488,7 +488,7 @@ def dataset_manifest(data: pd.DataFrame, report: BuildReport) -> str:
     """The JSON manifest written beside the bundled dataset: sources with sha256, counts."""
     body = {
         "columns": LONG_COLUMNS,
-        "rows": int(len(data)),
+        "rows": len(data),
         "values": int(data["value"].notna().sum()),
         "indicators": sorted(data["indicator"].unique().tolist()),
         **report.to_dict(),

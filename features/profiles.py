@@ -137,7 +137,7 @@ def _evaluate(tree: ast.AST, env: dict):
     if isinstance(tree, ast.BinOp):
         a, b = _evaluate(tree.left, env), _evaluate(tree.right, env)
         return (
-            {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(tree.op), None)
+            {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(tree.op))
             if not isinstance(tree.op, ast.Div)
             else a / b
         )

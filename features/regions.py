@@ -27,11 +27,11 @@ from border_readiness.features.sources._cells import strip_footnote
 __all__ = [
     "BORDER_REGIONS",
     "UnknownRegionError",
+    "border_facts",
     "normalize_name",
     "region_table",
     "resolve_region",
     "russian_subjects",
-    "border_facts",
 ]
 
 #: The 12 Russian federal subjects on the Kazakhstan border (domain brief), west to east.

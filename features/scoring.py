@@ -353,7 +353,8 @@ def _profiles(
     top: int,
 ) -> pd.DataFrame:
     """Growth point: the strongest level and its best indicators (highest normalised values);
-    bottleneck: the weakest level and its worst indicators."""
+    bottleneck: the weakest level and its worst indicators.
+    """
     rows = []
     for rid in types.index:
         levels = pct.loc[rid, list(SCORED_LEVELS)]

@@ -1,5 +1,6 @@
 """Indicator drift and agreement over time: hand-worked cases whose answers are derived in the
-comments."""
+comments.
+"""
 
 from __future__ import annotations
 

@@ -57,7 +57,8 @@ def _html_text(path: Path) -> str:
 
 def _main_in(folder: Path, argv: list[str]) -> int:
     """``main(argv)`` with ``folder`` as the working directory: the default MLflow store
-    (``./mlflow.db``, ``./mlartifacts``) lives there."""
+    (``./mlflow.db``, ``./mlartifacts``) lives there.
+    """
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(folder)
         return main(argv)

@@ -29,7 +29,7 @@ from border_readiness.clustering.stability.bootstrap import _best_jaccard
 
 
 def blobs(n_per: int = 20, k: int = 3, d: int = 5, sep: float = 10.0, sd: float = 0.5, seed=0):
-    """k spherical blobs on orthogonal axes: centres sep * sqrt(2) apart, sd << sep."""
+    """K spherical blobs on orthogonal axes: centres sep * sqrt(2) apart, sd << sep."""
     rng = np.random.default_rng(seed)
     centres = np.eye(k, d) * sep
     X = np.vstack([rng.normal(c, sd, size=(n_per, d)) for c in centres])

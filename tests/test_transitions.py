@@ -1,5 +1,6 @@
 """Cluster transitions between two fits: hand-worked cases whose answers are derived in the
-comments."""
+comments.
+"""
 
 from __future__ import annotations
 

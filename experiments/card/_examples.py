@@ -47,5 +47,4 @@ _EXAMPLE_JSON = """{
 
 def _example_dict() -> dict[str, Any]:
     """A minimal valid card (invented numbers, two regions) for the doctests."""
-
     return json.loads(_EXAMPLE_JSON)

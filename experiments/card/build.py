@@ -1,5 +1,6 @@
 """Assemble the model card of a run from its analysis (sections of Mitchell et al. 2019 and a
-datasheet of the data after Gebru et al.), render it with :mod:`.render` and write the files."""
+datasheet of the data after Gebru et al.), render it with :mod:`.render` and write the files.
+"""
 
 from __future__ import annotations
 

@@ -47,7 +47,8 @@ _TIE_TOL = 1e-12
 
 def _pairwise_signs(V: np.ndarray, R: np.ndarray | None = None) -> np.ndarray:
     """sign(V[a, i] - R[b, i]) as an (a, b, i) array (R defaults to V); 0 where either value
-    is missing."""
+    is missing.
+    """
     diff = V[:, None, :] - (V if R is None else R)[None, :, :]
     signs = np.sign(diff)
     signs[np.isnan(diff)] = 0.0
@@ -485,7 +486,8 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
 
     def score_level(self, values: np.ndarray, level: str) -> np.ndarray:
         """The score of one level from that level's normalised indicators only (columns in the
-        order of the fitted indicators of the level); used to explain a level with SHAP."""
+        order of the fitted indicators of the level); used to explain a level with SHAP.
+        """
         check_is_fitted(self, "weighting_")
         idx = np.flatnonzero(self.weighting_.groups_ == level)
         values = np.asarray(values, dtype=float).reshape(-1, idx.size)

@@ -200,7 +200,8 @@ class ReadinessModel(TransformerMixin, BaseEstimator):
 
     def contributions(self, X) -> pd.DataFrame:
         """Exact additive contributions of the indicators to the level scores and of the levels
-        to ``overall``; see :meth:`LevelAggregator.contributions`."""
+        to ``overall``; see :meth:`LevelAggregator.contributions`.
+        """
         return self.pipeline_[-1].contributions(self.normalise(X))
 
     @property

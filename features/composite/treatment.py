@@ -25,7 +25,8 @@ _LOG_OFFSET_SHARE = 0.01
 
 def _skew_kurt(x: np.ndarray) -> tuple[float, float]:
     """Sample skewness and excess kurtosis as COINr computes them (e1071 type 2, Excel's SKEW and
-    KURT), ignoring NaN; NaN when there are fewer than 4 values or no spread."""
+    KURT), ignoring NaN; NaN when there are fewer than 4 values or no spread.
+    """
     v = x[~np.isnan(x)]
     n = v.size
     if n < 4:

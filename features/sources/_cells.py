@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["ParsedCell", "CellParseError", "parse_cell", "strip_footnote"]
+__all__ = ["CellParseError", "ParsedCell", "parse_cell", "strip_footnote"]
 
 # A footnote mark is one digit followed by ")" (several may follow each other: "1);2)").
 # Rosstat numbers its footnotes per table from 1 and never reaches 10 in the tables we read,

@@ -210,7 +210,7 @@ class _VrpSheet:
         raise self.error(f"footnote mark {mark} without a footnote text")
 
     def year_columns(self, header: int) -> dict[int, tuple[int, list[str]]]:
-        """column → (year, notes) for every non-empty header cell; anything else raises."""
+        """Column → (year, notes) for every non-empty header cell; anything else raises."""
         out = {}
         for j, raw in enumerate(self.rows[header]):
             if j == 0 or _blank(raw):
@@ -227,7 +227,7 @@ class _VrpSheet:
     # -- rows -----------------------------------------------------------------------------------
 
     def region_rows(self, first: int, columns: list[int]) -> dict[str, tuple[int, str]]:
-        """region id → (row index, row note) for the data rows from ``first`` on."""
+        """Region id → (row index, row note) for the data rows from ``first`` on."""
         found: dict[str, tuple[int, str]] = {}
         including: set[str] = set()
         for i in range(first, len(self.rows)):
