@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -41,11 +42,19 @@ def membership_confidence(consensus_matrix: Any, labels: Any) -> pd.Series:
     Parameters
     ----------
     consensus_matrix : DataFrame or ndarray of shape (n, n)
+        Consensus values in [0, 1] (:meth:`ConsensusResult.matrix`).
     labels : array-like of shape (n,)
+        Cluster of each region, in the row order of the matrix; -1 marks noise.
 
     Returns
     -------
-    Series indexed like the matrix rows.
+    Series
+        Named ``membership_confidence``, indexed like the matrix rows.
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not square.
 
     Examples
     --------
@@ -112,13 +121,41 @@ class ConsensusResult:
     elapsed_s: float
 
     def matrix(self, k: int) -> pd.DataFrame:
-        """The consensus matrix for ``k`` as a regions x regions DataFrame."""
+        """The consensus matrix for ``k`` as a regions x regions DataFrame.
+
+        Parameters
+        ----------
+        k : int
+            A number of clusters in :attr:`k_range`.
+
+        Returns
+        -------
+        DataFrame
+            Share of the subsamples drawing both regions in which they were clustered
+            together; rows and columns are :attr:`index`.
+
+        Raises
+        ------
+        ValueError
+            If ``k`` was not computed.
+        """
         if k not in self.matrices:
             raise ValueError(f"k={k} was not computed; k_range is {list(self.k_range)}")
         return pd.DataFrame(self.matrices[k], index=self.index, columns=self.index)
 
     def labels(self, k: int) -> pd.Series:
-        """ConsensusClusterPlus's consensus classes: average linkage on 1 - M cut at k."""
+        """ConsensusClusterPlus's consensus classes: average linkage on 1 - M cut at k.
+
+        Parameters
+        ----------
+        k : int
+            A number of clusters in :attr:`k_range`.
+
+        Returns
+        -------
+        Series
+            Named ``cluster``, indexed by region; classes numbered 0, 1, … by first appearance.
+        """
         M = self.matrix(k).to_numpy()
         tree = linkage(squareform(1.0 - M, checks=False), method="average")
         raw = fcluster(tree, t=k, criterion="maxclust")
@@ -126,17 +163,44 @@ class ConsensusResult:
         return pd.Series([first[c] for c in raw], index=self.index, name="cluster")
 
     def membership_confidence(self, k: int, labels: Any = None) -> pd.Series:
-        """:func:`membership_confidence` for ``k``; default labels are ``self.labels(k)``."""
+        """:func:`membership_confidence` for ``k``; default labels are ``self.labels(k)``.
+
+        Parameters
+        ----------
+        k : int
+            A number of clusters in :attr:`k_range`.
+        labels : array-like of shape (n,), optional
+            The partition to score (e.g. the clustering's own labels); default the consensus
+            classes :meth:`labels`.
+
+        Returns
+        -------
+        Series
+            Per region, its mean consensus with its cluster mates; NaN for singletons.
+        """
         return membership_confidence(self.matrix(k), self.labels(k) if labels is None else labels)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per k: PAC, area under the CDF and delta area."""
+        """One row per k: PAC, area under the CDF and delta area.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``k``; columns ``pac``, ``area`` and ``delta_area``.
+        """
         return pd.DataFrame(
             {"pac": self.pac, "area": self.area, "delta_area": self.delta_area}
         ).rename_axis("k")
 
     def to_dict(self) -> dict[str, Any]:
-        """Summary values (the matrices stay available through :meth:`matrix`)."""
+        """Summary values (the matrices stay available through :meth:`matrix`).
+
+        Returns
+        -------
+        dict
+            ``method``, ``reps``, ``p_item``, ``k_range``, ``best_k``, ``elapsed_s`` and
+            ``pac``, ``area``, ``delta_area`` as ``{k: value}``.
+        """
         return {
             "method": self.method,
             "reps": self.reps,
@@ -304,7 +368,7 @@ def consensus(
         cdf_rows.append(pd.DataFrame({"k": k, "x": x, "cdf": cdf}))
     order = sorted(ks)
     delta = {order[0]: area[order[0]]}
-    for prev, k in zip(order, order[1:], strict=False):
+    for prev, k in pairwise(order):
         delta[k] = (area[k] - area[prev]) / area[prev] if area[prev] > 0 else np.nan
     pac_s = pd.Series(pac, name="pac").rename_axis("k").sort_index()
     return ConsensusResult(
