@@ -129,9 +129,10 @@ def _copeland_shapley(
 
 
 def readiness_shap(model, Xn: pd.DataFrame) -> pd.DataFrame:
-    """Exact SHAP values of a fitted
-    :class:`~border_readiness.features.composite.ReadinessModel`'s level
-    scores, for any aggregation, with the model's reference regions as the background.
+    """Exact SHAP values of a fitted readiness model's level scores, for any aggregation.
+
+    The model is a :class:`~border_readiness.features.composite.ReadinessModel`; the
+    background is the model's reference regions.
 
     What is explained is the function from a region's normalised indicators of one level to
     that level's score (weights, geometric shift and Copeland reference fixed by the fit). For
