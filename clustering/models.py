@@ -280,10 +280,13 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
     Attributes
     ----------
     labels_ : ndarray
+        Cluster of each region, numbered 0, 1, … by first appearance (-1: HDBSCAN noise).
     n_clusters_ : int
+        The chosen (or fixed) k; for HDBSCAN the number of clusters found.
     k_scores_ : DataFrame
         Internal indices for every k tried (and the gap statistic when chosen by it).
     notes_ : list of str
+        Caveats to report with the clustering (small n, k above the cap, noise regions).
     estimator_ : estimator or None
         The fitted scikit-learn estimator of the chosen k (None when k = 1).
     assignment_ : ClusterAssignment

@@ -40,11 +40,14 @@ def exact_shapley(f, X: np.ndarray, background: np.ndarray) -> tuple[np.ndarray,
     X : ndarray (n, m)
         Rows to explain.
     background : ndarray (B, m)
+        Reference rows whose values replace the features outside a coalition.
 
     Returns
     -------
     values : ndarray (n, m)
+        Shapley value of each feature for each row of ``X``, in the units of ``f``.
     base_value : float
+        ``mean f(background)``: each row's values sum to ``f(x) - base_value``.
 
     Examples
     --------

@@ -126,6 +126,7 @@ class TransitionReport:
     survive, split_share : float
         The thresholds used.
     notes : tuple of str
+        Caveats to show next to the figures (small n, regions in one model only).
     """
 
     events: pd.DataFrame

@@ -117,7 +117,9 @@ class Typology:
     assignments : dict
         Region id -> tuple of type ids, in file order. Unlisted regions are unassigned.
     notes : tuple of str
+        Free-text notes of the file (transcription choices, caveats).
     unassigned_note : str
+        Why some regions have no type (empty when the file gives no reason).
     source : str
         The file it was read from (not part of equality).
 

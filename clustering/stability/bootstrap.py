@@ -103,6 +103,7 @@ class StabilityResult:
     B, k : int
         Replicates; original clusters.
     method : str
+        "kmeans", or the name of the fit_predict callable used.
     elapsed_s : float
         Wall time of the whole call.
     """

@@ -87,6 +87,7 @@ class ConsensusResult:
     Attributes
     ----------
     k_range : tuple of int
+        The numbers of clusters tried, as given.
     matrices : dict
         k -> (n, n) consensus matrix: times i and j were clustered together / times both were
         drawn (0 where never drawn together, as in ConsensusClusterPlus).
@@ -104,7 +105,14 @@ class ConsensusResult:
         (A_k - A_prev) / A_prev.
     best_k : int
         The k of minimum PAC (the smallest such k on ties).
-    reps, p_item, method, elapsed_s
+    reps : int
+        Subsampling replicates.
+    p_item : float
+        Share of the regions drawn in each replicate.
+    method : str
+        "kmeans", or the name of the fit_predict callable used.
+    elapsed_s : float
+        Wall time of the whole call.
     """
 
     k_range: tuple
@@ -290,17 +298,22 @@ def consensus(
     Parameters
     ----------
     X : DataFrame or ndarray of shape (n, d)
+        Indicator matrix, one row per region; a DataFrame's index labels the regions.
     method : "kmeans" or callable, default "kmeans"
         "kmeans": :func:`kmeans_batched`. A callable is called ``method(X_sub, seed, k=k)``;
         :func:`sklearn_fit_predict` objects accept this.
     k_range : sequence of int, default range(2, 6)
+        The numbers of clusters to compare (distinct); each must fit in a subsample.
     reps : int, default 1000
         Replicates (ConsensusClusterPlus recommends about 1000).
     p_item : float, default 0.8
+        Share of the regions drawn per replicate, in (0, 1] (ConsensusClusterPlus's
+        ``pItem``).
     n_init : int, default 10
         Random starts per k-means fit. ConsensusClusterPlus runs one start (``nstart=1``), which
         mixes local optima of k-means into the consensus; ``n_init=1`` reproduces that.
     max_iter : int, default 100
+        Lloyd iterations per k-means start.
     grid : int, default 100
         CDF bins (ConsensusClusterPlus's 100-bin histogram).
     random_state, n_jobs, batch_size, progress
@@ -309,6 +322,14 @@ def consensus(
     Returns
     -------
     ConsensusResult
+        Matrices, CDFs, areas, PAC and ``best_k`` for every k of ``k_range``.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not "kmeans" or a callable, ``k_range`` is empty or repeats a k, a
+        count is not a positive integer, ``p_item`` is outside (0, 1], or a subsample cannot
+        hold the largest k.
 
     Examples
     --------
