@@ -1,6 +1,7 @@
-"""Typologies from the data and checks of expert ones: clustering estimators, stability,
-agreement, explanations, maps, and the comparison of two fits. Nothing here imports MLflow or
-writes files; SHAP and UMAP are imported only when used.
+"""Typologies from the data and checks of expert ones.
+
+Clustering estimators, stability, agreement, explanations, maps, and the comparison of two
+fits. Nothing here imports MLflow or writes files; SHAP and UMAP are imported only when used.
 
 * :mod:`.models` -- :class:`RegionClusterer`, :class:`ContiguousWard`, internal indices;
 * :mod:`.stability` -- bootstrap Jaccard (as fpc::clusterboot), consensus and PAC (as

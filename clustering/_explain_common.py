@@ -1,5 +1,7 @@
-"""What the explanations share: input checks (also used by the 2-D embedding) and the columns
-of the long SHAP table (also used by :mod:`~border_readiness.clustering.shapley`).
+"""What the explanations share: input checks and the columns of the long SHAP table.
+
+The input checks are also used by the 2-D embedding, the columns of the long SHAP table by
+:mod:`~border_readiness.clustering.shapley`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""The small-n caveat, written once: below :data:`SMALL_N` regions every report says that its
-figures describe these few regions and move a lot with one of them.
+"""The small-n caveat, written once.
+
+Below :data:`SMALL_N` regions every report says that its figures describe these few regions
+and move a lot with one of them.
 """
 
 from __future__ import annotations

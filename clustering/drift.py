@@ -49,6 +49,16 @@ def matched_pairs_rank_biserial(differences: Sequence[float] | np.ndarray) -> fl
     ``|d|`` given their average rank. ``r`` runs from −1 (every difference negative) to +1.
     NaN differences are ignored; with no non-zero difference left, r is 0 (no shift).
 
+    Parameters
+    ----------
+    differences : sequence of float or ndarray
+        Paired differences (second fit minus first, one per region); any shape, flattened.
+
+    Returns
+    -------
+    float
+        The rank-biserial r in [−1, 1]; read with Cohen's bounds 0.1 / 0.3 / 0.5.
+
     Examples
     --------
     Differences 1, 2, 3, −0.5 have ranks 2, 3, 4 (positive) and 1 (negative):
@@ -71,6 +81,16 @@ def hodges_lehmann(differences: Sequence[float] | np.ndarray) -> float:
 
     The Walsh averages are ``(d_i + d_j) / 2`` for all ``i <= j`` (each difference with itself
     included), zeros kept. NaN differences are ignored; NaN when none is left.
+
+    Parameters
+    ----------
+    differences : sequence of float or ndarray
+        Paired differences (second fit minus first, one per region); any shape, flattened.
+
+    Returns
+    -------
+    float
+        The estimated shift, in the units of the differences; NaN when no finite difference.
 
     Examples
     --------

@@ -62,12 +62,26 @@ class Embedding2D:
     notes: tuple[str, ...]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per region: ``region_id, x, y, method``."""
+        """One row per region: ``region_id, x, y, method``.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``region_id``, ``x``, ``y`` (the 2-D coordinates) and ``method`` (the
+            projection used, the same on every row).
+        """
         frame = self.coordinates.rename_axis("region_id").reset_index()
         return frame.assign(method=self.method)
 
     def to_dict(self) -> dict[str, Any]:
-        """Method, parameters, notes and coordinates as plain Python types (JSON-ready)."""
+        """Method, parameters, notes and coordinates as plain Python types (JSON-ready).
+
+        Returns
+        -------
+        dict
+            Keys ``method``, ``n_neighbors``, ``random_state``, ``notes`` (list of str) and
+            ``coordinates`` (region id -> ``[x, y]``).
+        """
         return {
             "method": self.method,
             "n_neighbors": self.n_neighbors,

@@ -46,6 +46,16 @@ CRITERIA = ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")
 def max_clusters(n: int) -> int:
     """The largest k allowed for n regions: ``n // 3``, at least 2.
 
+    Parameters
+    ----------
+    n : int
+        Number of regions being clustered.
+
+    Returns
+    -------
+    int
+        The cap on the number of clusters, so that a cluster holds three regions on average.
+
     Examples
     --------
     >>> max_clusters(12)
@@ -59,6 +69,18 @@ def adjacency_matrix(regions: list[str]) -> np.ndarray:
 
     Regions with no neighbour among ``regions`` (e.g. the Altai Republic without Altai Krai)
     keep only themselves; Ward then cannot merge them and they stay singletons.
+
+    Parameters
+    ----------
+    regions : list of str
+        ISO 3166-2 codes (``"RU-OMS"`` …) in the row order of the indicator matrix; codes the
+        registry does not know get no neighbours.
+
+    Returns
+    -------
+    ndarray of int, shape (n, n)
+        1 where two regions share a border (and on the diagonal), 0 elsewhere; rows and
+        columns follow ``regions``.
 
     Examples
     --------
@@ -102,15 +124,22 @@ def gap_statistic(
 
     Parameters
     ----------
-    X : ndarray (n, d)
-    labels_for_k : dict k -> labels of X
-    fit_predict : callable (X, k, seed) -> labels
-    n_refs : int
-    random_state : int
+    X : ndarray, shape (n, d)
+        The (standardised) indicator matrix that was clustered.
+    labels_for_k : dict of int to ndarray
+        For each k tried, the labels of the rows of ``X``.
+    fit_predict : callable
+        ``fit_predict(X, k, seed) -> labels``, the clustering applied to each reference set.
+    n_refs : int, default 20
+        Number of uniform reference data sets.
+    random_state : int, default 0
+        Seed of the reference draws.
 
     Returns
     -------
-    DataFrame indexed by k with columns ``gap`` and ``s_k``.
+    DataFrame
+        Indexed by k, with columns ``gap`` (mean reference log-dispersion minus the observed
+        one) and ``s_k`` (its standard error, ``sd * sqrt(1 + 1/n_refs)``).
     """
     Xc = X - X.mean(axis=0)
     _, _, vt = np.linalg.svd(Xc, full_matrices=False)
@@ -137,6 +166,19 @@ def gap_statistic(
 def internal_indices(X: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     """Silhouette (higher better), Calinski–Harabasz (higher), Davies–Bouldin (lower).
 
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+        The indicator matrix that was clustered.
+    labels : ndarray of int, shape (n,)
+        Cluster of each row of ``X``.
+
+    Returns
+    -------
+    dict of str to float
+        Keys ``silhouette``, ``calinski_harabasz`` and ``davies_bouldin``; all NaN when there
+        is a single cluster or every region is its own cluster (the indices are undefined).
+
     Examples
     --------
     >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
@@ -159,6 +201,15 @@ class ContiguousWard:
     Bootstrap and consensus replicates pass only the rows drawn; the rows are matched back to
     their regions by value so that the contiguity matrix can be cut to the same regions.
     Leave-one-indicator-out passes all regions, in order, with a column fewer.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+        The full indicator matrix, one row per region, in the order of ``adjacency``.
+    adjacency : array-like of int, shape (n, n)
+        Contiguity matrix of the regions (:func:`adjacency_matrix`).
+    k : int, optional
+        Number of clusters when a call does not give one.
     """
 
     def __init__(self, X: np.ndarray, adjacency: np.ndarray, k: int | None = None):
@@ -168,6 +219,23 @@ class ContiguousWard:
         self.k = k
 
     def __call__(self, X_sub: np.ndarray, seed: int = 0, k: int | None = None) -> np.ndarray:
+        """Cluster the rows ``X_sub`` by contiguity-constrained Ward.
+
+        Parameters
+        ----------
+        X_sub : ndarray, shape (m, d) or (n, d - 1)
+            Rows of the ``X`` given at construction (a subsample, matched back by value), or
+            all regions in order with one indicator left out.
+        seed : int, default 0
+            Ignored (Ward is deterministic); present for the replicates' calling convention.
+        k : int, optional
+            Number of clusters; default the ``k`` given at construction. Capped at ``m``.
+
+        Returns
+        -------
+        ndarray of int, shape (m,)
+            The cluster of each row of ``X_sub``, as numbered by scikit-learn.
+        """
         if X_sub.shape[1] != self.shape[1] and len(X_sub) == self.shape[0]:
             sub = self.adjacency
         else:
@@ -190,28 +258,35 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
     Parameters
     ----------
     method : {"kmeans", "ward", "gmm", "hdbscan", "ward_contiguous"}, default "kmeans"
+        The algorithm: k-means, Ward, a Gaussian mixture with diagonal covariances, HDBSCAN,
+        or Ward merging only regions that share a border (needs ``connectivity``).
     n_clusters : int, optional
         Fix k; by default it is chosen over ``2 … k_max`` by ``criterion``. Ignored by HDBSCAN,
         which finds its own number of clusters (noise points get label -1).
     k_max : int, optional
         Default ``n // 3``; a larger value is capped there.
-    criterion : {"silhouette", "calinski_harabasz", "davies_bouldin", "gap"}
+    criterion : {"silhouette", "calinski_harabasz", "davies_bouldin", "gap"}, default "silhouette"
         The gap statistic uses Tibshirani's rule (smallest k with gap(k) ≥ gap(k+1) − s(k+1)).
     connectivity : array-like (n, n), optional
         Required for ``ward_contiguous``: 1 where two regions share a border
         (:func:`adjacency_matrix`).
     n_init : int, default 10
+        Restarts of k-means and of the Gaussian mixture; the best one is kept.
     min_cluster_size : int, optional
         For HDBSCAN; default ``max(2, n // 6)`` (2 for the 12 border regions).
     random_state : int, default 0
+        Seed of k-means, the Gaussian mixture and the gap statistic's reference draws.
 
     Attributes
     ----------
     labels_ : ndarray
+        Cluster of each region, numbered 0, 1, … by first appearance (-1: HDBSCAN noise).
     n_clusters_ : int
+        The chosen (or fixed) k; for HDBSCAN the number of clusters found.
     k_scores_ : DataFrame
         Internal indices for every k tried (and the gap statistic when chosen by it).
     notes_ : list of str
+        Caveats to report with the clustering (small n, k above the cap, noise regions).
     estimator_ : estimator or None
         The fitted scikit-learn estimator of the chosen k (None when k = 1).
     assignment_ : ClusterAssignment
@@ -270,6 +345,26 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
         return np.asarray(est.fit_predict(X))
 
     def fit(self, X, y=None):
+        """Cluster the regions, choosing k unless ``n_clusters`` is fixed.
+
+        Parameters
+        ----------
+        X : array-like, shape (n, d)
+            Indicator matrix, one row per region (at least 3 regions).
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        RegionClusterer
+            ``self``, fitted (``labels_``, ``n_clusters_``, ``k_scores_``, ``notes_`` …).
+
+        Raises
+        ------
+        ValueError
+            If ``method`` or ``criterion`` is unknown, ``ward_contiguous`` lacks an n x n
+            ``connectivity``, or a fixed ``n_clusters`` is outside ``1..n``.
+        """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=3)
         n = X.shape[0]
         if self.method not in METHODS:
@@ -345,18 +440,56 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def predict(self, X):
-        """The cluster of new regions (see :class:`ClusterAssignment`); on the regions of the
-        fit it returns ``labels_``.
+        """The cluster of new regions (see :class:`ClusterAssignment`).
+
+        On the regions of the fit it returns ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like, shape (m, d)
+            Indicator rows of the regions to assign, with the columns of the fit.
+
+        Returns
+        -------
+        ndarray of int, shape (m,)
+            The cluster of each region (-1 only for HDBSCAN noise).
         """
         check_is_fitted(self, "assignment_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.assignment_.predict(X)
 
     def fit_predict(self, X, y=None, **kwargs):
+        """Fit on ``X`` and return ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n, d)
+            Indicator matrix, one row per region.
+        y : None
+            Ignored; present for scikit-learn's API.
+        **kwargs : dict
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        ndarray of int, shape (n,)
+            The cluster of each region, numbered 0, 1, … by first appearance.
+        """
         return self.fit(X).labels_
 
     def clone_for(self, k: int):
-        """A copy with k fixed (used by stability replicates)."""
+        """A copy with k fixed (used by stability replicates).
+
+        Parameters
+        ----------
+        k : int
+            The number of clusters to fix.
+
+        Returns
+        -------
+        RegionClusterer
+            An unfitted clone with ``n_clusters=k`` and the other parameters unchanged.
+        """
         return clone(self).set_params(n_clusters=k)
 
 
@@ -375,6 +508,8 @@ class ClusterAssignment:
     Parameters
     ----------
     estimator : fitted estimator with ``predict``
+        The fitted k-means or Gaussian mixture, or a 1-nearest-neighbour classifier on the
+        regions of the fit.
     label_map : array-like of int, optional
         ``label_map[raw]`` is the cluster of the estimator's raw label ``raw``.
 
@@ -393,11 +528,32 @@ class ClusterAssignment:
         self.label_map = label_map
 
     def __repr__(self) -> str:
+        """Name the rule by the estimator it applies."""
         return f"ClusterAssignment({type(self.estimator).__name__})"
 
     @classmethod
     def from_fit(cls, method, fitted, X, raw_labels, labels) -> ClusterAssignment:
-        """The assignment rule of a clustering ``method`` fitted as ``fitted`` on ``X``."""
+        """The assignment rule of a clustering ``method`` fitted as ``fitted`` on ``X``.
+
+        Parameters
+        ----------
+        method : str
+            One of :data:`METHODS`; only ``kmeans`` and ``gmm`` use ``fitted`` itself.
+        fitted : estimator or None
+            The fitted scikit-learn estimator of the chosen k (None when k = 1 or for
+            HDBSCAN, which then fall back to the nearest region).
+        X : ndarray, shape (n, d)
+            The indicator matrix of the fit.
+        raw_labels : ndarray of int, shape (n,)
+            Labels as the estimator numbered them.
+        labels : ndarray of int, shape (n,)
+            The same clusters as :class:`RegionClusterer` renumbered them.
+
+        Returns
+        -------
+        ClusterAssignment
+            A rule whose :meth:`predict` returns ``labels`` on the rows of ``X``.
+        """
         if method in ("kmeans", "gmm") and fitted is not None:
             size = int(np.max(raw_labels)) + 1
             label_map = np.full(size, -1, dtype=int)
@@ -407,6 +563,18 @@ class ClusterAssignment:
         return cls(knn, None)
 
     def predict(self, X) -> np.ndarray:
+        """The cluster of each region in ``X``.
+
+        Parameters
+        ----------
+        X : array-like, shape (m, d)
+            Indicator rows with the columns of the fit.
+
+        Returns
+        -------
+        ndarray of int, shape (m,)
+            Clusters in the clustering's numbering.
+        """
         raw = np.asarray(self.estimator.predict(np.asarray(X, dtype=float)), dtype=int)
         return raw if self.label_map is None else np.asarray(self.label_map)[raw]
 

@@ -1,5 +1,6 @@
-"""Rank and score changes between two fits, read against their rank uncertainty
-(:func:`rank_changes`).
+"""Rank and score changes between two fits, read against their rank uncertainty.
+
+:func:`rank_changes` compares two fits' scores region by region and level by level.
 
 With a dozen regions a one-sided excursion from a rank interval is common, so a move counts
 only when neither model's uncertainty can explain it. Pure computation: no file I/O.
@@ -106,7 +107,7 @@ def rank_changes(
         scores = _require_columns(scores, _SCORE_COLUMNS, f"{side}_scores")
         uncertainty = _require_columns(uncertainty, _UNCERTAINTY_COLUMNS, f"{side}_uncertainty")
         merged = scores[list(_SCORE_COLUMNS)].merge(
-            uncertainty[_KEYS + ["rank_p05", "rank_p95"]], on=_KEYS, how="left"
+            uncertainty[[*_KEYS, "rank_p05", "rank_p95"]], on=_KEYS, how="left"
         )
         merged["has_interval"] = merged["rank_p05"].notna() & merged["rank_p95"].notna()
         frames[side] = merged.rename(

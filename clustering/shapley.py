@@ -40,11 +40,14 @@ def exact_shapley(f, X: np.ndarray, background: np.ndarray) -> tuple[np.ndarray,
     X : ndarray (n, m)
         Rows to explain.
     background : ndarray (B, m)
+        Reference rows whose values replace the features outside a coalition.
 
     Returns
     -------
     values : ndarray (n, m)
+        Shapley value of each feature for each row of ``X``, in the units of ``f``.
     base_value : float
+        ``mean f(background)``: each row's values sum to ``f(x) - base_value``.
 
     Examples
     --------
@@ -129,9 +132,10 @@ def _copeland_shapley(
 
 
 def readiness_shap(model, Xn: pd.DataFrame) -> pd.DataFrame:
-    """Exact SHAP values of a fitted
-    :class:`~border_readiness.features.composite.ReadinessModel`'s level
-    scores, for any aggregation, with the model's reference regions as the background.
+    """Exact SHAP values of a fitted readiness model's level scores, for any aggregation.
+
+    The model is a :class:`~border_readiness.features.composite.ReadinessModel`; the
+    background is the model's reference regions.
 
     What is explained is the function from a region's normalised indicators of one level to
     that level's score (weights, geometric shift and Copeland reference fixed by the fit). For

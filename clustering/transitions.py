@@ -1,4 +1,6 @@
-"""Which clusters of a registered model survived, split, merged, disappeared or emerged in a
+"""Cluster transitions between a registered model and a retrained one (MONIC-style).
+
+Which clusters of the registered model survived, split, merged, disappeared or emerged in the
 retrained one, and which regions changed cluster (:func:`cluster_transitions`, MONIC-style
 external transitions).
 
@@ -45,8 +47,9 @@ def _ordered(values: Sequence[Hashable]) -> list:
 
 
 def _frame(records: list[dict], object_columns: Sequence[str]) -> pd.DataFrame:
-    """Records as a frame, keeping label columns as objects: pandas would turn integer labels
-    mixed with None into floats (cluster 1 shown as 1.0).
+    """Records as a frame, keeping label columns as objects.
+
+    Pandas would turn integer labels mixed with None into floats (cluster 1 shown as 1.0).
     """
     frame = pd.DataFrame(records)
     for column in object_columns:
@@ -123,6 +126,7 @@ class TransitionReport:
     survive, split_share : float
         The thresholds used.
     notes : tuple of str
+        Caveats to show next to the figures (small n, regions in one model only).
     """
 
     events: pd.DataFrame
@@ -139,12 +143,24 @@ class TransitionReport:
 
     @property
     def moved_regions(self) -> tuple:
-        """Regions whose new cluster is not the survivor of their old cluster."""
+        """Regions whose new cluster is not the survivor of their old cluster.
+
+        Returns
+        -------
+        tuple
+            Region ids with ``moved`` True in :attr:`region_moves`, in its row order; regions
+            present in one model only are not included.
+        """
         moved = self.region_moves["moved"].fillna(False).astype(bool)
         return tuple(self.region_moves.loc[moved, "region_id"])
 
     def to_frame(self) -> pd.DataFrame:
         """The ``events`` table (a copy), one row per old cluster and per emerged new cluster.
+
+        Returns
+        -------
+        DataFrame
+            A copy of :attr:`events` (columns described there).
 
         Examples
         --------
@@ -159,6 +175,14 @@ class TransitionReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: tables as lists of records, tuples as lists, NaN/<NA> as None.
+
+        Returns
+        -------
+        dict
+            ``ari``, ``n_regions``, the thresholds (``survive``, ``split_share``,
+            ``survival_jaccard``), ``only_old``/``only_new``, the ``events``, ``new_clusters``
+            and ``region_moves`` tables as records, the contingency table as
+            ``old_clusters``/``new_clusters``/``counts``, and ``notes``.
 
         Examples
         --------

@@ -5,9 +5,9 @@ plain CSV), never in code, so that a reader who has a paper can type its table i
 minutes. Types are expert classes; a cluster found in the data is not a type until it has been
 aligned to one.
 
-File format (TOML, read with the standard library's ``tomllib``)
------------------------------------------------------------------
-::
+Notes
+-----
+**File format**: TOML, read with the standard library's ``tomllib``::
 
     name = "sokolov_rudneva_border_stability"   # id: lowercase letters, digits, _
     title = "Stability of the Russia-Kazakhstan border segments"
@@ -37,11 +37,10 @@ and the variants the sources print. Regions that are not listed are *unassigned*
 never guessed. Several types for one region are allowed only when
 ``classifies = "border_segments"``.
 
-Plain CSV
----------
-A CSV with the header ``region_id,type`` (comma- or semicolon-separated, UTF-8) is accepted for
-quick checks: names are accepted in ``region_id``, several rows for one region give it several
-types (and make the typology ``border_segments``), the name and title come from the file name.
+**Plain CSV**: a CSV with the header ``region_id,type`` (comma- or semicolon-separated,
+UTF-8) is accepted for quick checks: names are accepted in ``region_id``, several rows for one
+region give it several types (and make the typology ``border_segments``), the name and title
+come from the file name.
 A CSV carries no citation and no confidence, so it loads as ``confidence = "low"``; convert it
 to TOML to record where it comes from.
 
@@ -118,7 +117,9 @@ class Typology:
     assignments : dict
         Region id -> tuple of type ids, in file order. Unlisted regions are unassigned.
     notes : tuple of str
+        Free-text notes of the file (transcription choices, caveats).
     unassigned_note : str
+        Why some regions have no type (empty when the file gives no reason).
     source : str
         The file it was read from (not part of equality).
 
@@ -148,11 +149,28 @@ class Typology:
 
     @property
     def regions(self) -> tuple[str, ...]:
-        """Ids of the assigned regions, in file order."""
+        """Ids of the assigned regions, in file order.
+
+        Returns
+        -------
+        tuple of str
+            The keys of :attr:`assignments` (registry region ids).
+        """
         return tuple(self.assignments)
 
     def unassigned(self, among: Iterable[str] = BORDER_REGIONS) -> list[str]:
-        """Regions of ``among`` (default: the 12 border regions) that carry no type."""
+        """Regions of ``among`` (default: the 12 border regions) that carry no type.
+
+        Parameters
+        ----------
+        among : iterable of str, default the 12 border regions
+            Region ids to check, e.g. the regions of a clustering.
+
+        Returns
+        -------
+        list of str
+            The ids of ``among`` absent from :attr:`assignments`, in the order of ``among``.
+        """
         return [r for r in among if r not in self.assignments]
 
     def as_series(self, multi: Literal["tuple", "first"] = "tuple") -> pd.Series:
@@ -163,6 +181,16 @@ class Typology:
         multi : {"tuple", "first"}
             For a region with several types: all of them as a tuple, or the first one listed.
             A region with one type always gives the plain type id.
+
+        Returns
+        -------
+        Series
+            Named after the typology, indexed by ``region_id`` (object dtype), in file order.
+
+        Raises
+        ------
+        ValueError
+            If ``multi`` is neither "tuple" nor "first".
 
         Examples
         --------
@@ -180,7 +208,14 @@ class Typology:
         return pd.Series(values, index=index, name=self.name, dtype=object)
 
     def to_frame(self) -> pd.DataFrame:
-        """Long table, one row per (region, type): ``region_id, type, type_name``."""
+        """Long table, one row per (region, type): ``region_id, type, type_name``.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``region_id``, ``type`` (type id) and ``type_name`` (the expert's name);
+            a region with several types has several rows.
+        """
         rows = [
             (rid, tid, self.types[tid].name)
             for rid, tids in self.assignments.items()
@@ -190,6 +225,12 @@ class Typology:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready dict of every field (types as a list, to keep their order).
+
+        Returns
+        -------
+        dict
+            The fields of the typology; ``types`` is a list of ``{id, name, description}``,
+            ``assignments`` maps region id -> list of type ids.
 
         Examples
         --------
@@ -224,6 +265,19 @@ class TypologyCheck:
     For a valid file, ``messages`` reports coverage of the 12 border regions, unused types and
     anything that deserves a second look; for a template, ``how_to_fill`` explains step by step
     how to fill it in from the paper.
+
+    Attributes
+    ----------
+    ok : bool
+        Whether the file loaded and validated.
+    n_regions, n_types : int
+        Assigned regions and declared types (0 when ``ok`` is False).
+    messages : list of str
+        The error, or the coverage report and warnings, one line each.
+    how_to_fill : str
+        Step-by-step instructions for a template; empty otherwise.
+    typology : Typology or None
+        The loaded typology (None when ``ok`` is False).
     """
 
     ok: bool
@@ -234,7 +288,14 @@ class TypologyCheck:
     typology: Typology | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict (the typology itself as :meth:`Typology.to_dict`)."""
+        """Plain dict (the typology itself as :meth:`Typology.to_dict`).
+
+        Returns
+        -------
+        dict
+            ``ok``, ``n_regions``, ``n_types``, ``messages``, ``how_to_fill`` and
+            ``typology`` (a dict, or None when the file did not load).
+        """
         return {
             "ok": self.ok,
             "n_regions": self.n_regions,
@@ -247,6 +308,11 @@ class TypologyCheck:
 
 def shipped_typologies() -> dict[str, Path]:
     """The typology files shipped with the package, by name (the file stem).
+
+    Returns
+    -------
+    dict of str to Path
+        File stem -> path of each ``clustering/typologies/*.toml``, sorted by file name.
 
     Examples
     --------
@@ -265,6 +331,22 @@ def shipped_typologies() -> dict[str, Path]:
 def typology(name_or_path: str | os.PathLike[str]) -> Typology:
     """A shipped typology by name (:func:`shipped_typologies`), or a typology file.
 
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        The name of a shipped typology (e.g. ``"federal_districts"``), or else the path of a
+        ``.toml`` or ``.csv`` typology file.
+
+    Returns
+    -------
+    Typology
+        The loaded, validated typology.
+
+    Raises
+    ------
+    TypologyError
+        If the file does not exist or is invalid (see :func:`load_typology`).
+
     Examples
     --------
     >>> typology("federal_districts").name
@@ -272,11 +354,11 @@ def typology(name_or_path: str | os.PathLike[str]) -> Typology:
     """
     shipped = shipped_typologies()
     key = str(name_or_path)
-    return load_typology(shipped[key] if key in shipped else name_or_path)
+    return load_typology(shipped.get(key, name_or_path))
 
 
 def load_typology(path: str | os.PathLike[str]) -> Typology:
-    """Read and validate a typology file (``.toml``, or ``.csv`` with ``region_id,type``).
+    r"""Read and validate a typology file (``.toml``, or ``.csv`` with ``region_id,type``).
 
     Parameters
     ----------
@@ -286,6 +368,8 @@ def load_typology(path: str | os.PathLike[str]) -> Typology:
     Returns
     -------
     Typology
+        The typology; a CSV gets its name and title from the file stem and ``confidence =
+        "low"``.
 
     Raises
     ------
@@ -298,11 +382,11 @@ def load_typology(path: str | os.PathLike[str]) -> Typology:
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> csv_file = folder / "my_zones.csv"
     >>> _ = csv_file.write_text(
-    ...     "region_id,type\\nОмская область,east\\nRU-AST,west\\n", encoding="utf-8")
+    ...     "region_id,type\nОмская область,east\nRU-AST,west\n", encoding="utf-8")
     >>> t = load_typology(csv_file)
     >>> t.name, t.classifies, t.assignments
     ('my_zones', 'regions', {'RU-OMS': ('east',), 'RU-AST': ('west',)})
-    >>> _ = csv_file.write_text("region_id,type\\nОмск,east\\n", encoding="utf-8")
+    >>> _ = csv_file.write_text("region_id,type\nОмск,east\n", encoding="utf-8")
     >>> load_typology(csv_file)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
@@ -332,6 +416,17 @@ def check_typology(path: str | os.PathLike[str]) -> TypologyCheck:
     """Validate a typology file and report what a reader should know about it.
 
     Never raises for a bad file: ``ok`` is False and ``messages`` holds the error.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.toml`` or ``.csv`` typology file.
+
+    Returns
+    -------
+    TypologyCheck
+        ``ok``, counts, messages on coverage (of the 12 border regions), unused types and
+        doubtful entries, and for a template the steps to fill it in.
 
     Examples
     --------

@@ -120,6 +120,12 @@ class AgreementReport:
     def resolved_multi_type(self) -> pd.DataFrame:
         """Rows of :attr:`assignments` for regions that carried several expert types.
 
+        Returns
+        -------
+        DataFrame
+            The columns of :attr:`assignments`; ``expert_type`` is the type kept and
+            ``resolution`` says how it was chosen (or why the region was left out).
+
         Examples
         --------
         >>> import pandas as pd
@@ -134,6 +140,13 @@ class AgreementReport:
 
     def to_dict(self) -> dict:
         """JSON-ready summary (NaN becomes None, tables become lists of records).
+
+        Returns
+        -------
+        dict
+            The metrics, p-values, interval, counts, ``matching``, the contingency table as
+            ``expert_types``/``clusters``/``counts``, the disagreement, exclusion and
+            multi-type tables as records, and ``notes``; safe for ``json.dumps(allow_nan=False)``.
 
         Examples
         --------
@@ -180,6 +193,12 @@ class AgreementReport:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per metric: ``metric, value, p_value, ci_low, ci_high, ci_level, n_regions``.
+
+        Returns
+        -------
+        DataFrame
+            Five rows (ari, ami, nmi, fmi, v_measure); ``p_value`` is NaN for metrics without a
+            permutation test, and the ``ci_*`` columns are filled for the ARI only.
 
         Examples
         --------

@@ -53,7 +53,7 @@ class _Data:
     """
 
     def __init__(self, X: np.ndarray, w: np.ndarray, shared: bool) -> None:
-        B, n, d = X.shape
+        _B, n, d = X.shape
         # Each data set is centred on its own unweighted mean, computed alone, so that a
         # replicate's centring (and the bits of everything after) never depends on its batch,
         # nor on whether its batch happened to be a single, "shared" data set.
@@ -288,7 +288,7 @@ def kmeans_batched(
     X = np.asarray(Xb, dtype=float)
     if X.ndim != 3:
         raise ValueError(f"Xb must have shape (B, n, d), got {X.shape}")
-    B, n, d = X.shape
+    B, n, _d = X.shape
     k = _check_int("k", k, 1)
     S = _check_int("n_init", n_init, 1)
     max_iter = _check_int("max_iter", max_iter, 1)
@@ -316,7 +316,7 @@ def _kmeans(
     w: np.ndarray,
     return_inertia: bool,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    B, n, d = X.shape
+    B, n, _d = X.shape
     shared = B == 1 or X.strides[0] == 0
     binary = bool(np.isin(w, (0.0, 1.0)).all())
     data = _Data(X, w, shared)

@@ -41,6 +41,17 @@ def hennig_verdict(mean_jaccard: float) -> str:
     "patterns" (a real pattern, membership doubtful); ``[0.75, 0.85)`` "stable";
     ``>= 0.85`` "highly stable"; NaN "undetermined".
 
+    Parameters
+    ----------
+    mean_jaccard : float
+        A cluster's mean Jaccard similarity over bootstrap replicates, in [0, 1] or NaN.
+
+    Returns
+    -------
+    str
+        One of "dissolved", "unstable", "patterns", "stable", "highly stable",
+        "undetermined".
+
     Examples
     --------
     >>> [hennig_verdict(v) for v in (0.5, 0.55, 0.6, 0.8, 0.85)]
@@ -92,6 +103,7 @@ class StabilityResult:
     B, k : int
         Replicates; original clusters.
     method : str
+        "kmeans", or the name of the fit_predict callable used.
     elapsed_s : float
         Wall time of the whole call.
     """
@@ -111,7 +123,14 @@ class StabilityResult:
     elapsed_s: float
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per original cluster: size, mean Jaccard, counts and verdict."""
+        """One row per original cluster: size, mean Jaccard, counts and verdict.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``cluster``; columns ``size``, ``jaccard_mean``, ``dissolved`` and
+            ``recovered`` (replicate counts) and ``verdict`` (:func:`hennig_verdict`).
+        """
         return pd.DataFrame(
             {
                 "size": self.sizes,
@@ -123,7 +142,15 @@ class StabilityResult:
         ).rename_axis("cluster")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python values for export (the per-replicate values included)."""
+        """Plain Python values for export (the per-replicate values included).
+
+        Returns
+        -------
+        dict
+            ``method``, ``B``, ``k``, ``elapsed_s``, ``clusters``, the per-cluster and
+            per-region series as ``{label: value}`` dicts, and ``jaccard`` as a B x k list
+            of lists.
+        """
 
         def _py(series: pd.Series) -> dict:
             return {plain(i): plain(v) for i, v in series.items()}

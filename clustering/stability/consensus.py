@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -41,11 +42,19 @@ def membership_confidence(consensus_matrix: Any, labels: Any) -> pd.Series:
     Parameters
     ----------
     consensus_matrix : DataFrame or ndarray of shape (n, n)
+        Consensus values in [0, 1] (:meth:`ConsensusResult.matrix`).
     labels : array-like of shape (n,)
+        Cluster of each region, in the row order of the matrix; -1 marks noise.
 
     Returns
     -------
-    Series indexed like the matrix rows.
+    Series
+        Named ``membership_confidence``, indexed like the matrix rows.
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not square.
 
     Examples
     --------
@@ -78,6 +87,7 @@ class ConsensusResult:
     Attributes
     ----------
     k_range : tuple of int
+        The numbers of clusters tried, as given.
     matrices : dict
         k -> (n, n) consensus matrix: times i and j were clustered together / times both were
         drawn (0 where never drawn together, as in ConsensusClusterPlus).
@@ -95,7 +105,14 @@ class ConsensusResult:
         (A_k - A_prev) / A_prev.
     best_k : int
         The k of minimum PAC (the smallest such k on ties).
-    reps, p_item, method, elapsed_s
+    reps : int
+        Subsampling replicates.
+    p_item : float
+        Share of the regions drawn in each replicate.
+    method : str
+        "kmeans", or the name of the fit_predict callable used.
+    elapsed_s : float
+        Wall time of the whole call.
     """
 
     k_range: tuple
@@ -112,13 +129,41 @@ class ConsensusResult:
     elapsed_s: float
 
     def matrix(self, k: int) -> pd.DataFrame:
-        """The consensus matrix for ``k`` as a regions x regions DataFrame."""
+        """The consensus matrix for ``k`` as a regions x regions DataFrame.
+
+        Parameters
+        ----------
+        k : int
+            A number of clusters in :attr:`k_range`.
+
+        Returns
+        -------
+        DataFrame
+            Share of the subsamples drawing both regions in which they were clustered
+            together; rows and columns are :attr:`index`.
+
+        Raises
+        ------
+        ValueError
+            If ``k`` was not computed.
+        """
         if k not in self.matrices:
             raise ValueError(f"k={k} was not computed; k_range is {list(self.k_range)}")
         return pd.DataFrame(self.matrices[k], index=self.index, columns=self.index)
 
     def labels(self, k: int) -> pd.Series:
-        """ConsensusClusterPlus's consensus classes: average linkage on 1 - M cut at k."""
+        """ConsensusClusterPlus's consensus classes: average linkage on 1 - M cut at k.
+
+        Parameters
+        ----------
+        k : int
+            A number of clusters in :attr:`k_range`.
+
+        Returns
+        -------
+        Series
+            Named ``cluster``, indexed by region; classes numbered 0, 1, … by first appearance.
+        """
         M = self.matrix(k).to_numpy()
         tree = linkage(squareform(1.0 - M, checks=False), method="average")
         raw = fcluster(tree, t=k, criterion="maxclust")
@@ -126,17 +171,44 @@ class ConsensusResult:
         return pd.Series([first[c] for c in raw], index=self.index, name="cluster")
 
     def membership_confidence(self, k: int, labels: Any = None) -> pd.Series:
-        """:func:`membership_confidence` for ``k``; default labels are ``self.labels(k)``."""
+        """:func:`membership_confidence` for ``k``; default labels are ``self.labels(k)``.
+
+        Parameters
+        ----------
+        k : int
+            A number of clusters in :attr:`k_range`.
+        labels : array-like of shape (n,), optional
+            The partition to score (e.g. the clustering's own labels); default the consensus
+            classes :meth:`labels`.
+
+        Returns
+        -------
+        Series
+            Per region, its mean consensus with its cluster mates; NaN for singletons.
+        """
         return membership_confidence(self.matrix(k), self.labels(k) if labels is None else labels)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per k: PAC, area under the CDF and delta area."""
+        """One row per k: PAC, area under the CDF and delta area.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``k``; columns ``pac``, ``area`` and ``delta_area``.
+        """
         return pd.DataFrame(
             {"pac": self.pac, "area": self.area, "delta_area": self.delta_area}
         ).rename_axis("k")
 
     def to_dict(self) -> dict[str, Any]:
-        """Summary values (the matrices stay available through :meth:`matrix`)."""
+        """Summary values (the matrices stay available through :meth:`matrix`).
+
+        Returns
+        -------
+        dict
+            ``method``, ``reps``, ``p_item``, ``k_range``, ``best_k``, ``elapsed_s`` and
+            ``pac``, ``area``, ``delta_area`` as ``{k: value}``.
+        """
         return {
             "method": self.method,
             "reps": self.reps,
@@ -226,17 +298,22 @@ def consensus(
     Parameters
     ----------
     X : DataFrame or ndarray of shape (n, d)
+        Indicator matrix, one row per region; a DataFrame's index labels the regions.
     method : "kmeans" or callable, default "kmeans"
         "kmeans": :func:`kmeans_batched`. A callable is called ``method(X_sub, seed, k=k)``;
         :func:`sklearn_fit_predict` objects accept this.
     k_range : sequence of int, default range(2, 6)
+        The numbers of clusters to compare (distinct); each must fit in a subsample.
     reps : int, default 1000
         Replicates (ConsensusClusterPlus recommends about 1000).
     p_item : float, default 0.8
+        Share of the regions drawn per replicate, in (0, 1] (ConsensusClusterPlus's
+        ``pItem``).
     n_init : int, default 10
         Random starts per k-means fit. ConsensusClusterPlus runs one start (``nstart=1``), which
         mixes local optima of k-means into the consensus; ``n_init=1`` reproduces that.
     max_iter : int, default 100
+        Lloyd iterations per k-means start.
     grid : int, default 100
         CDF bins (ConsensusClusterPlus's 100-bin histogram).
     random_state, n_jobs, batch_size, progress
@@ -245,6 +322,14 @@ def consensus(
     Returns
     -------
     ConsensusResult
+        Matrices, CDFs, areas, PAC and ``best_k`` for every k of ``k_range``.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not "kmeans" or a callable, ``k_range`` is empty or repeats a k, a
+        count is not a positive integer, ``p_item`` is outside (0, 1], or a subsample cannot
+        hold the largest k.
 
     Examples
     --------
@@ -304,7 +389,7 @@ def consensus(
         cdf_rows.append(pd.DataFrame({"k": k, "x": x, "cdf": cdf}))
     order = sorted(ks)
     delta = {order[0]: area[order[0]]}
-    for prev, k in zip(order, order[1:], strict=False):
+    for prev, k in pairwise(order):
         delta[k] = (area[k] - area[prev]) / area[prev] if area[prev] > 0 else np.nan
     pac_s = pd.Series(pac, name="pac").rename_axis("k").sort_index()
     return ConsensusResult(
