@@ -9,7 +9,10 @@ from border_readiness.clustering.typologies import shipped_typologies
 from border_readiness.experiments.cli import main
 from border_readiness.features.regions import BORDER_REGIONS
 
-FAST = ["--bootstrap", "100", "--consensus-reps", "100", "--quiet"]
+# Small replicate counts: these tests check the files and their invariants, not the figures
+# (the default counts run in test_run_e2e.py's default run).
+FAST = ["--bootstrap", "20", "--consensus-reps", "20", "--quiet"]
+SMALL_SCORE = "[score]\nn_replicates = 200\nsobol_n = 16\n"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,7 @@ def test_cluster_writes_the_files(cluster_out):
     assert clusters["confidence"].between(0, 1).all()
     stab = json.loads((cluster_out / "stability.json").read_text())
     assert {"method", "k", "B", "jaccard_mean", "elapsed_s"} <= set(stab)
-    assert stab["B"] == 100 and len(stab["jaccard_mean"]) == stab["k"]
+    assert stab["B"] == 20 and len(stab["jaccard_mean"]) == stab["k"]
     assert all(0 <= j <= 1 for j in stab["jaccard_mean"])
     assert any("n = 12 regions" in n for n in stab["notes"])
     features = pd.read_csv(cluster_out / "features.csv")
@@ -64,7 +67,7 @@ def test_typology_validate_each_shipped(name, tmp_path, cluster_out):
         "--out",
         str(out),
         "--permutations",
-        "999",
+        "99",
         "--clusters",
         str(cluster_out / "clusters.csv"),
         "--quiet",
@@ -83,7 +86,7 @@ def test_typology_validate_each_shipped(name, tmp_path, cluster_out):
         "n_permutations",
     ):
         assert key in body, key
-    assert body["n_permutations"] == 999 and 0 < body["p_value"] <= 1
+    assert body["n_permutations"] == 99 and 0 < body["p_value"] <= 1
     assert -1 <= body["ari"] <= 1
     disagreements = pd.read_csv(out / "disagreements.csv")
     assert list(disagreements.columns[:4]) == ["region_id", "expert_type", "data_type", "reason"]
@@ -94,7 +97,7 @@ def test_typology_validate_clusters_itself_with_k_from_types(tmp_path, capsys):
     path = shipped_typologies()["federal_districts"]
     out = tmp_path / "v"
     assert (
-        main(["typology", "validate", str(path), "--out", str(out), "--permutations", "199", *FAST])
+        main(["typology", "validate", str(path), "--out", str(out), "--permutations", "99", *FAST])
         == 0
     )
     body = json.loads((out / "agreement.json").read_text())
@@ -120,8 +123,10 @@ def test_typology_errors_are_one_line(tmp_path, capsys):
 
 
 def test_explain_writes_shap(tmp_path):
+    config = tmp_path / "small.toml"
+    config.write_text(SMALL_SCORE, encoding="utf-8")
     out = tmp_path / "explain"
-    assert main(["explain", "--out", str(out), *FAST]) == 0
+    assert main(["explain", "--config", str(config), "--out", str(out), *FAST]) == 0
     shap = pd.read_csv(out / "shap.csv")
     assert list(shap.columns) == ["region_id", "target", "feature", "shap_value"]
     levels = {"transport_communication", "joint_projects", "social_services"}
@@ -137,7 +142,7 @@ def test_explain_writes_shap(tmp_path):
         s=("shap_value", "sum"), b=("base_value", "first")
     )
     score_dir = tmp_path / "score"
-    assert main(["score", "--out", str(score_dir), "--quiet"]) == 0
+    assert main(["score", "--config", str(config), "--out", str(score_dir), "--quiet"]) == 0
     scores = pd.read_csv(score_dir / "scores.csv").set_index(["region_id", "level"])["score"]
     for (rid, level), row in recon.iterrows():
         assert row["s"] + row["b"] == pytest.approx(scores[(rid, level)], abs=1e-6)

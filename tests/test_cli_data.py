@@ -181,6 +181,8 @@ def test_build_text_in_value_cell(tmp_path, capsys):
     assert "cell B" in _build(raw, tmp_path, capsys)
 
 
+# The one real interpreter of this file: the other cases call main() in-process.
+@pytest.mark.slow
 def test_console_script_prints_no_traceback(tmp_path):
     bad = tmp_path / "empty.csv"
     bad.write_bytes(b"")

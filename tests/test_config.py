@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -81,14 +80,22 @@ def test_missing_config_file(tmp_path):
         load_experiment(tmp_path / "nope.toml")
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "border_readiness.experiments.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run the command line in this process from ``cwd``: its exit code and stderr.
+
+    In-process rather than one interpreter per case (seconds of imports each); the console
+    script itself is run by test_cli_data.py::test_console_script_prints_no_traceback.
+    """
+    from border_readiness.experiments.cli import main
+
+    def run(*args: str, cwd: Path) -> SimpleNamespace:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(list(args))
+        return SimpleNamespace(returncode=code, stderr=capsys.readouterr().err)
+
+    return run
 
 
 @pytest.mark.parametrize(
@@ -103,10 +110,10 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         ("", ["--seed", "-3"], "--seed -3: expected an integer >= 0"),
     ],
 )
-def test_run_refuses_bad_config_or_year_and_writes_nothing(tmp_path, config, extra, message):
+def test_run_refuses_bad_config_or_year_and_writes_nothing(tmp_path, cli, config, extra, message):
     path = write(tmp_path, config)
     out = tmp_path / "out"
-    result = _cli("run", "--config", str(path), "--out", str(out), *extra, cwd=tmp_path)
+    result = cli("run", "--config", str(path), "--out", str(out), *extra, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -116,15 +123,15 @@ def test_run_refuses_bad_config_or_year_and_writes_nothing(tmp_path, config, ext
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
 
 
-def test_retrain_and_card_refuse_a_folder_without_a_store(tmp_path):
+def test_retrain_and_card_refuse_a_folder_without_a_store(tmp_path, cli):
     for args in (["retrain", "--year", "2020"], ["card", "--model", "border-readiness@champion"]):
-        result = _cli(*args, "--out", "empty", cwd=tmp_path)
+        result = cli(*args, "--out", "empty", cwd=tmp_path)
         assert result.returncode == 2
         assert "no MLflow store at" in result.stderr and "Traceback" not in result.stderr
         assert list(tmp_path.iterdir()) == []  # no empty database left behind
 
 
-def test_card_refuses_a_model_without_alias(tmp_path):
-    result = _cli("card", "--model", "border-readiness", cwd=tmp_path)
+def test_card_refuses_a_model_without_alias(tmp_path, cli):
+    result = cli("card", "--model", "border-readiness", cwd=tmp_path)
     assert result.returncode == 2
     assert "--model border-readiness: expected NAME@ALIAS" in result.stderr

@@ -6,6 +6,14 @@ working directory (so the pyfunc example finds the model the ``run`` example reg
 small replicate counts: ``border-readiness`` is wrapped so that commands without ``--config``
 get a small config, and the clustering commands a small bootstrap. Lines that cannot run inside
 the test suite are skipped, each for the reason in ``NOT_RUN``.
+
+Bash still runs every ``bash`` block as written (its loops, variables and ``&&``), but the
+``border-readiness`` it calls is a shell function that hands its arguments to this test
+process, which runs ``cli.main(argv)`` and sends back the exit code: one import of the package
+and one numba compilation of UMAP for all of the README's runs instead of one per command
+(that was most of this test's minutes). The ``python`` blocks are executed in this process
+too, in the same working directory. The console script itself is exercised by
+``test_cli_data.py::test_console_script_prints_no_traceback``.
 """
 
 from __future__ import annotations
@@ -13,7 +21,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -40,7 +47,9 @@ permutations = 99
 """
 
 # Wraps the console script: a command without --config gets the small config, the single-step
-# clustering commands a small bootstrap.
+# clustering commands a small bootstrap. The command runs in the test process: the arguments
+# go NUL-separated (closed by a lone \x01) down the request pipe, the exit code comes back as
+# one line on the reply pipe.
 WRAPPER = r"""
 set -euo pipefail
 border-readiness() {
@@ -57,7 +66,10 @@ border-readiness() {
       fi ;;
   esac
   if [[ "$sub" == typology && "${2:-}" == validate ]]; then extra+=(--permutations 99); fi
-  command border-readiness "$@" "${extra[@]}"
+  { printf '%s\0' "$@" "${extra[@]}"; printf '\1\0'; } >&"$BR_REQUEST"
+  local code
+  read -r code <&"$BR_REPLY"
+  return "$code"
 }
 """
 
@@ -92,40 +104,82 @@ def test_the_readme_has_examples_of_each_kind():
     assert set(languages) <= {"bash", "toml", "python", "text", ""}
 
 
+def _run_bash(script: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    """Run ``script`` with bash, serving its ``border-readiness`` calls with ``cli.main``.
+
+    Returns bash's exit code and its stderr.
+    """
+    from border_readiness.experiments.cli import main
+
+    request_r, request_w = os.pipe()
+    reply_r, reply_w = os.pipe()
+    env = {**env, "BR_REQUEST": str(request_w), "BR_REPLY": str(reply_r)}
+    proc = subprocess.Popen(
+        ["bash", "-c", WRAPPER + script],
+        cwd=cwd,
+        env=env,
+        pass_fds=(request_w, reply_r),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Only bash keeps these ends open, so the request pipe reaches EOF when bash exits.
+    os.close(request_w)
+    os.close(reply_r)
+    with os.fdopen(request_r, "rb") as requests, os.fdopen(reply_w, "w") as replies:
+        args: list[str] = []
+        buffer = b""
+        while chunk := requests.read1(65536):
+            buffer += chunk
+            *fields, buffer = buffer.split(b"\0")
+            for field in fields:
+                if field != b"\x01":
+                    args.append(field.decode())
+                    continue
+                code = main(args)
+                args = []
+                replies.write(f"{code}\n")
+                replies.flush()
+    _, stderr = proc.communicate(timeout=60)
+    return proc.returncode, stderr
+
+
 @pytest.mark.slow
-def test_every_runnable_readme_example_runs(tmp_path):
+def test_every_runnable_readme_example_runs(tmp_path, monkeypatch):
+    import mlflow
+
+    from border_readiness.experiments.cli import main
+
     small = tmp_path / "small.toml"
     small.write_text(SMALL, encoding="utf-8")
-    env = {
-        **os.environ,
-        "SMALL_CONFIG": str(small),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "MPLBACKEND": "Agg",
-    }
+    env = {**os.environ, "SMALL_CONFIG": str(small), "MPLBACKEND": "Agg"}
+    # The commands and the python blocks run in this process, in the README's folder.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    tracking_uri = mlflow.get_tracking_uri()
     ran = {"bash": 0, "toml": 0, "python": 0}
-
-    def check(command: list[str], where: str, shown: str, timeout: int) -> None:
-        done = subprocess.run(
-            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout
-        )
-        assert done.returncode == 0, f"{where}:\n{shown}\n{done.stderr[-3000:]}"
-
-    for line, language, text in _blocks():
-        where = f"README.md line {line}"
-        if language == "bash":
-            script = "\n".join(_runnable(c) for c in text.splitlines() if _runnable(c))
-            if not script:
+    try:
+        for line, language, text in _blocks():
+            where = f"README.md line {line}"
+            if language == "bash":
+                script = "\n".join(_runnable(c) for c in text.splitlines() if _runnable(c))
+                if not script:
+                    continue
+                code, stderr = _run_bash(script, tmp_path, env)
+                assert code == 0, f"{where}:\n{script}\n{stderr[-3000:]}"
+            elif language == "toml":
+                config = tmp_path / f"readme_{line}.toml"
+                config.write_text(text + "\n", encoding="utf-8")
+                out = str(tmp_path / f"score_{line}")
+                command = ["score", "--config", str(config), "--out", out, "--quiet"]
+                assert main(command) == 0, f"{where}:\n{text}"
+            elif language == "python":
+                exec(compile(text, where, "exec"), {"__name__": "__main__"})
+            else:
                 continue
-            check(["bash", "-c", WRAPPER + script], where, script, timeout=1800)
-        elif language == "toml":
-            config = tmp_path / f"readme_{line}.toml"
-            config.write_text(text + "\n", encoding="utf-8")
-            out = str(tmp_path / f"score_{line}")
-            command = ["border-readiness", "score", "--config", str(config), "--out", out]
-            check([*command, "--quiet"], where, text, timeout=600)
-        elif language == "python":
-            check([sys.executable, "-c", text], where, text, timeout=600)
-        else:
-            continue
-        ran[language] += 1
+            ran[language] += 1
+    finally:
+        # the pyfunc example points MLflow at ./mlflow.db; later tests set their own URI
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(tracking_uri)
     assert all(ran.values()), ran
