@@ -25,6 +25,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from border_readiness.clustering._small_n import small_n_note
+from border_readiness.features._parallel import single_threaded
 
 __all__ = [
     "CRITERIA",
@@ -365,6 +366,12 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
             If ``method`` or ``criterion`` is unknown, ``ward_contiguous`` lacks an n x n
             ``connectivity``, or a fixed ``n_clusters`` is outside ``1..n``.
         """
+        # One thread: on a dozen regions OpenMP threads only wait, and a fit then does not
+        # depend on the machine's number of cores even in the last bit of the inertia.
+        with single_threaded():
+            return self._fit(X)
+
+    def _fit(self, X):
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=3)
         n = X.shape[0]
         if self.method not in METHODS:

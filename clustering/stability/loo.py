@@ -10,12 +10,14 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from border_readiness.clustering.stability._replicates import FitPredict, _as_matrix, _call_labels
-from border_readiness.features._parallel import run_ordered
+from border_readiness.features._parallel import run_ordered, single_threaded
 from border_readiness.features._parallel import seed_int as _seed_int
 
 
 def _refit(values: np.ndarray, fit_predict: FitPredict, seed: int) -> np.ndarray:
-    return _call_labels(fit_predict, values, seed)
+    # Tiny fits: threads only wait (see single_threaded); the labels do not depend on them.
+    with single_threaded():
+        return _call_labels(fit_predict, values, seed)
 
 
 def leave_one_out_effects(
