@@ -1,5 +1,7 @@
-"""Every public function, class and method of the package documents its parameters and what it
-returns (numpydoc's own validator, with the checks configured in pyproject.toml)."""
+"""Every public name documents its parameters and what it returns.
+
+Checked with numpydoc's own validator and the checks configured in pyproject.toml.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Indicator drift and agreement over time: hand-worked cases whose answers are derived in the
-comments.
+"""Indicator drift and agreement over time.
+
+Hand-worked cases whose answers are derived in the comments.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def test_typology_agreement_over_time_sorted_with_changes():
     assert out["previous_year"].tolist()[3] == 2021
     assert math.isnan(out["ari_ci_low"].iloc[0])
     with pytest.raises(ValueError, match="more than one row"):
-        typology_agreement_over_time(rows + [rows[0]])
+        typology_agreement_over_time([*rows, rows[0]])
     # Its own output can be fed back in (promotion_decision does so) with the same result.
     again = typology_agreement_over_time(out.to_dict("records"))
     pd.testing.assert_frame_equal(again, out)

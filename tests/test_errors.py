@@ -1,5 +1,6 @@
-"""One error hierarchy: what a user can cause is a UserInputError (exit 2, one line); a bug
-keeps its traceback.
+"""One error hierarchy.
+
+What a user can cause is a UserInputError (exit 2, one line); a bug keeps its traceback.
 """
 
 from __future__ import annotations

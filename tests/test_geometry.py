@@ -1,5 +1,6 @@
-"""Tests of border_readiness.features.sources.geometry: hand-worked synthetic cases and the real
-polygon layers.
+"""Tests of border_readiness.features.sources.geometry.
+
+Hand-worked synthetic cases and the real polygon layers.
 """
 
 from __future__ import annotations

@@ -308,14 +308,14 @@ def test_all_headings_present_in_md_and_html(card):
     files = render_card(card)
     md, page = _text(files, "MODEL_CARD.md"), _text(files, "MODEL_CARD.html")
     md_lines = md.splitlines()
-    for heading in MITCHELL + ["Datasheet"]:
+    for heading in [*MITCHELL, "Datasheet"]:
         assert f"## {heading}" in md_lines, heading
         assert re.search(rf'<h2 id="[^"]+">{re.escape(html.escape(heading))}</h2>', page), heading
     for heading in GEBRU:
         assert f"### {heading}" in md_lines, heading
         assert re.search(rf'<h3 id="[^"]+">{re.escape(html.escape(heading))}</h3>', page), heading
     # Datasheet after the nine card sections, in the paper's order.
-    positions = [md_lines.index(f"## {h}") for h in MITCHELL + ["Datasheet"]]
+    positions = [md_lines.index(f"## {h}") for h in [*MITCHELL, "Datasheet"]]
     assert positions == sorted(positions)
 
 

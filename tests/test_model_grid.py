@@ -1,5 +1,7 @@
-"""Every configuration the schema accepts: the steps run, and the registered model (frozen with
-skops, loaded back as the pyfunc loads it) predicts exactly what the analysis produced.
+"""Every configuration the schema accepts runs, and is registered as analysed.
+
+The steps run, and the registered model (frozen with skops, loaded back as the pyfunc loads it)
+predicts exactly what the analysis produced.
 
 The grid is normalisation x weighting x aggregation (4 x 3 x 3 = 36) on the bundled data, with
 small replicate counts; the end-to-end MLflow runs of non-default configurations are in
@@ -105,5 +107,5 @@ def test_a_state_holding_an_unlisted_type_is_refused(tmp_path):
 
     path = tmp_path / "state.skops"
     dump({"state_version": 2, "extra": _Stranger()}, path)
-    with pytest.raises(ValueError, match="untrusted types .*_Stranger.*; not loaded"):
+    with pytest.raises(ValueError, match=r"untrusted types .*_Stranger.*; not loaded"):
         load(path)

@@ -1,5 +1,6 @@
-"""Rank changes against their uncertainty: hand-worked cases whose answers are derived in the
-comments.
+"""Rank changes against their uncertainty.
+
+Hand-worked cases whose answers are derived in the comments.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""The readiness model as scikit-learn estimators: estimator checks, hand-worked cases, and the
-proof that the Monte Carlo engine's nominal replicate is the fitted model (all 36 choices).
+"""The readiness model as scikit-learn estimators.
+
+Estimator checks, hand-worked cases, and the proof that the Monte Carlo engine's nominal
+replicate is the fitted model (all 36 choices).
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ def test_the_grid_is_4_by_3_by_3():
 
 
 def _synthetic(n_ref=30, seed=0):
-    """Synthetic regions (labelled as such: generated here, never bundled): a skewed column
-    so that the outlier rule acts, a reversed one, two levels.
+    """Synthetic regions (labelled as such: generated here, never bundled).
+
+    A skewed column so that the outlier rule acts, a reversed one, two levels.
     """
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(

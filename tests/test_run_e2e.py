@@ -56,8 +56,9 @@ def _html_text(path: Path) -> str:
 
 
 def _main_in(folder: Path, argv: list[str]) -> int:
-    """``main(argv)`` with ``folder`` as the working directory: the default MLflow store
-    (``./mlflow.db``, ``./mlartifacts``) lives there.
+    """``main(argv)`` with ``folder`` as the working directory.
+
+    The default MLflow store (``./mlflow.db``, ``./mlartifacts``) lives there.
     """
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(folder)
@@ -269,7 +270,7 @@ def test_run_logs_to_a_real_mlflow_server_over_http(tmp_path):
             f"sqlite:///{tmp_path / 'server.db'}",
             "--artifacts-destination",
             str(tmp_path / "server_artifacts"),
-        ],  # fmt: skip
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -53,7 +53,7 @@ def test_profile_rules_hand_worked():
 def test_profile_rule_errors(tmp_path):
     bad = tmp_path / "p.toml"
     bad.write_text('[[type]]\nname = "x"\nrule = "__import__(\'os\')"\n')
-    with pytest.raises(ProfileRuleError, match="p.toml, type 'x'"):
+    with pytest.raises(ProfileRuleError, match=r"p\.toml, type 'x'"):
         load_profile_rules(bad)
     bad.write_text('[[type]]\nname = "x"\nrule = "roads > 3"\n')
     with pytest.raises(ProfileRuleError, match="unknown name 'roads'"):

@@ -379,7 +379,7 @@ def test_unknown_file_in_open_data_folder_raises(tmp_path):
     folder = tmp_path / OPEN_DATA_FOLDER / "new-dataset"
     folder.mkdir(parents=True)
     (folder / "data.csv").write_text("a,b\n", encoding="utf-8")
-    with pytest.raises(SourceFormatError, match="new-dataset/data.csv: file unknown"):
+    with pytest.raises(SourceFormatError, match=r"new-dataset/data\.csv: file unknown"):
         read_opendata_kazakhstan(tmp_path / OPEN_DATA_FOLDER, tmp_path)
 
 

@@ -122,7 +122,7 @@ def test_not_a_rosstat_table(tmp_path):
 def test_not_a_workbook(tmp_path):
     bad = tmp_path / "t.xlsx"
     bad.write_text("hello")
-    with pytest.raises(SourceFormatError, match="not a readable .xlsx"):
+    with pytest.raises(SourceFormatError, match=r"not a readable \.xlsx"):
         read_rosstat_table(bad, "3.4.")
 
 
@@ -161,7 +161,7 @@ def test_every_region_row_of_a_real_table_is_kept(raw_root):
 
 
 def test_real_two_level_table_is_refused_clearly(raw_root):
-    with pytest.raises(SourceFormatError, match="3.7.*two-level header"):
+    with pytest.raises(SourceFormatError, match=r"3\.7\..*two-level header"):
         read_rosstat_table(raw_root / SECTION3, "3.7.")
 
 

@@ -1,5 +1,7 @@
-"""Cluster stability: batched k-means, bootstrap Jaccard (fpc::clusterboot), consensus
-clustering (ConsensusClusterPlus) and leave-one-out effects.
+"""Cluster stability.
+
+Batched k-means, bootstrap Jaccard (fpc::clusterboot), consensus clustering
+(ConsensusClusterPlus) and leave-one-out effects.
 
 Expected values are worked out by hand or follow from the construction of the data (planted
 partitions, pure noise); none is copied from the code's output.

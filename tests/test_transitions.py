@@ -1,5 +1,6 @@
-"""Cluster transitions between two fits: hand-worked cases whose answers are derived in the
-comments.
+"""Cluster transitions between two fits.
+
+Hand-worked cases whose answers are derived in the comments.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def test_two_clusters_of_three_merge_both_absorbed_and_merged_cluster_not_emerge
 def test_large_cluster_survives_when_it_takes_in_a_single_region():
     big = WEST + URALS[:1]
     old = _partition({"big": big, "lone": ["RU-CHE"], "east": SIBERIA})
-    new = _partition({0: big + ["RU-CHE"], 1: SIBERIA})
+    new = _partition({0: [*big, "RU-CHE"], 1: SIBERIA})
     report = cluster_transitions(old, new)
     # big: best match both ways, share 5/5, Jaccard 5/6 -> survived; lone goes wholly into
     # the same cluster -> absorbed.
@@ -111,7 +112,7 @@ def test_swamped_core_is_not_a_survivor():
         ["q1", "q2", "q3", "q4", "q5"],
     )
     old = _partition({"X": x, "P": p, "Q": q})
-    new = _partition({"Y": x[:3] + p[:2] + q[:2], "Z": [x[3]] + p[2:], "W": q[2:]})
+    new = _partition({"Y": x[:3] + p[:2] + q[:2], "Z": [x[3], *p[2:]], "W": q[2:]})
     report = cluster_transitions(old, new)
     # X -> Y: best match both ways (3 > 2, 2) and share 3/4, but Jaccard 3/|4 ∪ 7| = 3/8 < 0.5:
     # Y is mostly newcomers. Y holds only 2/5 of P and of Q, so no absorption; parts Y (3/4)
@@ -154,7 +155,7 @@ def test_scattered_cluster_splits_or_disappears_depending_on_split_share():
     rest = [WEST[:2], URALS[:2], SIBERIA[:2], ["KZ-1", "KZ-2"]]
     scattered = [WEST[2], URALS[2], SIBERIA[2], "KZ-3"]
     old = _partition({"X": scattered, **{f"K{i}": g for i, g in enumerate(rest)}})
-    new = _partition({f"N{i}": g + [scattered[i]] for i, g in enumerate(rest)})
+    new = _partition({f"N{i}": [*g, scattered[i]] for i, g in enumerate(rest)})
     # Each part holds 1/4 = 0.25 of X: a split at the default split_share 0.25 ...
     assert _event(cluster_transitions(old, new), "X")["transition"] == "split"
     # ... and no part qualifies at 0.3, so X disappeared.
