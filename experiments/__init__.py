@@ -1,4 +1,6 @@
-"""The command line, experiment configs, the one pipeline, MLflow tracking and registry,
+"""The command line, experiment configs, the pipeline, MLflow tracking, retraining, cards.
+
+The command line, experiment configs, the one pipeline, MLflow tracking and registry,
 retraining and model cards. MLflow is imported here only, and only when used.
 
 * :mod:`.config` -- experiment TOML configs; :mod:`.seeds` -- one root seed split per step;

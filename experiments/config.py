@@ -125,9 +125,10 @@ def _check(path, key: str, expected, value) -> None:
 
 
 def load_experiment(path: str | Path | None, *, seed: int | None = None) -> ExperimentConfig:
-    """Read and validate an experiment configuration (``None``: the shipped default one,
-    ``experiments/configs/default.toml``, so that a command without ``--config`` computes what
-    ``run`` computes).
+    """Read and validate an experiment configuration.
+
+    ``None`` reads the shipped default one, ``experiments/configs/default.toml``, so that a
+    command without ``--config`` computes what ``run`` computes.
 
     ``seed`` (a command's ``--seed``) replaces the config's root seed.
 
@@ -223,9 +224,10 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
 
 
 def load_config(path: str | Path | None, *, seed: int | None = None) -> dict:
-    """The parts of a configuration the single-step commands use: ``score`` (ScoreConfig),
-    ``catalogue`` and ``profiles`` paths, and ``seeds`` (one per step, from the config's root
-    seed or ``seed``).
+    """The parts of a configuration the single-step commands use.
+
+    ``score`` (ScoreConfig), ``catalogue`` and ``profiles`` paths, and ``seeds`` (one per
+    step, from the config's root seed or ``seed``).
 
     Examples
     --------

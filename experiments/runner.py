@@ -25,8 +25,9 @@ __all__ = ["Promotion", "RunSummary", "metrics_of", "record", "run_experiment"]
 
 @dataclass(frozen=True)
 class Promotion:
-    """Whether the new version takes the alias, why (one line), and extra files to log
-    under ``retrain/`` in the run.
+    """Whether the new version takes the alias, why, and extra files to log.
+
+    The reason is one line; the files are logged under ``retrain/`` in the run.
     """
 
     promote: bool
@@ -293,8 +294,10 @@ def record(
 
 
 def _package_code(dst: Path) -> Path:
-    """A copy of the installed ``border_readiness`` package (code and package data) for the
-    model's ``code_paths``: MLflow puts its parent on ``sys.path`` when the model is loaded.
+    """A copy of the installed ``border_readiness`` package for the model's ``code_paths``.
+
+    The copy holds the code and package data; MLflow puts its parent on ``sys.path`` when the
+    model is loaded.
     """
     import shutil
 

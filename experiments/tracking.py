@@ -29,8 +29,9 @@ class StoreNotFound(UserInputError, LookupError):
 
 
 def default_uri() -> str:
-    """The tracking URI used without ``--tracking-uri``: ``sqlite:///<working directory>/mlflow.db``
-    (artifacts in ``./mlartifacts``).
+    """The tracking URI used without ``--tracking-uri``.
+
+    ``sqlite:///<working directory>/mlflow.db``, with artifacts in ``./mlartifacts``.
 
     ``$MLFLOW_TRACKING_URI`` is not consulted: MLflow sets it itself once a URI is chosen, so
     a second command in the same process would silently follow the first one's store.

@@ -1,5 +1,7 @@
-"""Assemble the model card of a run from its analysis (sections of Mitchell et al. 2019 and a
-datasheet of the data after Gebru et al.), render it with :mod:`.render` and write the files.
+"""Assemble the model card of a run from its analysis, render it and write the files.
+
+The card has the sections of Mitchell et al. 2019 and a datasheet of the data after Gebru et
+al.; it is rendered with :mod:`.render`.
 """
 
 from __future__ import annotations
