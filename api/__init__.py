@@ -1,5 +1,7 @@
-"""border-readiness: readiness of Russian regions on the Kazakhstan border for cross-border
-cooperation, from official statistics to typologies validated against expert ones.
+"""border-readiness: cross-border readiness of Russian regions on the Kazakhstan border.
+
+Readiness for cross-border cooperation, from official statistics to typologies validated
+against expert ones.
 
 The public API, in the order of an analysis (each name is imported on first use, so that
 ``import border_readiness`` stays light):

@@ -1,5 +1,7 @@
-"""The command line, experiment configs, the one pipeline, MLflow tracking and registry,
-retraining and model cards. MLflow is imported here only, and only when used.
+"""The command line, experiment configs, the pipeline, MLflow tracking, retraining, cards.
+
+One pipeline for every command; MLflow tracking and the model registry. MLflow is imported
+here only, and only when used.
 
 * :mod:`.config` -- experiment TOML configs; :mod:`.seeds` -- one root seed split per step;
 * :mod:`.steps` -- the analysis steps; :mod:`.pipeline` -- the one sequence of them

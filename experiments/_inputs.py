@@ -1,5 +1,6 @@
-"""What a command reads before it computes: its configuration with the command-line options
-applied, the data, and a saved clusters file.
+"""What a command reads before it computes: its configuration, the data, a clusters file.
+
+Its configuration with the command-line options applied, the data, and a saved clusters file.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ _OVERRIDES = {
 
 
 def experiment_config(args: argparse.Namespace):
-    """The experiment configuration of a command: ``--config`` (default: the shipped
-    ``default.toml``, so that every command computes what ``run`` computes) with the options
-    given on the command line applied over it.
+    """The experiment configuration of a command, with its command-line options applied.
+
+    ``--config`` (default: the shipped ``default.toml``, so that every command computes what
+    ``run`` computes) with the options given on the command line applied over it.
 
     Parameters
     ----------

@@ -1,5 +1,6 @@
-"""Writing a command's outputs: everything computed first, then written under temporary names
-and renamed into place, so a failed command leaves nothing half-written.
+"""Writing a command's outputs so that a failed command leaves nothing half-written.
+
+Everything is computed first, then written under temporary names and renamed into place.
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ class OutputSet:
         self.bytes(name, figure_png(fig, tight=True))
 
     def commit(self) -> list[Path]:
-        """Write every collected file: all are staged beside their final names first, then
-        renamed into place, so a failure while writing leaves none of them.
+        """Write every collected file, all or none.
+
+        All are staged beside their final names first, then renamed into place, so a failure
+        while writing leaves none of them.
 
         Returns
         -------

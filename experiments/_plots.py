@@ -8,7 +8,7 @@ __all__ = ["figure_png", "rank_interval_figure"]
 
 
 def figure_png(fig, *, dpi: int = 120, tight: bool = False) -> bytes:
-    """PNG bytes of a matplotlib figure, reproducible between runs; the figure is closed.
+    r"""PNG bytes of a matplotlib figure, reproducible between runs; the figure is closed.
 
     Parameters
     ----------
@@ -33,7 +33,7 @@ def figure_png(fig, *, dpi: int = 120, tight: bool = False) -> bytes:
     ...     fig, ax = plt.subplots(figsize=(1, 1))
     ...     pngs.append(figure_png(fig))
     >>> pngs[0][:4], pngs[0] == pngs[1], plt.get_fignums()
-    (b'\\x89PNG', True, [])
+    (b'\x89PNG', True, [])
     """
     import io
 
@@ -123,8 +123,10 @@ def rank_interval_figure(
 
 
 def consensus_figure(consensus, k: int, labels: pd.Series, names: pd.Series):
-    """Heat map of the consensus matrix for k (regions ordered by cluster) beside the CDF of
-    consensus values for every k tried (ConsensusClusterPlus's two diagnostic plots).
+    """Heat map of the consensus matrix for k beside the CDF of consensus values for every k.
+
+    The heat map orders the regions by cluster; the CDF covers every k tried
+    (ConsensusClusterPlus's two diagnostic plots).
     """
     import matplotlib
 

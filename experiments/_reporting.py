@@ -117,8 +117,9 @@ def print_cluster(a, out) -> None:
 
 
 def print_validation(a, out) -> None:
-    """The agreement of ``typology validate``: ARI with its interval and p-value, the regions
-    that disagree, and the notes.
+    """The agreement of ``typology validate``, printed.
+
+    ARI with its interval and p-value, the regions that disagree, and the notes.
 
     Parameters
     ----------
@@ -160,8 +161,10 @@ def print_explain(a, out) -> None:
 
 
 def print_run(summary, a, *, decision_printed: bool = False) -> None:
-    """The summary of ``run`` and ``retrain``: run, model version and alias, headline figures,
-    where the files went, the time per step and how to open the MLflow UI.
+    """The summary of ``run`` and ``retrain``, printed.
+
+    Run, model version and alias, headline figures, where the files went, the time per step
+    and how to open the MLflow UI.
 
     Parameters
     ----------

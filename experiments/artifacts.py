@@ -25,7 +25,23 @@ __all__ = [
 
 
 def write_score(out, report, prep) -> None:
-    """The files of `score` into an OutputSet."""
+    """The files of `score` into an OutputSet.
+
+    ``scores.csv``, ``contributions.csv``, ``uncertainty.csv``, ``sensitivity.csv``,
+    ``profiles.csv``, ``factors.csv``, ``imputations.csv``, ``refused.csv``, ``outliers.csv``,
+    ``weights.csv``, ``features.csv``, ``score_config.json`` and ``rank_intervals.png``.
+
+    Parameters
+    ----------
+    out : OutputSet
+        The :class:`~border_readiness.experiments._outputs.OutputSet` that collects the files;
+        nothing is written until its ``commit``.
+    report : ScoreReport
+        The score (:func:`~border_readiness.experiments.steps.score`), with uncertainty.
+    prep : Prepared
+        The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
+        regions, compiled indicators, profile rules.
+    """
     from border_readiness.experiments._plots import rank_interval_figure
     from border_readiness.features.regions import region_table
 
@@ -61,7 +77,25 @@ def write_score(out, report, prep) -> None:
 
 
 def stability_summary(run, prep) -> dict:
-    """The content of stability.json."""
+    """The content of stability.json.
+
+    Parameters
+    ----------
+    run : ClusterRun
+        A clustering with its stability assessed
+        (:func:`~border_readiness.experiments.steps.assess_stability`).
+    prep : Prepared
+        The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
+        regions, compiled indicators, profile rules.
+
+    Returns
+    -------
+    dict
+        JSON-ready: method, k, B, mean Jaccard, size, Hennig verdict and dissolved/recovered
+        counts per cluster, the stability's elapsed seconds, PAC per k and the consensus'
+        best k, the internal indices per k (None for NaN), year, regions, notes and the
+        Hennig thresholds.
+    """
     stab = run.stability
     return {
         "method": run.method,
@@ -89,7 +123,26 @@ def stability_summary(run, prep) -> dict:
 
 
 def write_cluster(out, run, prep, emb) -> None:
-    """The files of `cluster` into an OutputSet (``emb``: the 2-D map of the embed step)."""
+    """The files of `cluster` into an OutputSet (``emb``: the 2-D map of the embed step).
+
+    ``features.csv``, ``clusters.csv``, ``stability.json``, ``consensus.csv``,
+    ``consensus_cdf.csv``, ``k_selection.csv``, ``jaccard_replicates.csv``,
+    ``loo_regions.csv``, ``loo_indicators.csv``, ``embedding.csv``, ``embedding.png`` and
+    ``consensus.png``.
+
+    Parameters
+    ----------
+    out : OutputSet
+        The :class:`~border_readiness.experiments._outputs.OutputSet` that collects the files;
+        nothing is written until its ``commit``.
+    run : ClusterRun
+        A clustering with its stability assessed.
+    prep : Prepared
+        The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
+        regions, compiled indicators, profile rules.
+    emb : Embedding2D
+        The 2-D map of the regions (:class:`~border_readiness.clustering.embedding.Embedding2D`).
+    """
     from border_readiness.experiments._plots import consensus_figure
     from border_readiness.experiments._plots_explain import embedding_figure
     from border_readiness.features.regions import region_table
@@ -127,7 +180,27 @@ def _clusters_frame(run) -> pd.DataFrame:
 
 
 def agreement_summary(result, prep, method: str, k: int) -> dict:
-    """The content of agreement.json."""
+    """The content of agreement.json.
+
+    Parameters
+    ----------
+    result : ValidationRun
+        The comparison of an expert typology with the clusters
+        (:func:`~border_readiness.experiments.steps.validate`).
+    prep : Prepared
+        The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
+        regions, compiled indicators, profile rules.
+    method : str
+        The clustering method compared with.
+    k : int
+        Its number of clusters.
+
+    Returns
+    -------
+    dict
+        The agreement report's own dictionary (``AgreementReport.to_dict``) with the
+        typology's name, title and citation, the method, k and the year.
+    """
     typology = result.typology
     body = result.report.to_dict()
     body.update(
@@ -144,6 +217,30 @@ def agreement_summary(result, prep, method: str, k: int) -> dict:
 
 
 def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
+    """The files of `typology validate` into an OutputSet.
+
+    ``agreement.json``, ``contingency.csv``, ``disagreements.csv``, ``assignments.csv``,
+    ``excluded.csv``, ``ceiling.csv``, ``disagreement_drivers.csv``, and ``clusters.csv``
+    when ``run`` is given.
+
+    Parameters
+    ----------
+    out : OutputSet
+        The :class:`~border_readiness.experiments._outputs.OutputSet` that collects the files;
+        nothing is written until its ``commit``.
+    result : ValidationRun
+        The comparison of an expert typology with the clusters.
+    prep : Prepared
+        The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
+        regions, compiled indicators, profile rules.
+    method : str
+        The clustering method compared with.
+    k : int
+        Its number of clusters.
+    run : ClusterRun, optional
+        The clustering, when the command made it (its ``clusters.csv`` is then written too);
+        None when the clusters were read from a file.
+    """
     rep = result.report
     out.json("agreement.json", agreement_summary(result, prep, method, k))
     out.csv("contingency.csv", rep.contingency.rename_axis("expert_type").reset_index())
@@ -157,6 +254,25 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
 
 
 def write_explain(out, result, run, prep) -> None:
+    """The files of `explain` into an OutputSet.
+
+    ``shap.csv`` (level scores and surrogate together), ``shap_levels_detail.csv``,
+    ``surrogate_shap.csv``, ``explain.json``, ``surrogate_rules.txt``, one
+    ``shap_<level>.png`` per scored level and one ``shap_surrogate_<target>.png`` per cluster.
+
+    Parameters
+    ----------
+    out : OutputSet
+        The :class:`~border_readiness.experiments._outputs.OutputSet` that collects the files;
+        nothing is written until its ``commit``.
+    result : ExplainRun
+        The SHAP values and the surrogate (:func:`~border_readiness.experiments.steps.explain`).
+    run : ClusterRun
+        The clustering explained (its method and k go into ``explain.json``).
+    prep : Prepared
+        The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
+        regions, compiled indicators, profile rules.
+    """
     from border_readiness.experiments._plots_explain import shap_summary_figure
     from border_readiness.features.catalogue import SCORED_LEVELS
 
@@ -207,6 +323,9 @@ def write_analysis(out_dir: str | Path, a) -> list[Path]:
     out_dir : str or Path
         The folder to write into (created if needed).
     a : Analysis
+        The results of :func:`~border_readiness.experiments.pipeline.analyse`; the steps it
+        ran decide the sub-folders (``score/``, ``cluster/``, ``validate/<typology>/``,
+        ``explain/``).
 
     Returns
     -------

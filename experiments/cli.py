@@ -14,6 +14,12 @@ import sys
 from pathlib import Path
 
 from border_readiness.errors import UsageError, UserInputError
+from border_readiness.experiments._data_commands import (
+    _cmd_data_build,
+    _cmd_data_export,
+    _cmd_data_summary,
+    _cmd_data_validate,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -102,7 +108,16 @@ def _sub(sub, name: str, func, help_: str, description: str, example: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``border-readiness``."""
+    """The argument parser of ``border-readiness``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser with the ``data``, ``score``, ``cluster``, ``typology``, ``explain``,
+        ``run``, ``retrain`` and ``card`` sub-commands; each parsed namespace carries the
+        handler as ``func``. A usage error raises :class:`~border_readiness.errors.UsageError`
+        instead of printing the usage and exiting.
+    """
     parser = _Parser(
         prog="border-readiness",
         description="Readiness of Russian regions on the Kazakhstan border for cross-border "
@@ -114,26 +129,26 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="build, inspect, validate and export the long dataset")
     dsub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     text = "build the bundled dataset from the raw official files"
-    p = _sub(dsub, "build", cmd_data_build, text, text, "data build")
+    p = _sub(dsub, "build", _cmd_data_build, text, text, "data build")
     p.add_argument("--raw", required=True, help="the raw data folder (shared/data/raw)")
     p.add_argument("--out", help="output folder (default: the package's features/data)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     text = "coverage and missingness of the bundled or a user dataset"
-    p = _sub(dsub, "summary", cmd_data_summary, text, text, "data summary")
+    p = _sub(dsub, "summary", _cmd_data_summary, text, text, "data summary")
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     text = "check a long-layout CSV, Parquet or XLSX file"
-    p = _sub(dsub, "validate", cmd_data_validate, text, text, "data validate")
+    p = _sub(dsub, "validate", _cmd_data_validate, text, text, "data validate")
     p.add_argument("file", help="the file to check")
     text = "write the dataset as a long CSV"
-    p = _sub(dsub, "export", cmd_data_export, text, text, "data export")
+    p = _sub(dsub, "export", _cmd_data_export, text, text, "data export")
     p.add_argument("--out", required=True, help="output .csv (or .csv.gz) file")
     p.add_argument("--data", help="a long-layout file to re-export (default: bundled)")
 
     p = _sub(
         sub,
         "score",
-        cmd_score,
+        _cmd_score,
         "readiness scores per level with uncertainty",
         "Score the regions on the three levels of cross-border readiness, with "
         "contributions, Monte Carlo rank intervals, Sobol' sensitivity and profile types.",
@@ -144,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "cluster",
-        cmd_cluster,
+        _cmd_cluster,
         "typology of the regions from the data, with stability",
         "Cluster the regions on the normalised indicators and measure stability "
         "(bootstrap Jaccard as fpc::clusterboot, consensus and PAC as "
@@ -159,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         tsub,
         "check",
-        cmd_typology_check,
+        _cmd_typology_check,
         "validate a typology file (TOML or CSV)",
         "Check a typology file; for a template, explain how to fill it in.",
         "typology check",
@@ -168,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         tsub,
         "validate",
-        cmd_typology_validate,
+        _cmd_typology_validate,
         "compare a typology with the data's clusters",
         "Agreement of an expert typology with the data's clusters (ARI, AMI, NMI, FMI, "
         "V-measure, permutation p-value, bootstrap CI), the regions that disagree and why.",
@@ -187,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "explain",
-        cmd_explain,
+        _cmd_explain,
         "SHAP values of scores and clusters",
         "Exact SHAP values of the level scores per region and a surrogate tree of cluster "
         "membership with its leave-one-out fidelity.",
@@ -212,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "run",
-        cmd_run,
+        _cmd_run,
         "the whole pipeline as one tracked MLflow run (main job)",
         "Scores, clusters, agreement with the typologies and explanations as one MLflow "
         "run; the fitted pipeline registered as a pyfunc model with an alias; a model "
@@ -227,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "retrain",
-        cmd_retrain,
+        _cmd_retrain,
         "fit on a new year and compare with the model",
         "Fit on --year, compare with the registered model (type transitions, ARI between "
         "the years, rank changes against their intervals, indicator drift, agreement over "
@@ -242,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         sub,
         "card",
-        cmd_card,
+        _cmd_card,
         "write the model card of a run or registered model",
         "Model card (Mitchell et al. sections and a datasheet) of a run, as Markdown, "
         "self-contained HTML and JSON, into OUT/models/NAME/vN/.",
@@ -257,82 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------------------------------
-# Handlers of the data and typology-check commands.
+# Handler of the typology-check command (the data commands are in _data_commands.py).
 
 
-def cmd_data_build(args: argparse.Namespace) -> int:
-    from border_readiness.experiments._progress import progress_printer
-    from border_readiness.features._files import atomic_write_bytes
-    from border_readiness.features.dataset import (
-        build_dataset,
-        bundled_dataset_path,
-        dataset_manifest,
-        write_dataset_csv,
-    )
-    from border_readiness.features.sources.geometry import border_facts
-
-    say = progress_printer(args.quiet)
-    raw = Path(args.raw)
-    if not raw.is_dir():
-        raise UsageError(f"--raw {raw}: not a folder; expected the raw data folder")
-    out = Path(args.out) if args.out else bundled_dataset_path().parent
-    # Everything is read and checked before anything is written.
-    data, report = build_dataset(raw, progress=say)
-    say("computing border facts from the polygons")
-    facts = border_facts(raw)
-    say(f"writing {out}")
-    write_dataset_csv(data, out / "regions_long.csv.gz")
-    atomic_write_bytes(
-        out / "border_facts.csv", facts.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    )
-    atomic_write_bytes(
-        out / "dataset_manifest.json", dataset_manifest(data, report).encode("utf-8")
-    )
-    print(
-        f"built {len(data)} rows ({int(data['value'].notna().sum())} values), "
-        f"{data['indicator'].nunique()} indicators, {data['region_id'].nunique()} units "
-        f"-> {out / 'regions_long.csv.gz'}"
-    )
-    return 0
-
-
-def cmd_data_summary(args: argparse.Namespace) -> int:
-    from border_readiness.experiments._reporting import print_data_summary
-    from border_readiness.features.dataset import coverage_summary, load_dataset
-
-    summary = coverage_summary(load_dataset(args.data))
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=1))
-    else:
-        print_data_summary(summary, args.data or "bundled")
-    return 0
-
-
-def cmd_data_validate(args: argparse.Namespace) -> int:
-    from border_readiness.features.dataset import load_dataset
-
-    data = load_dataset(args.file)
-    print(
-        f"{args.file}: OK — {len(data)} rows, {data['region_id'].nunique()} regions, "
-        f"{data['indicator'].nunique()} indicators, years {data['year'].min()}–"
-        f"{data['year'].max()}, {int(data['value'].isna().sum())} missing values"
-    )
-    return 0
-
-
-def cmd_data_export(args: argparse.Namespace) -> int:
-    from border_readiness.features.dataset import load_dataset, write_dataset_csv
-
-    out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".gz"):
-        raise UsageError(f"--out {out}: expected a .csv or .csv.gz file name")
-    data = load_dataset(args.data)
-    write_dataset_csv(data, out)
-    print(f"wrote {len(data)} rows to {out}")
-    return 0
-
-
-def cmd_typology_check(args: argparse.Namespace) -> int:
+def _cmd_typology_check(args: argparse.Namespace) -> int:
+    """Check a typology file and explain how to fill a template (``typology check``)."""
     from border_readiness.clustering.typologies import check_typology
 
     result = check_typology(args.file)
@@ -381,7 +325,8 @@ def _write(out: str, writer, *parts) -> None:
     files.commit()
 
 
-def cmd_score(args: argparse.Namespace) -> int:
+def _cmd_score(args: argparse.Namespace) -> int:
+    """Score the regions and write the score files (``score``)."""
     from border_readiness.experiments._reporting import print_scores
     from border_readiness.experiments.artifacts import write_score
 
@@ -392,7 +337,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_cluster(args: argparse.Namespace) -> int:
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    """Cluster the regions and write the clusters and stability (``cluster``)."""
     from border_readiness.experiments._reporting import print_cluster
     from border_readiness.experiments.artifacts import write_cluster
 
@@ -403,7 +349,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_typology_validate(args: argparse.Namespace) -> int:
+def _cmd_typology_validate(args: argparse.Namespace) -> int:
+    """Compare an expert typology with the clusters (``typology validate``)."""
     from border_readiness.clustering.typologies import load_typology, shipped_typologies, typology
     from border_readiness.experiments._inputs import read_clusters
     from border_readiness.experiments._reporting import print_validation
@@ -435,7 +382,8 @@ def cmd_typology_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_explain(args: argparse.Namespace) -> int:
+def _cmd_explain(args: argparse.Namespace) -> int:
+    """Write the SHAP values and the cluster surrogate tree (``explain``)."""
     from border_readiness.experiments._reporting import print_explain
     from border_readiness.experiments.artifacts import write_explain
 
@@ -446,7 +394,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _cmd_run(args: argparse.Namespace) -> int:
+    """Run the whole pipeline as one tracked MLflow run (``run``)."""
     from border_readiness.experiments._inputs import experiment_config, load_data
     from border_readiness.experiments._progress import progress_printer
     from border_readiness.experiments._reporting import print_run
@@ -469,7 +418,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_retrain(args: argparse.Namespace) -> int:
+def _cmd_retrain(args: argparse.Namespace) -> int:
+    """Fit a new year, compare with the registered model, promote or keep (``retrain``)."""
     import time
 
     from border_readiness.experiments._inputs import experiment_config, load_data
@@ -511,7 +461,8 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_card(args: argparse.Namespace) -> int:
+def _cmd_card(args: argparse.Namespace) -> int:
+    """Write the model card of a run or registered model (``card``)."""
     import tempfile
 
     import mlflow
@@ -571,7 +522,21 @@ def cmd_card(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``border-readiness`` console script."""
+    """Entry point of the ``border-readiness`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments without the program name; None (the default) reads
+        ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 on success (also when the output pipe is closed early, as by
+        ``| head``), 2 for an error the user can fix (printed as one line on stderr). A bug
+        is not caught: it propagates with its traceback and the console script exits 1.
+    """
     import warnings
 
     # MLflow's own deprecation and inference notices are not the user's business here; the

@@ -71,7 +71,14 @@ class ExperimentConfig:
 
     @property
     def seeds(self) -> StepSeeds:
-        """The seed of every random step (the score's are in ``score``)."""
+        """The seed of every random step (the score's are in ``score``).
+
+        Returns
+        -------
+        StepSeeds
+            One seed per step, split from ``seed`` (``cluster_seed`` overrides the
+            clustering steps').
+        """
         return step_seeds(self.seed, cluster_seed=self.cluster_seed)
 
 
@@ -125,11 +132,25 @@ def _check(path, key: str, expected, value) -> None:
 
 
 def load_experiment(path: str | Path | None, *, seed: int | None = None) -> ExperimentConfig:
-    """Read and validate an experiment configuration (``None``: the shipped default one,
-    ``experiments/configs/default.toml``, so that a command without ``--config`` computes what
-    ``run`` computes).
+    """Read and validate an experiment configuration.
+
+    ``None`` reads the shipped default one, ``experiments/configs/default.toml``, so that a
+    command without ``--config`` computes what ``run`` computes.
 
     ``seed`` (a command's ``--seed``) replaces the config's root seed.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The TOML file; None is the shipped ``default.toml``. Relative paths inside it
+        (``catalogue``, ``profiles``, ``data.path``) are resolved against its folder.
+    seed : int, optional
+        A root seed (>= 0) replacing the config's ``seed``; None keeps it (default 0).
+
+    Returns
+    -------
+    ExperimentConfig
+        Every key of the file, with the defaults for those left out; ``source`` is the path.
 
     Raises
     ------
@@ -223,9 +244,28 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
 
 
 def load_config(path: str | Path | None, *, seed: int | None = None) -> dict:
-    """The parts of a configuration the single-step commands use: ``score`` (ScoreConfig),
-    ``catalogue`` and ``profiles`` paths, and ``seeds`` (one per step, from the config's root
-    seed or ``seed``).
+    """The parts of a configuration the single-step commands use.
+
+    ``score`` (ScoreConfig), ``catalogue`` and ``profiles`` paths, and ``seeds`` (one per
+    step, from the config's root seed or ``seed``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The TOML file; None is the shipped ``default.toml``.
+    seed : int, optional
+        A root seed replacing the config's, as in :func:`load_experiment`.
+
+    Returns
+    -------
+    dict
+        Keys ``score`` (ScoreConfig), ``catalogue`` and ``profiles`` (Path or None for the
+        shipped ones) and ``seeds`` (StepSeeds).
+
+    Raises
+    ------
+    ConfigError
+        As :func:`load_experiment`.
 
     Examples
     --------
@@ -243,6 +283,19 @@ def load_config(path: str | Path | None, *, seed: int | None = None) -> dict:
 
 def flatten(cfg: ExperimentConfig) -> dict[str, str]:
     """The configuration as flat ``section.key -> value`` strings (MLflow params).
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        A loaded configuration.
+
+    Returns
+    -------
+    dict of str to str
+        ``data.*``, ``catalogue``, ``profiles``, ``cluster.*``, ``seed``, ``validate.*``,
+        ``model.*``, ``config.source`` (the file name), every ``score.*`` field (tuples
+        comma-joined) and the per-step ``seeds.*``; defaults are spelled out ("bundled",
+        "latest", "shipped", "auto", "from seed").
 
     Examples
     --------
@@ -276,7 +329,13 @@ def flatten(cfg: ExperimentConfig) -> dict[str, str]:
 
 
 def shipped_configs() -> dict[str, Path]:
-    """The configurations shipped in ``experiments/configs``."""
+    """The configurations shipped in ``experiments/configs``.
+
+    Returns
+    -------
+    dict of str to Path
+        Name (the file name without ``.toml``, e.g. ``default``) -> path, sorted by name.
+    """
     folder = resources.files("border_readiness.experiments") / "configs"
     return {
         p.name.removesuffix(".toml"): Path(str(p))

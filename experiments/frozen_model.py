@@ -43,6 +43,29 @@ TRUSTED_TYPES = frozenset(
 def freeze(prep, report, run) -> dict:
     """The state of a fitted pipeline: the run's fitted model objects and the data they need.
 
+    Parameters
+    ----------
+    prep : Prepared
+        The prepared data of the run: year, regions, indicator catalogue, profile rules.
+    report : ScoreReport
+        The run's score, with its fitted ``ReadinessModel`` and the level scores of every
+        reference subject (``scores_all``).
+    run : ClusterRun
+        The run's clustering, with its ``ClusterAssignment``.
+
+    Returns
+    -------
+    dict
+        ``state_version``, ``year``, ``regions``, ``catalogue`` (dicts), ``features``,
+        ``readiness`` (the ReadinessModel), ``cluster_method``, ``cluster_assignment``,
+        ``level_distribution`` (sorted reference level scores per level, for percentiles)
+        and ``profile_rules`` (dicts): only builtins, numpy and :data:`TRUSTED_TYPES`.
+
+    Raises
+    ------
+    ValueError
+        The report has no model or the run no cluster assignment.
+
     Examples
     --------
     >>> state = freeze(prep, report, run)  # doctest: +SKIP
@@ -71,7 +94,15 @@ def freeze(prep, report, run) -> dict:
 
 
 def dump(state: dict, path) -> None:
-    """Write a state with ``skops.io`` (no pickle)."""
+    """Write a state with ``skops.io`` (no pickle).
+
+    Parameters
+    ----------
+    state : dict
+        A state from :func:`freeze`.
+    path : str or Path
+        The file to write (by convention ``.skops``).
+    """
     import skops.io as sio
 
     sio.dump(state, str(path))
@@ -79,6 +110,16 @@ def dump(state: dict, path) -> None:
 
 def load(path) -> dict:
     """Read a state written by :func:`dump`, trusting only :data:`TRUSTED_TYPES`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The state file.
+
+    Returns
+    -------
+    dict
+        The state, as :func:`freeze` made it.
 
     Raises
     ------
@@ -101,6 +142,30 @@ def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) 
     overall scores (``score__<level>``) and the exact SHAP value of every indicator for its
     level score (``shap__<level>__<feature>``), with the training year's Russian subjects as
     the background (as in the run's ``shap.csv``).
+
+    Parameters
+    ----------
+    state : dict
+        A state from :func:`freeze` or :func:`load`.
+    data : pandas.DataFrame
+        New data in the long layout (``region_id, year, indicator, value`` ...), for any
+        Russian subjects; it is validated as a user's file is.
+    year : int, optional
+        The year to score; None is the latest year whose features are complete for the
+        regions the model was fitted on (or those present), as at training time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region that can be scored (regions with too little data are refused),
+        columns as described above.
+
+    Raises
+    ------
+    ValueError
+        No region of the input can be scored for the year; a
+        :class:`~border_readiness.features.dataset.DataValidationError` (a ValueError) when
+        the data breaks the long-layout contract.
 
     Examples
     --------

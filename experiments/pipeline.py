@@ -100,8 +100,9 @@ def steps_for(*wanted: str) -> tuple[str, ...]:
 
 @dataclass
 class Analysis:
-    """The results of one pass of the pipeline; a step that did not run leaves its field None
-    (``validations`` empty).
+    """The results of one pass of the pipeline.
+
+    A step that did not run leaves its field None (``validations`` empty).
 
     ``embedding`` is the 2-D map of the regions, shared by the cluster plots and the card.
     """
@@ -118,8 +119,9 @@ class Analysis:
 
 
 def typology_k(typology, n_regions: int) -> int:
-    """The number of clusters to compare with ``typology``: the number of types it uses, within
-    the small-n guard ``k <= n // 3`` (and at least 2).
+    """The number of clusters to compare with ``typology``.
+
+    The number of types it uses, within the small-n guard ``k <= n // 3`` (and at least 2).
 
     Parameters
     ----------

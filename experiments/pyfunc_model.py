@@ -19,11 +19,39 @@ class ReadinessModel(mlflow.pyfunc.PythonModel):
     """Readiness scores, types and SHAP contributions for new long-layout data."""
 
     def load_context(self, context):
+        """Read the fitted state from the model's ``state`` artifact (trusted types only).
+
+        Parameters
+        ----------
+        context : mlflow.pyfunc.PythonModelContext
+            MLflow's context; ``context.artifacts["state"]`` is the local path of the
+            ``skops.io`` state file.
+        """
         from border_readiness.experiments.frozen_model import load
 
         self.state = load(context.artifacts["state"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
+        """Score new long-layout data: types, scores and SHAP values per region.
+
+        Parameters
+        ----------
+        context : mlflow.pyfunc.PythonModelContext
+            MLflow's context; not used (the state was read by :meth:`load_context`).
+        model_input : pandas.DataFrame
+            Long layout: ``region_id, year, indicator, value`` (and the optional columns of
+            the bundled table), for any Russian subjects.
+        params : dict, optional
+            ``{"year": 2022}`` scores that year; 0 or no ``year`` is the latest year complete
+            for the regions the model was fitted on.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per region that can be scored: ``region_id, year, cluster,
+            profile_type``, the level and overall scores (``score__<level>``) and the SHAP
+            value of every indicator for its level score (``shap__<level>__<feature>``).
+        """
         from border_readiness.experiments.frozen_model import predict_frozen
 
         year = (params or {}).get("year") or None  # 0 means the latest complete year

@@ -25,8 +25,9 @@ __all__ = ["Promotion", "RunSummary", "metrics_of", "record", "run_experiment"]
 
 @dataclass(frozen=True)
 class Promotion:
-    """Whether the new version takes the alias, why (one line), and extra files to log
-    under ``retrain/`` in the run.
+    """Whether the new version takes the alias, why, and extra files to log.
+
+    The reason is one line; the files are logged under ``retrain/`` in the run.
     """
 
     promote: bool
@@ -36,6 +37,30 @@ class Promotion:
 
 @dataclass(frozen=True)
 class RunSummary:
+    """What one tracked run produced: where it went, the model version and its figures.
+
+    Attributes
+    ----------
+    run_id, experiment_id, tracking_uri : str
+        The MLflow run, its experiment and the store.
+    model_name : str
+        The registered model's name.
+    version : int
+        The model version registered by this run.
+    alias_set : bool
+        Whether this version took the alias; ``alias_note`` says why or why not.
+    alias_note : str
+        The promotion decision in one line.
+    card_dir, results_dir : Path
+        The model card's folder (``OUT/models/NAME/vN``) and the result files next to it.
+    metrics : dict
+        The metrics logged (finite ones only).
+    year : int
+        The year fitted.
+    timings : dict
+        Seconds per step (``<step>_s``), with ``tracking_s`` and ``total_s``.
+    """
+
     run_id: str
     experiment_id: str
     tracking_uri: str
@@ -51,7 +76,23 @@ class RunSummary:
 
 
 def metrics_of(a: Analysis) -> dict[str, float]:
-    """The headline figures logged as MLflow metrics."""
+    """The headline figures logged as MLflow metrics.
+
+    Parameters
+    ----------
+    a : Analysis
+        A complete analysis (every step run: validations, stability, explanation, scores
+        with uncertainty).
+
+    Returns
+    -------
+    dict of str to float
+        ``agreement.<typology>.{ari,ami,nmi,p_value,ari_ci_low,ari_ci_high,n_regions}``,
+        ``stability.jaccard_mean.cluster_<c>``, ``stability.jaccard_min``, ``stability.k``,
+        ``stability.pac.k<k>``, ``internal.<index>`` at the chosen k,
+        ``surrogate.fidelity_{loo,train}``, ``uncertainty.rank_width_mean.<level>`` (mean
+        90 % rank-interval width) and ``score.overall_mean``; values may be NaN.
+    """
     m: dict[str, float] = {}
     for name, v in a.validations.items():
         r = v.report
@@ -293,8 +334,10 @@ def record(
 
 
 def _package_code(dst: Path) -> Path:
-    """A copy of the installed ``border_readiness`` package (code and package data) for the
-    model's ``code_paths``: MLflow puts its parent on ``sys.path`` when the model is loaded.
+    """A copy of the installed ``border_readiness`` package for the model's ``code_paths``.
+
+    The copy holds the code and package data; MLflow puts its parent on ``sys.path`` when the
+    model is loaded.
     """
     import shutil
 

@@ -54,6 +54,13 @@ class StepSeeds:
     umap: int
 
     def to_dict(self) -> dict[str, int]:
+        """The seeds by step name, ``root`` first (as logged to MLflow and the card).
+
+        Returns
+        -------
+        dict of str to int
+            Field name -> seed, in field order.
+        """
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.errors import UserInputError
+from border_readiness.experiments._interpret import ExplainRun, ValidationRun, explain, validate
 from border_readiness.features.catalogue import Indicator
 from border_readiness.features.profiles import ProfileRule
 from border_readiness.features.scoring import ScoreConfig, ScoreReport
@@ -69,6 +70,40 @@ def prepare(
     progress=None,
 ) -> Prepared:
     """Select regions, pick the year, compile the catalogue for all Russian subjects.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table (``region_id``, ``indicator``, ``year``, ``value``, ...), as
+        :func:`~border_readiness.features.dataset.load_dataset` returns it.
+    data_label : str, default "bundled"
+        How the data is named in error messages (a file name, or "bundled").
+    year : int, optional
+        The year to analyse; None picks the latest year complete enough for the selection.
+    regions : {"border", "all"}, default "border"
+        The 12 border regions, or every Russian subject present in the data.
+    score_config : ScoreConfig, optional
+        The score's configuration; None is ``ScoreConfig()``.
+    catalogue_path : str or Path, optional
+        An indicator catalogue TOML; None is the shipped one.
+    profiles_path : str or Path, optional
+        A file of profile rules; None is the shipped one.
+    progress : callable, optional
+        Called with a short message before each long step (and with warnings about regions
+        refused for too little data).
+
+    Returns
+    -------
+    Prepared
+        The data, the analysed regions (refused ones dropped), the year, the compiled
+        indicators of all Russian subjects, the national reference, catalogue, profile
+        rules and score configuration.
+
+    Raises
+    ------
+    PreparationError
+        When ``regions`` is unknown, a border region has no rows or too little data, the
+        year is not in the data or none is complete enough; the message names the option.
 
     Examples
     --------
@@ -173,11 +208,25 @@ def score(prep: Prepared, progress=None, *, uncertainty: bool = True) -> ScoreRe
 
 
 def clustering_matrix(report: ScoreReport) -> pd.DataFrame:
-    """The matrix that is clustered: the scored indicators of the selected regions, treated for
-    outliers and normalised against all Russian subjects with directions applied (the score's
-    normalisation), divided by the normalisation's unit (100 for min-max, rank and distance to
-    the national value, 1 for z-scores) so that every indicator weighs about the same in the
-    distances: 0–1 for the default min-max.
+    """The matrix that is clustered: normalised scored indicators of the selected regions.
+
+    The scored indicators of the selected regions, treated for outliers and normalised against
+    all Russian subjects with directions applied (the score's normalisation), divided by the
+    normalisation's unit (100 for min-max, rank and distance to the national value, 1 for
+    z-scores) so that every indicator weighs about the same in the distances: 0–1 for the
+    default min-max.
+
+    Parameters
+    ----------
+    report : ScoreReport
+        A fitted score (:func:`score`'s); its ``normalised`` table and the model's
+        ``unit_`` are used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per selected region (index ``region_id``), one column per scored indicator,
+        in the normalisation's units divided by ``unit_``.
     """
     return report.normalised / report.model.unit_
 
@@ -209,7 +258,15 @@ class ClusterRun:
 
     @property
     def confidence(self) -> pd.Series:
-        """Bootstrap membership confidence per region (NaN before the stability analysis)."""
+        """Bootstrap membership confidence per region (NaN before the stability analysis).
+
+        Returns
+        -------
+        pandas.Series
+            Named ``confidence``, indexed like ``labels``: the share (0–1) of the bootstrap
+            replicates that drew the region in which it landed in the cluster matched to its
+            own (NaN for noise regions).
+        """
         if self.stability is None:
             return pd.Series(float("nan"), index=self.labels.index, name="confidence")
         return self.stability.membership_confidence.reindex(self.labels.index)
@@ -302,7 +359,9 @@ def assess_stability(
     consensus_seed: int | None = None,
     progress=None,
 ) -> ClusterRun:
-    """Bootstrap Jaccard per cluster (fpc::clusterboot), consensus matrices over k with PAC
+    """The stability of a fitted clustering: bootstrap, consensus, leave-one-out effects.
+
+    Bootstrap Jaccard per cluster (fpc::clusterboot), consensus matrices over k with PAC
     (ConsensusClusterPlus), per-region membership confidence, and leave-one-region-out and
     leave-one-indicator-out effects of a fitted clustering.
 
@@ -412,7 +471,28 @@ def cluster(
 ) -> ClusterRun:
     """Cluster the regions, then measure how stable the clusters are.
 
-    :func:`fit_clusters` followed by :func:`assess_stability`; see those for the parameters.
+    :func:`fit_clusters` followed by :func:`assess_stability`; see those for more detail.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        The clustering matrix (:func:`clustering_matrix`), one row per region.
+    method : str, default "kmeans"
+        One of :data:`border_readiness.clustering.models.METHODS`.
+    k : int, optional
+        Number of clusters; None chooses it by the method's criterion.
+    B : int, default 1000
+        Bootstrap replicates for the Jaccard stability (at least 10).
+    consensus_reps : int, default 500
+        Subsamples per k for the consensus matrices.
+    random_state : int, default 0
+        Seed of the clustering (and of the bootstrap and consensus unless given below).
+    n_init : int, default 10
+        Restarts of k-means-type methods; the best fit is kept.
+    progress : callable, optional
+        Called with a short message before each long step.
+    bootstrap_seed, consensus_seed : int, optional
+        Seeds of the bootstrap and the consensus (default: ``random_state``).
 
     Returns
     -------
@@ -444,104 +524,3 @@ def _kmeans_fit_predict(k: int, n_init: int):
     from border_readiness.clustering.stability import sklearn_fit_predict
 
     return sklearn_fit_predict(KMeans(n_clusters=k, n_init=n_init))
-
-
-@dataclass(frozen=True)
-class ValidationRun:
-    """An expert typology compared with the data's clusters."""
-
-    typology: object
-    report: object
-    drivers: pd.DataFrame
-    ceiling: pd.DataFrame
-    clusters: pd.Series
-
-
-def validate(
-    typology,
-    clusters: pd.Series,
-    X: pd.DataFrame,
-    *,
-    others: dict | None = None,
-    n_permutations: int = 9999,
-    n_bootstrap: int = 2000,
-    random_state: int = 0,
-) -> ValidationRun:
-    """Agreement of ``typology`` with ``clusters``, the regions that disagree and why, and the
-    agreement between expert typologies as a ceiling.
-    """
-    from border_readiness.clustering.agreement import agreement, expert_ceiling
-    from border_readiness.clustering.explain import disagreement_drivers
-
-    expert = typology.as_series(multi="tuple")
-    report = agreement(
-        expert,
-        clusters,
-        n_permutations=n_permutations,
-        n_bootstrap=n_bootstrap,
-        random_state=random_state,
-    )
-    drivers = pd.DataFrame()
-    if len(report.disagreements):
-        assigned = report.assignments.set_index("region_id")
-        type_col = next(
-            c for c in ("expert_type_used", "type", "expert_type") if c in assigned.columns
-        )
-        expert_single = assigned[type_col]
-        data_types = clusters.reindex(expert_single.index).map(
-            lambda c: report.matching.get(c, f"unmatched cluster {c}")
-        )
-        regions = [r for r in report.disagreements["region_id"] if r in X.index]
-        import warnings
-
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", UserWarning)
-                drivers = disagreement_drivers(
-                    X.loc[expert_single.index], data_types, expert_single, regions
-                )
-            # Regions alone in their expert group have no leave-one-out centroid: say so in
-            # the table rather than on the console.
-            skipped = [str(w.message) for w in caught]
-            if skipped:
-                drivers = pd.concat([drivers, pd.DataFrame({"note": skipped})], ignore_index=True)
-        except ValueError as exc:
-            drivers = pd.DataFrame({"note": [f"drivers not computed: {exc}"]})
-    series = {typology.name: expert}
-    for name, other in (others or {}).items():
-        if name != typology.name:
-            series[name] = other.as_series(multi="first")
-    # The ceiling compares expert typologies with each other: it needs at least two.
-    ceiling = (
-        expert_ceiling(
-            series,
-            n_permutations=min(n_permutations, 999),
-            n_bootstrap=min(n_bootstrap, 500),
-            random_state=random_state,
-        )
-        if len(series) >= 2
-        else pd.DataFrame()
-    )
-    return ValidationRun(typology, report, drivers, ceiling, clusters)
-
-
-@dataclass(frozen=True)
-class ExplainRun:
-    """Exact SHAP values of the level scores and a surrogate model of cluster membership."""
-
-    level_shap: pd.DataFrame
-    surrogate: object
-    labels: pd.Series
-
-
-def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) -> ExplainRun:
-    """Exact SHAP per region per level of the level scores (any aggregation), with all Russian
-    subjects as the background, and a surrogate tree of cluster membership with its LOO
-    fidelity.
-    """
-    from border_readiness.clustering.explain import surrogate_explanation
-    from border_readiness.clustering.shapley import readiness_shap
-
-    level_shap = readiness_shap(report.model, report.normalised)
-    surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)
-    return ExplainRun(level_shap, surrogate, labels)

@@ -24,13 +24,15 @@ __all__ = [
 ]
 
 
-class StoreNotFound(UserInputError, LookupError):
+# The name lacks the "Error" suffix (N818) but is public: tests and users import and catch it.
+class StoreNotFound(UserInputError, LookupError):  # noqa: N818
     """The default local store does not exist (nothing has been run in that folder)."""
 
 
 def default_uri() -> str:
-    """The tracking URI used without ``--tracking-uri``: ``sqlite:///<working directory>/mlflow.db``
-    (artifacts in ``./mlartifacts``).
+    """The tracking URI used without ``--tracking-uri``.
+
+    ``sqlite:///<working directory>/mlflow.db``, with artifacts in ``./mlartifacts``.
 
     ``$MLFLOW_TRACKING_URI`` is not consulted: MLflow sets it itself once a URI is chosen, so
     a second command in the same process would silently follow the first one's store.
@@ -38,6 +40,7 @@ def default_uri() -> str:
     Returns
     -------
     str
+        An absolute SQLite URI in the current working directory.
 
     Examples
     --------
@@ -61,7 +64,14 @@ def open_store(tracking_uri: str | None):
     Returns
     -------
     client : mlflow.MlflowClient
+        A client of the store (tracking and registry).
     uri : str
+        The tracking URI in use.
+
+    Raises
+    ------
+    StoreNotFound
+        Without ``tracking_uri``, when ``./mlflow.db`` does not exist.
     """
     import mlflow
 
@@ -92,8 +102,11 @@ def connect(tracking_uri: str | None, experiment: str):
     Returns
     -------
     client : mlflow.MlflowClient
+        A client of the store (tracking and registry).
     experiment_id : str
+        The experiment's id, now MLflow's active experiment.
     uri : str
+        The tracking URI in use.
     """
     import mlflow
 
@@ -112,7 +125,18 @@ def connect(tracking_uri: str | None, experiment: str):
 
 
 def log_metrics_safe(metrics: dict[str, float]) -> dict[str, float]:
-    """Log the finite metrics (MLflow rejects NaN in some stores); return what was logged."""
+    """Log the finite metrics (MLflow rejects NaN in some stores); return what was logged.
+
+    Parameters
+    ----------
+    metrics : dict of str to float
+        Metric name -> value; None and NaN values are skipped.
+
+    Returns
+    -------
+    dict of str to float
+        The metrics logged to the active run, as floats.
+    """
     import mlflow
 
     clean = {
@@ -125,7 +149,22 @@ def log_metrics_safe(metrics: dict[str, float]) -> dict[str, float]:
 
 
 def registered_version(client, name: str, alias: str):
-    """The model version holding ``alias``, or None."""
+    """The model version holding ``alias``, or None.
+
+    Parameters
+    ----------
+    client : mlflow.MlflowClient
+        A client of the store (:func:`open_store` or :func:`connect`).
+    name : str
+        The registered model's name.
+    alias : str
+        The alias, e.g. ``champion``.
+
+    Returns
+    -------
+    mlflow.entities.model_registry.ModelVersion or None
+        None when the model or the alias does not exist.
+    """
     from mlflow.exceptions import MlflowException
 
     try:
@@ -135,4 +174,17 @@ def registered_version(client, name: str, alias: str):
 
 
 def set_alias(client, name: str, alias: str, version: int | str) -> None:
+    """Move ``alias`` of the registered model ``name`` to ``version`` (promotion).
+
+    Parameters
+    ----------
+    client : mlflow.MlflowClient
+        A client of the store.
+    name : str
+        The registered model's name.
+    alias : str
+        The alias to move, e.g. ``champion``.
+    version : int or str
+        The model version that takes the alias; no version is changed or deleted.
+    """
     client.set_registered_model_alias(name, alias, str(version))

@@ -61,7 +61,7 @@ def test_a_bug_is_not_caught(monkeypatch):
     def broken(_args):
         raise ValueError("an internal inconsistency")
 
-    monkeypatch.setattr(cli, "cmd_data_validate", broken)
+    monkeypatch.setattr(cli, "_cmd_data_validate", broken)
     with pytest.raises(ValueError, match="internal inconsistency"):
         cli.main(["data", "validate", "whatever.csv"])
 

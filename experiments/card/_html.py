@@ -1,5 +1,6 @@
-"""HTML rendering of the card's blocks: self-contained (inline CSS, figures as data URIs, every
-text escaped).
+"""HTML rendering of the card's blocks, self-contained.
+
+Inline CSS, figures as data URIs, every text escaped.
 """
 
 from __future__ import annotations

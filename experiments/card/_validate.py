@@ -6,6 +6,7 @@ so that equality with the JSON round trip is exact.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -34,10 +35,8 @@ def _plain_scalar(value: Any) -> Any:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes, list, dict, tuple)):
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             value = value.item()
-        except (TypeError, ValueError):
-            pass
     if isinstance(value, float) and math.isnan(value):
         return None
     return value

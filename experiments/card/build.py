@@ -1,5 +1,7 @@
-"""Assemble the model card of a run from its analysis (sections of Mitchell et al. 2019 and a
-datasheet of the data after Gebru et al.), render it with :mod:`.render` and write the files.
+"""Assemble the model card of a run from its analysis, render it and write the files.
+
+The card has the sections of Mitchell et al. 2019 and a datasheet of the data after Gebru et
+al.; it is rendered with :mod:`.render`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ def data_digest(data: pd.DataFrame) -> str:
 
     MLflow's own dataset digest hashes a sample of rows; this one covers the whole table, so a
     reader can tell two datasets apart even when they differ in one late row.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table the run analysed (row order and values matter; the index does not).
+
+    Returns
+    -------
+    str
+        16 lowercase hexadecimal digits.
     """
     import hashlib
 
@@ -48,7 +60,36 @@ def build_card_data(
     metrics: dict,
     data_source: str,
 ) -> dict:
-    """The card's content as a plain dict (figures are added by :func:`write_card`)."""
+    """The card's content as a plain dict (figures are added by :func:`write_card`).
+
+    Parameters
+    ----------
+    a : Analysis
+        The run's analysis (:func:`~border_readiness.experiments.pipeline.analyse`), with
+        every step run: scores, clusters with stability, validations, explanation.
+    run_id : str
+        The MLflow run id.
+    version : int
+        The registered model version.
+    model_name : str
+        The registered model's name.
+    alias : str
+        The registry alias the model is served under (e.g. ``champion``).
+    alias_set : bool
+        Whether this version took the alias (False when a retrain kept the current one).
+    metrics : dict
+        The metrics logged to the run; not read at present (the card's figures are taken
+        from ``a``), kept so the caller passes what it logged.
+    data_source : str
+        How the data is named in the datasheet (a file name, or "bundled").
+
+    Returns
+    -------
+    dict
+        The card's sections by name, as :meth:`CardData.from_dict
+        <border_readiness.experiments.card.data.CardData.from_dict>` accepts them; the
+        person-only fields are None.
+    """
     from border_readiness.features.catalogue import SCORED_LEVELS
     from border_readiness.features.dataset import coverage_summary
     from border_readiness.features.regions import region_table
@@ -355,7 +396,21 @@ def build_card_data(
 
 
 def write_card_files(files: dict[str, bytes], card_dir: Path) -> list[Path]:
-    """Write rendered card files (``figures/...`` into a subfolder), each folder atomically."""
+    """Write rendered card files (``figures/...`` into a subfolder), each folder atomically.
+
+    Parameters
+    ----------
+    files : dict of str to bytes
+        File name -> content, as :func:`~border_readiness.experiments.card.render.render_card`
+        returns them; names starting with ``figures/`` go into ``card_dir/figures``.
+    card_dir : Path
+        The card's folder, e.g. ``out/models/NAME/vN`` (created if needed).
+
+    Returns
+    -------
+    list of Path
+        The files written, those of ``card_dir`` first.
+    """
     from border_readiness.experiments._outputs import OutputSet
 
     out = OutputSet(card_dir)
@@ -370,6 +425,28 @@ def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) ->
     """Render the card with its figures and write the files into ``card_dir`` atomically.
 
     The embedding figure reuses the run's UMAP map (``a.embedding``), so UMAP runs once.
+
+    Parameters
+    ----------
+    card : dict
+        The card's content (:func:`build_card_data`).
+    card_dir : Path
+        The card's folder (created if needed).
+    a : Analysis
+        The run's analysis: its scores and uncertainty (rank-interval figure), clusters and
+        embedding (map figure, with the federal districts when they were validated).
+    formats : sequence of str, default ("md", "html", "json")
+        Which renderings to write.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    CardDataError
+        The card's content does not fit the schema.
     """
     from border_readiness.experiments._plots import figure_png, rank_interval_figure
     from border_readiness.experiments._plots_explain import embedding_figure

@@ -68,6 +68,7 @@ quantitative_analyses, caveats_and_recommendations, datasheet : dict
     figures: Mapping[str, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Check every section against the schema and normalise it; check the figures."""
         for name, spec in _SCHEMA.fields:
             object.__setattr__(self, name, _check_field(name, spec, getattr(self, name)))
         object.__setattr__(self, "figures", _check_figures(self.figures))
@@ -77,6 +78,26 @@ quantitative_analyses, caveats_and_recommendations, datasheet : dict
         cls, data: Mapping[str, Any], figures: Mapping[str, bytes] | None = None
     ) -> CardData:
         """Build from a dict with the section names as keys (e.g. a parsed ``MODEL_CARD.json``).
+
+        Parameters
+        ----------
+        data : Mapping
+            Exactly the card's sections (``model_details``, ``intended_use``, ...,
+            ``datasheet``) by name, each as the schema describes it.
+        figures : Mapping of str to bytes, optional
+            PNG bytes by figure name (the file stem), e.g. read from the run's
+            ``model_card/figures/``; None is no figures.
+
+        Returns
+        -------
+        CardData
+            The validated card.
+
+        Raises
+        ------
+        CardDataError
+            A section is missing or unknown, or a field does not fit the schema; the message
+            names the dotted path of the field.
 
         Examples
         --------
@@ -103,6 +124,11 @@ caveats_and_recommendations, datasheet
     def to_dict(self) -> dict[str, Any]:
         """The sections as plain JSON-ready values (figures excluded), a deep copy.
 
+        Returns
+        -------
+        dict
+            Section name -> its content, as :meth:`from_dict` accepts it back.
+
         Examples
         --------
         >>> sorted(CardData.from_dict(_example_dict()).to_dict())[:3]
@@ -115,11 +141,35 @@ caveats_and_recommendations, datasheet
         }
 
     def missing_person_fields(self) -> tuple[str, ...]:
-        """Dotted paths of the person-only fields still ``None`` (they render as ``TODO:``)."""
+        """Dotted paths of the person-only fields still ``None`` (they render as ``TODO:``).
+
+        Returns
+        -------
+        tuple of str
+            Such as ``"model_details.owner"``, in the order of ``PERSON_FIELDS``; empty when
+            a person has filled in every one.
+        """
         return tuple(p for p in PERSON_FIELDS if self._get(p) is None)
 
     def with_person_fields(self, values: Mapping[str, str | None]) -> CardData:
         """A copy with person-only fields set, e.g. ``{"model_details.owner": "..."}``.
+
+        Parameters
+        ----------
+        values : Mapping of str to str or None
+            Dotted path of a person-only field (``model_details.licence``,
+            ``model_details.owner``, ``model_details.reviewed_by``, ``intended_use.sign_off``)
+            -> its text, or None to leave it a ``TODO:``.
+
+        Returns
+        -------
+        CardData
+            A new, validated card; this one is unchanged.
+
+        Raises
+        ------
+        CardDataError
+            A path is not a person-only field.
 
         Examples
         --------

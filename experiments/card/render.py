@@ -31,6 +31,17 @@ def todo_marks(text: str) -> list[str]:
 
     A release check can require ``todo_marks(card) == []`` before a model is promoted.
 
+    Parameters
+    ----------
+    text : str
+        A rendered card (Markdown or HTML, decoded).
+
+    Returns
+    -------
+    list of str
+        The dotted field path of each ``TODO: ...[section.field]`` mark, e.g.
+        ``"model_details.owner"``, repeats kept.
+
     Examples
     --------
     >>> card = render_card(CardData.from_dict(_example_dict()), formats=("md",))
@@ -65,6 +76,16 @@ def parse_formats(spec: str) -> tuple[str, ...]:
 
     Names are case-insensitive and stripped; repeats are dropped; the order is that of
     :data:`FORMATS` so output does not depend on how the option was typed.
+
+    Parameters
+    ----------
+    spec : str
+        The option's value, e.g. ``"md,html,json"``.
+
+    Returns
+    -------
+    tuple of str
+        The formats asked for, a subset of :data:`FORMATS` in its order.
 
     Raises
     ------
@@ -162,6 +183,16 @@ def normalise_for_comparison(text: str) -> str:
       ``"version": <n>``. ``package_version`` values such as ``0.1.0`` are kept.
 
     Everything else, metrics included, is left as it is.
+
+    Parameters
+    ----------
+    text : str
+        A rendered card or any text.
+
+    Returns
+    -------
+    str
+        ``text`` with the placeholders substituted.
 
     Examples
     --------

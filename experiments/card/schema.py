@@ -262,6 +262,12 @@ def describe_schema() -> str:
     columns are allowed and every row has the same columns. Cells are scalars (str, int, float,
     bool, None) or lists of scalars; NaN becomes None and renders as ``n/a``.
 
+    Returns
+    -------
+    str
+        One line per section (``name: section "Title"``) followed by its fields indented
+        (``field: type``), newline-separated.
+
     Examples
     --------
     >>> print(describe_schema())

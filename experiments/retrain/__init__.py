@@ -1,5 +1,7 @@
-"""Retraining on a new year: compare the new fit with the registered model and decide whether
-it takes the registry alias (the runner then logs and registers it like any run).
+"""Retraining on a new year: compare with the registered model, decide on the alias.
+
+The new fit is compared with the registered model and the policy decides whether it takes
+the registry alias (the runner then logs and registers it like any run).
 
 * :mod:`.compare`: :func:`registered_fit` reads the registered version's results,
   :func:`compare` sets a new analysis against them (:class:`Comparison`);

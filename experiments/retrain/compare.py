@@ -51,7 +51,13 @@ class Comparison:
 
     @property
     def note(self) -> str:
-        """The decision with its reasons, in one line (the run's decision tag)."""
+        """The decision with its reasons, in one line (the run's decision tag).
+
+        Returns
+        -------
+        str
+            ``"<action>: <reason>; <reason> (compared with version N, trained on YEAR)"``.
+        """
         d = self.decision
         return (
             f"{d.action}: "
@@ -61,7 +67,14 @@ class Comparison:
 
     @property
     def files(self) -> dict[str, str]:
-        """File name -> content of the comparison's tables."""
+        """File name -> content of the comparison's tables.
+
+        Returns
+        -------
+        dict of str to str
+            ``decision.json``, ``transitions.json``, ``rank_changes.csv``,
+            ``indicator_drift.csv`` and ``agreement_over_time.csv``, as text.
+        """
         dump = lambda obj: json.dumps(obj, ensure_ascii=False, indent=1, default=str)  # noqa: E731
         return {
             "decision.json": dump(self.decision.to_dict()),

@@ -91,12 +91,24 @@ class Decision:
 
     @property
     def promote(self) -> bool:
-        """True when the alias should move to the new version."""
+        """True when the alias should move to the new version.
+
+        Returns
+        -------
+        bool
+            ``action == "promote"``.
+        """
         return self.action == "promote"
 
     @property
     def summary(self) -> str:
-        """One paragraph: the action, then the reasons."""
+        """One paragraph: the action, then the reasons.
+
+        Returns
+        -------
+        str
+            "Promote: ..." or "Keep: ...", followed by the reasons' sentences.
+        """
         head = (
             "Promote: move the alias to the new version."
             if self.promote
@@ -105,11 +117,23 @@ class Decision:
         return " ".join([head, *self.reasons])
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per check: ``check, passed``."""
+        """One row per check: ``check, passed``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``check`` (str, the check's name) and ``passed`` (bool), in the order the
+            checks ran.
+        """
         return pd.DataFrame({"check": list(self.checks), "passed": list(self.checks.values())})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: action, years, reasons, checks, policy, notes.
+
+        Returns
+        -------
+        dict
+            Plain lists and scalars, as written to ``retrain/decision.json``.
 
         Examples
         --------
@@ -252,7 +276,20 @@ def promotion_decision(
         (passed if ok else failed).append(sentence)
 
     def limit_share(name: str, key: str, count: int, total: int, what: str) -> None:
-        """Check ``count / total`` against the policy's optional upper limit ``key``."""
+        """Check ``count / total`` against the policy's optional upper limit ``key``.
+
+        Parameters
+        ----------
+        name : str
+            The check's name in ``checks``.
+        key : str
+            The policy key of the limit (a share, 0–1); None in the policy skips the check.
+        count, total : int
+            The cases beyond the criterion (regions moved, ranks beyond their uncertainty,
+            features drifted) and how many were compared; a total of 0 skips the check.
+        what : str
+            What is counted, for the sentence (e.g. "regions changed cluster").
+        """
         limit = policy[key]
         if limit is None or not total:
             return

@@ -1,0 +1,89 @@
+"""Handlers of the ``border-readiness data`` commands: build, summary, validate, export.
+
+Private to the command line: :mod:`border_readiness.experiments.cli` imports them into its
+parser (``build_parser``) and its error policy applies to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from border_readiness.errors import UsageError
+
+
+def _cmd_data_build(args: argparse.Namespace) -> int:
+    """Build the bundled dataset from the raw official files (``data build``)."""
+    from border_readiness.experiments._progress import progress_printer
+    from border_readiness.features._files import atomic_write_bytes
+    from border_readiness.features.dataset import (
+        build_dataset,
+        bundled_dataset_path,
+        dataset_manifest,
+        write_dataset_csv,
+    )
+    from border_readiness.features.sources.geometry import border_facts
+
+    say = progress_printer(args.quiet)
+    raw = Path(args.raw)
+    if not raw.is_dir():
+        raise UsageError(f"--raw {raw}: not a folder; expected the raw data folder")
+    out = Path(args.out) if args.out else bundled_dataset_path().parent
+    # Everything is read and checked before anything is written.
+    data, report = build_dataset(raw, progress=say)
+    say("computing border facts from the polygons")
+    facts = border_facts(raw)
+    say(f"writing {out}")
+    write_dataset_csv(data, out / "regions_long.csv.gz")
+    atomic_write_bytes(
+        out / "border_facts.csv", facts.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    )
+    atomic_write_bytes(
+        out / "dataset_manifest.json", dataset_manifest(data, report).encode("utf-8")
+    )
+    print(
+        f"built {len(data)} rows ({int(data['value'].notna().sum())} values), "
+        f"{data['indicator'].nunique()} indicators, {data['region_id'].nunique()} units "
+        f"-> {out / 'regions_long.csv.gz'}"
+    )
+    return 0
+
+
+def _cmd_data_summary(args: argparse.Namespace) -> int:
+    """Print the coverage and missingness of a dataset (``data summary``)."""
+    from border_readiness.experiments._reporting import print_data_summary
+    from border_readiness.features.dataset import coverage_summary, load_dataset
+
+    summary = coverage_summary(load_dataset(args.data))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        print_data_summary(summary, args.data or "bundled")
+    return 0
+
+
+def _cmd_data_validate(args: argparse.Namespace) -> int:
+    """Check a long-layout file and print what it holds (``data validate``)."""
+    from border_readiness.features.dataset import load_dataset
+
+    data = load_dataset(args.file)
+    print(
+        f"{args.file}: OK — {len(data)} rows, {data['region_id'].nunique()} regions, "
+        f"{data['indicator'].nunique()} indicators, years {data['year'].min()}–"
+        f"{data['year'].max()}, {int(data['value'].isna().sum())} missing values"
+    )
+    return 0
+
+
+def _cmd_data_export(args: argparse.Namespace) -> int:
+    """Write the dataset as a long CSV (``data export``)."""
+    from border_readiness.features.dataset import load_dataset, write_dataset_csv
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".gz"):
+        raise UsageError(f"--out {out}: expected a .csv or .csv.gz file name")
+    data = load_dataset(args.data)
+    write_dataset_csv(data, out)
+    print(f"wrote {len(data)} rows to {out}")
+    return 0
