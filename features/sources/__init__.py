@@ -1,5 +1,6 @@
-"""Readers of the raw official files into the long layout (one row per region, year and
-indicator), each naming the file, sheet and row of anything it cannot read.
+"""Readers of the raw official files into the long layout (one row per region, year, indicator).
+
+Each reader names the file, sheet and row of anything it cannot read.
 
 * :mod:`.rosstat` -- Rosstat's "Regions of Russia" section workbooks;
 * :mod:`.rosstat_grp` -- Rosstat's gross regional product (VRP_s1998);

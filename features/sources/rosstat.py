@@ -281,11 +281,12 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
             continue
         if re.match(r"^\d\)", label):  # footnotes start with "1)" when no rule precedes them
             break
-        if _HEADING_ROWS.match(label) or label.endswith(":"):
-            # A heading may carry a stray dash in a value column, never a number.
-            if all(parse_cell(v).missing for v in values if _text(v) not in ("-", "–")):
-                skipped.append(f"row {i + 1}: {label!r} (heading, no values)")
-                continue
+        # A heading may carry a stray dash in a value column, never a number.
+        if (_HEADING_ROWS.match(label) or label.endswith(":")) and all(
+            parse_cell(v).missing for v in values if _text(v) not in ("-", "–")
+        ):
+            skipped.append(f"row {i + 1}: {label!r} (heading, no values)")
+            continue
         rid, row_unit = _resolve_row(label, unit, where, i)
         if rid in seen:
             raise SourceFormatError(
