@@ -87,6 +87,17 @@ def area_km2(rings: list[np.ndarray]) -> float:
     Exact planar area in the Lambert cylindrical equal-area projection after densification
     (see the module docstring); rings must be oriented as :func:`read_polygons` returns them.
 
+    Parameters
+    ----------
+    rings : list of numpy.ndarray
+        Closed ``(n, 2)`` lon/lat rings of one region: exteriors counter-clockwise, holes
+        clockwise.
+
+    Returns
+    -------
+    float
+        Area, km², on the sphere of radius :data:`EARTH_RADIUS_KM`.
+
     Examples
     --------
     >>> cell = [np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])]
@@ -102,6 +113,16 @@ def centroid(rings: list[np.ndarray]) -> tuple[float, float]:
 
     Computed in the equal-area plane ``(λ, sin φ)`` and mapped back; rings on both sides of the
     antimeridian are moved to one side first, and the longitude is returned in [-180, 180).
+
+    Parameters
+    ----------
+    rings : list of numpy.ndarray
+        Closed ``(n, 2)`` lon/lat rings of one region, oriented as for :func:`area_km2`.
+
+    Returns
+    -------
+    tuple of float
+        ``(lat, lon)`` in degrees.
 
     Examples
     --------

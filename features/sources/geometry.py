@@ -301,6 +301,23 @@ def shared_length_km(
     Both boundaries are densified to :data:`DENSIFY_KM`; a piece of ``a`` counts when both its
     ends are within the tolerance of ``b``'s points.
 
+    Parameters
+    ----------
+    rings_a : list of numpy.ndarray
+        The rings of region ``a`` (closed ``(n, 2)`` lon/lat arrays, as from
+        :func:`read_polygons`); the length is measured along this boundary.
+    rings_b : list of numpy.ndarray
+        The rings of region ``b``.
+    tolerance_km : float, default :data:`SAME_LAYER_TOLERANCE_KM`
+        How close (km) a piece's ends must lie to ``b``'s boundary points. Use the default
+        within one layer and :data:`KZ_TOLERANCE_KM` across the Russian and Kazakh layers.
+
+    Returns
+    -------
+    float
+        Shared length, km, measured on ``a``'s side (not symmetric in general: the two
+        boundaries are densified independently).
+
     Examples
     --------
     >>> north = [np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])]
@@ -429,6 +446,11 @@ def kz_border_facts(raw_root: str | Path) -> pd.DataFrame:
     """Geographic facts for the 20 current Kazakh units (``OSMB-KZ_obl.geojson``), approximate.
 
     Same methods as :func:`border_facts`, seen from the Kazakh side.
+
+    Parameters
+    ----------
+    raw_root : str or Path
+        The raw data folder (``shared/data/raw``).
 
     Returns
     -------

@@ -127,6 +127,18 @@ def read_opendata_kazakhstan(folder: str | Path, raw_root: str | Path) -> pd.Dat
     raw_root : path-like
         The raw folder, for ``source_file``.
 
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy table with the columns of :data:`TIDY_COLUMNS`, all files' rows together.
+
+    Raises
+    ------
+    SourceFormatError
+        For a file the reader does not know, or a cell, header or footnote it cannot read.
+    UnknownRegionError
+        For a row label that is not a Kazakh unit of the registry.
+
     Examples
     --------
     >>> raw = Path("../shared/data/raw")
@@ -150,6 +162,18 @@ def read_opendata_kazakhstan(folder: str | Path, raw_root: str | Path) -> pd.Dat
 
 def read_all_kazakhstan(raw_root: str | Path) -> pd.DataFrame:
     """All Kazakh sources of the raw folder in one tidy table.
+
+    Parameters
+    ----------
+    raw_root : path-like
+        The raw folder (``shared/data/raw``); the files are found at :data:`BNS_GRP_FILE` and
+        :data:`OPEN_DATA_FOLDER` under it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tables of :func:`read_bns_grp` and :func:`read_opendata_kazakhstan` concatenated,
+        with the columns of :data:`TIDY_COLUMNS`.
 
     Examples
     --------
