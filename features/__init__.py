@@ -1,5 +1,7 @@
-"""From official statistics to readiness scores: the dataset, the indicator catalogue, the
-composite model and its uncertainty. Nothing here imports MLflow, SHAP or UMAP.
+"""From official statistics to readiness scores: dataset, catalogue, composite model, uncertainty.
+
+The dataset, the indicator catalogue, the composite model and its uncertainty. Nothing here
+imports MLflow, SHAP or UMAP.
 
 * :mod:`.regions` -- the region registry; :mod:`.dataset` -- the long table (load, validate,
   summarise); :mod:`.sources` -- the readers of the raw official files;

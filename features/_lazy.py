@@ -1,6 +1,7 @@
-"""Public names of a package imported on first use (PEP 562), so that importing the package
-stays light: ``border_readiness.features`` does not load scikit-learn until a name that needs
-it is asked for.
+"""Public names of a package imported on first use (PEP 562), so that importing stays light.
+
+``border_readiness.features`` does not load scikit-learn until a name that needs it is asked
+for.
 """
 
 from __future__ import annotations
@@ -37,14 +38,15 @@ def lazy_exports(package: str, where: dict[str, str]) -> tuple[Callable, Callabl
     ('load_dataset', ['load_dataset'])
     """
 
-    def __getattr__(name: str):
+    # PEP 562 requires these dunder names for module-level attribute access and dir().
+    def __getattr__(name: str):  # noqa: N807
         if name not in where:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(where[name]), name)
         setattr(sys.modules[package], name, value)  # later lookups skip this function
         return value
 
-    def __dir__() -> list[str]:
+    def __dir__() -> list[str]:  # noqa: N807
         return sorted(where)
 
     return __getattr__, __dir__

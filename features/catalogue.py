@@ -92,12 +92,31 @@ class Indicator:
 
     @property
     def window(self) -> int:
-        """Years of history the formula needs before the scored year (0 for a static level)."""
+        """Years of history the formula needs before the scored year (0 for a static level).
+
+        Returns
+        -------
+        int
+            :func:`max_window` of the parsed :attr:`formula`.
+        """
         return max_window(parse_formula(self.formula))
 
 
 def parse_formula(formula: str) -> ast.Expression:
     """Parse a formula into a checked syntax tree.
+
+    Parameters
+    ----------
+    formula : str
+        A catalogue formula: series names, numbers, ``+ - * /``, unary minus and the catalogue
+        functions (``per_capita``, ``per_area``, ``per_border_km``, ``share``, ``growth``,
+        ``cagr``, ``mean``, ``national``, ``kz_gap``, ``static``), e.g.
+        ``"growth(grp, 5)"``.
+
+    Returns
+    -------
+    ast.Expression
+        The parsed expression, for :func:`formula_series` and :func:`max_window`.
 
     Raises
     ------
@@ -163,7 +182,20 @@ def parse_formula(formula: str) -> ast.Expression:
 
 
 def formula_series(tree: ast.AST) -> set[str]:
-    """Raw series names a parsed formula reads (including implicit ones like population)."""
+    """Raw series names a parsed formula reads (including implicit ones like population).
+
+    Parameters
+    ----------
+    tree : ast.AST
+        A formula parsed by :func:`parse_formula`.
+
+    Returns
+    -------
+    set of str
+        The series the formula needs from the dataset: its names, plus ``population_avg`` for
+        ``per_capita``; the static facts inside ``static()`` and the window arguments are not
+        series and are left out.
+    """
     names: set[str] = set()
 
     def visit(node: ast.AST) -> None:
@@ -187,7 +219,20 @@ def formula_series(tree: ast.AST) -> set[str]:
 
 
 def max_window(tree: ast.AST) -> int:
-    """Largest look-back of a formula in years (windows nest additively)."""
+    """Largest look-back of a formula in years (windows nest additively).
+
+    Parameters
+    ----------
+    tree : ast.AST
+        A formula parsed by :func:`parse_formula`.
+
+    Returns
+    -------
+    int
+        Years of history needed before the scored year: ``n`` for ``growth(x, n)`` and
+        ``cagr(x, n)``, ``n - 1`` for ``mean(x, n)``, summed along nested calls, maximised over
+        the branches; 0 for a formula on the current year only.
+    """
 
     def visit(node: ast.AST) -> int:
         if isinstance(node, ast.Call):
@@ -208,7 +253,13 @@ def max_window(tree: ast.AST) -> int:
 
 
 def default_catalogue_path() -> Path:
-    """The shipped catalogue ``features/data/indicators.toml``."""
+    """The shipped catalogue ``features/data/indicators.toml``.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the catalogue file inside the installed package.
+    """
     return Path(str(resources.files("border_readiness.features") / "data" / "indicators.toml"))
 
 
@@ -223,6 +274,11 @@ def load_catalogue(
         A catalogue TOML file; default the shipped one.
     known_series : set of str, optional
         Series present in the data; a formula reading any other series is an error.
+
+    Returns
+    -------
+    list of Indicator
+        The entries in file order, validated.
 
     Raises
     ------

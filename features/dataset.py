@@ -83,7 +83,14 @@ class BuildReport:
 
 
 def bundled_dataset_path() -> Path:
-    """Path of the bundled dataset (gzip-compressed long CSV inside the package)."""
+    """Path of the bundled dataset (gzip-compressed long CSV inside the package).
+
+    Returns
+    -------
+    pathlib.Path
+        ``features/data/regions_long.csv.gz`` of the installed package (it may be absent in a
+        checkout that has not run ``border-readiness data build``).
+    """
     return Path(str(resources.files("border_readiness.features") / "data" / "regions_long.csv.gz"))
 
 
@@ -200,6 +207,18 @@ def write_dataset_csv(
 
     The gzip header carries no timestamp or file name, so the same data give the same bytes.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A long table with at least the columns of :data:`LONG_COLUMNS` (other columns are not
+        written). Rows are sorted by region, indicator and year; values are written in their
+        shortest round-tripping form, NaN as an empty cell.
+    path : path-like
+        Destination file; written through a temporary file and renamed, so a reader never sees
+        a half-written file.
+    compress : bool, optional
+        Gzip the output; default: when ``path`` ends in ``.gz``.
+
     Examples
     --------
     >>> write_dataset_csv(data, "out/regions_long.csv")  # doctest: +SKIP
@@ -221,6 +240,18 @@ def write_dataset_csv(
 
 def read_long_file(path: str | Path) -> pd.DataFrame:
     """Read a long-layout file (CSV, CSV.GZ, Parquet or XLSX) without validating it.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; the type is taken from the extension (``.csv``, ``.csv.gz``, ``.parquet``,
+        ``.xlsx``/``.xlsm``). CSV must be UTF-8 (a byte-order mark is accepted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as read: text columns as strings, empty ``value`` cells as NaN. Pass it to
+        :func:`validate_long` before use.
 
     Raises
     ------
@@ -282,6 +313,21 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
     Region names are resolved to ids by the registry; missing optional columns are added
     empty. Rows are never dropped: every problem is an error naming the row (1-based, as in a
     spreadsheet with a header line) and column.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A long table with at least the columns of :data:`REQUIRED_COLUMNS`; ``region_id`` may
+        hold names in any spelling the registry knows.
+    source : str, default "data"
+        What to call the table in error messages (usually the file path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table with exactly the columns of :data:`LONG_COLUMNS`: registry ids, ``year``
+        int64, ``value`` float64 (NaN where missing), text columns as strings; sorted by
+        region, indicator and year with a fresh index. The input is not modified.
 
     Raises
     ------
@@ -387,6 +433,22 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
 def load_dataset(path: str | Path | None = None) -> pd.DataFrame:
     """Load the bundled dataset, or a user's long file, validated.
 
+    Parameters
+    ----------
+    path : path-like, optional
+        A long file as :func:`read_long_file` accepts; default the bundled dataset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as :func:`validate_long` returns it.
+
+    Raises
+    ------
+    DataValidationError
+        When the file is missing, unreadable or breaks the contract (the bundled dataset is
+        missing until ``border-readiness data build --raw DIR`` has been run).
+
     Examples
     --------
     >>> data = load_dataset()
@@ -410,10 +472,24 @@ def coverage_summary(
 ) -> dict:
     """Coverage of a long dataset: units, indicators, years, and missingness.
 
-    Returns a JSON-ready dict: counts of Russian subjects and Kazakh units, indicators, the year
-    span, per-region and per-indicator shares of missing cells in ``years``, the number of
-    Russian subjects with at least 40 indicators over the window, and the gaps of the 12 border
-    regions in ``border_indicators`` over the window (each with the source's own note).
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A validated long table (:func:`load_dataset` or :func:`validate_long`).
+    years : tuple of int, default (2010, 2021)
+        First and last year (inclusive) of the window the missingness is measured over.
+    border_indicators : tuple of str, default :data:`CORE_INDICATORS`
+        Indicators whose gaps are listed for each of the 12 border regions.
+
+    Returns
+    -------
+    dict
+        JSON-ready: counts of rows, values, Russian subjects and Kazakh units, aggregate units,
+        indicators, the year span, per-region and per-indicator shares of missing cells in
+        ``years``, the number of Russian subjects with at least 40 indicators fully covered
+        over the window, and the gaps of the 12 border regions in ``border_indicators`` over
+        the window (each with the source's own note). A region covers an indicator when it has
+        a value in every year of the window in which the indicator is published at all.
 
     Examples
     --------
@@ -485,7 +561,21 @@ def coverage_summary(
 
 
 def dataset_manifest(data: pd.DataFrame, report: BuildReport) -> str:
-    """The JSON manifest written beside the bundled dataset: sources with sha256, counts."""
+    """The JSON manifest written beside the bundled dataset: sources with sha256, counts.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long dataset as built.
+    report : BuildReport
+        What the build read (from :func:`build_dataset`).
+
+    Returns
+    -------
+    str
+        Indented JSON with sorted keys and a final newline: the columns, row and value counts,
+        the sorted indicator names, the sources (sha256, rows) and the skipped heading rows.
+    """
     body = {
         "columns": LONG_COLUMNS,
         "rows": len(data),

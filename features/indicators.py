@@ -166,7 +166,9 @@ class CompiledIndicators:
     refused : DataFrame
         Regions not scored: ``region_id, missing_share, missing_features``.
     catalogue : list of Indicator
+        The catalogue entries the matrix was compiled from.
     year : int
+        The scored year.
     """
 
     raw: pd.DataFrame
@@ -178,15 +180,35 @@ class CompiledIndicators:
 
     @property
     def levels(self) -> pd.Series:
-        """Level of each feature column."""
+        """Level of each feature column.
+
+        Returns
+        -------
+        pandas.Series
+            Feature id -> level name, in the order of ``matrix.columns``.
+        """
         return pd.Series({i.id: i.level for i in self.catalogue})[self.matrix.columns]
 
     @property
     def directions(self) -> pd.Series:
+        """Direction of each feature column: +1 when more is more ready, -1 when less is.
+
+        Returns
+        -------
+        pandas.Series
+            Feature id -> +1 or -1, in the order of ``matrix.columns``.
+        """
         return pd.Series({i.id: i.direction for i in self.catalogue})[self.matrix.columns]
 
     @property
     def weights(self) -> pd.Series:
+        """Catalogue weight of each feature column within its level.
+
+        Returns
+        -------
+        pandas.Series
+            Feature id -> non-negative weight, in the order of ``matrix.columns``.
+        """
         return pd.Series({i.id: i.weight for i in self.catalogue})[self.matrix.columns]
 
 
@@ -223,6 +245,12 @@ def compile_indicators(
     max_imputed_share : float, default 0.25
         A region needing carry-forward or district-median imputation for more than this share of
         its scored features is refused.
+
+    Returns
+    -------
+    CompiledIndicators
+        The raw and imputed matrices, the imputations made, the refused regions, the catalogue
+        and the year.
 
     Examples
     --------
@@ -328,8 +356,31 @@ def latest_complete_year(
     catalogue: list[Indicator] | None = None,
     max_missing_share: float = 0.05,
 ) -> int:
-    """The latest year whose scored features are computable, before any imputation, for all
-    but ``max_missing_share`` of the cells of the given regions (default: the 12 border regions).
+    """The latest year whose scored features are computable, before any imputation.
+
+    Computable for all but ``max_missing_share`` of the cells of the given regions (default:
+    the 12 border regions).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long dataset.
+    regions : list of str, optional
+        Region ids whose cells are counted; default :data:`BORDER_REGIONS`.
+    catalogue : list of Indicator, optional
+        Default the shipped catalogue; only scored features with a positive weight count.
+    max_missing_share : float, default 0.05
+        Largest share of region × feature cells that may be missing (0–1).
+
+    Returns
+    -------
+    int
+        The year, searched from the dataset's last year backwards.
+
+    Raises
+    ------
+    ValueError
+        When no year of the dataset meets the threshold.
 
     Examples
     --------
@@ -352,12 +403,27 @@ def latest_complete_year(
 def national_reference(
     data: pd.DataFrame, *, year: int, catalogue: list[Indicator] | None = None
 ) -> pd.Series:
-    """Each feature computed for the Russian Federation as a whole: the reference of the
-    ``distance_to_reference`` normalisation.
+    """Each feature computed for the Russian Federation as a whole.
 
-    Series that national-accounts tables publish only as the sum over subjects
-    (``RU-SUBJECTS-TOTAL``, e.g. GRP per capita) use that row. Features without a national
-    value (e.g. road density growth where RF is not published) are NaN.
+    This is the reference of the ``distance_to_reference`` normalisation. Series that
+    national-accounts tables publish only as the sum over subjects (``RU-SUBJECTS-TOTAL``, e.g.
+    GRP per capita) use that row. Features without a national value (e.g. road density growth
+    where RF is not published) are NaN.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long dataset.
+    year : int
+        The scored year.
+    catalogue : list of Indicator, optional
+        Default the shipped catalogue.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``reference``: feature id -> national value (the ``RU`` row, completed from
+        ``RU-SUBJECTS-TOTAL``), NaN where neither is published.
 
     Examples
     --------

@@ -30,6 +30,23 @@ class ProfileRuleError(UserInputError):
 
 @dataclass(frozen=True)
 class ProfileRule:
+    """One profile type of ``profiles.toml``: its rule and how to present it.
+
+    Parameters
+    ----------
+    name : str
+        Identifier of the type, as returned by :func:`assign_profiles` (e.g.
+        ``"ready_all_levels"``).
+    label : str
+        Human-readable name for reports; defaults to ``name`` in the file.
+    rule : str
+        Boolean expression over the level percentiles (0–100), ``overall``, ``strongest`` and
+        ``weakest`` (level names), with comparisons, ``and``/``or``/``not``, arithmetic and
+        ``min()``/``max()``, e.g. ``"min(transport_communication, social_services) >= 60"``.
+    description : str
+        What the type means, for reports; may be empty.
+    """
+
     name: str
     label: str
     rule: str
@@ -83,6 +100,23 @@ def _check(rule: str, where: str) -> ast.Expression:
 
 def load_profile_rules(path: str | Path | None = None) -> list[ProfileRule]:
     """Load and check the profile rules (default: the shipped ``profiles.toml``).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A profile rules TOML file with ``[[type]]`` entries (``name``, ``rule``, optional
+        ``label`` and ``description``); default the shipped ``features/data/profiles.toml``.
+
+    Returns
+    -------
+    list of ProfileRule
+        In file order, which is the order in which :func:`assign_profiles` tries them.
+
+    Raises
+    ------
+    ProfileRuleError
+        Naming the file and the type: file missing or not TOML, unknown or missing field, a
+        rule using a name, call or construct that is not allowed, or no ``[[type]]`` at all.
 
     Examples
     --------

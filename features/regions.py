@@ -57,6 +57,17 @@ def normalize_name(name: str) -> str:
     Footnote marks, case, spacing, punctuation, ``ё`` and Latin/Cyrillic look-alikes are
     ignored.
 
+    Parameters
+    ----------
+    name : str
+        A region name as printed in a source (anything else is converted with ``str``).
+
+    Returns
+    -------
+    str
+        Lower-case letters and digits only, Latin look-alikes folded to Cyrillic; two spellings
+        of one name give the same key.
+
     Examples
     --------
     >>> normalize_name("Белгоpодская область1)") == normalize_name("Белгородская область")
@@ -74,8 +85,13 @@ def normalize_name(name: str) -> str:
 def region_table() -> pd.DataFrame:
     """The registry as a table, one row per unit (subjects, oblasts, aggregates).
 
-    Columns: ``region_id, country, kind, name_ru, name_en, federal_district, aliases, note,
-    valid_from, valid_to``.
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``region_id``; columns ``country`` (``"RU"``/``"KZ"``), ``kind``,
+        ``name_ru``, ``name_en``, ``federal_district``, ``aliases`` (``|``-separated), ``note``,
+        ``valid_from``, ``valid_to`` (years as text, empty when open-ended). All values are
+        strings. Cached: the same object on every call, so do not modify it.
 
     Examples
     --------
@@ -140,6 +156,11 @@ def resolve_region(name: str, *, country: str | None = None) -> str:
     country : {"RU", "KZ"}, optional
         Restrict the match to one country.
 
+    Returns
+    -------
+    str
+        The registry id, e.g. ``"RU-OMS"`` or ``"KZ-55"``.
+
     Raises
     ------
     UnknownRegionError
@@ -162,7 +183,22 @@ def resolve_region(name: str, *, country: str | None = None) -> str:
 
 
 def closest_names(name: str, country: str | None = None, n: int = 3) -> list[str]:
-    """The ``n`` registry names closest to ``name`` (for error messages)."""
+    """The ``n`` registry names closest to ``name`` (for error messages).
+
+    Parameters
+    ----------
+    name : str
+        The name that did not resolve.
+    country : {"RU", "KZ"}, optional
+        Only consider units of this country.
+    n : int, default 3
+        How many candidates to return at most.
+
+    Returns
+    -------
+    list of str
+        ``"<Russian name> (<id>)"`` entries, closest first, without repeats.
+    """
     table = region_table()
     if country is not None:
         table = table[table["country"] == country]
@@ -175,7 +211,13 @@ def closest_names(name: str, country: str | None = None, n: int = 3) -> list[str
 
 
 def russian_subjects() -> list[str]:
-    """Ids of the 85 Russian federal subjects (okrug-free rows for Tyumen and Arkhangelsk)."""
+    """Ids of the 85 Russian federal subjects (okrug-free rows for Tyumen and Arkhangelsk).
+
+    Returns
+    -------
+    list of str
+        Registry ids of kind ``subject``, in registry order.
+    """
     table = region_table()
     return table.index[(table["country"] == "RU") & (table["kind"] == "subject")].tolist()
 
@@ -187,6 +229,12 @@ def border_facts() -> pd.DataFrame:
     One row per Russian subject: ``area_km2``, ``centroid_lat/lon``, ``capital_lat/lon``,
     ``border_kz_km`` (length of the shared border with Kazakhstan), ``kz_neighbours`` and
     ``ru_neighbours`` (ids separated by ``|``). Rebuilt by ``border-readiness data build``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The shipped ``features/data/border_facts.csv``, indexed by ``region_id``, with the
+        columns of :func:`border_readiness.features.sources.geometry.border_facts`. Cached.
     """
     files = resources.files("border_readiness.features") / "data"
     with (files / "border_facts.csv").open(encoding="utf-8") as fh:

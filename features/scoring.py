@@ -69,6 +69,7 @@ class ScoreConfig:
     top_indicators: int = 2
 
     def __post_init__(self):
+        """Reject unknown method names, empty Monte Carlo choices and too small samples."""
         checks = {
             "normalisation": (self.normalisation, composite.NORMALISATIONS),
             "weighting": (self.weighting, composite.WEIGHTINGS),
@@ -125,15 +126,41 @@ class ScoreReport:
 
     @property
     def regions(self) -> list[str]:
+        """Ids of the scored regions, in the order of :attr:`profiles`.
+
+        Returns
+        -------
+        list of str
+            Region ids.
+        """
         return list(self.profiles["region_id"])
 
     @property
     def normalised(self) -> pd.DataFrame:
-        """The normalised indicators of the scored regions (0–100, higher is more ready)."""
+        """The normalised indicators of the scored regions (0–100, higher is more ready).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Scored regions × features, rows of :attr:`normalised_all` in :attr:`regions` order.
+        """
         return self.normalised_all.loc[self.regions]
 
     def ranking(self, level: str = "overall") -> pd.DataFrame:
-        """The scored regions ordered by rank on one level, with their rank interval."""
+        """The scored regions ordered by rank on one level, with their rank interval.
+
+        Parameters
+        ----------
+        level : str, default "overall"
+            ``"overall"`` or one of the scored levels (``"transport_communication"``,
+            ``"joint_projects"``, ``"social_services"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``region_id``, sorted by ``rank``: the :attr:`scores` columns of that
+            level plus ``rank_p05``, ``rank_median`` and ``rank_p95`` from :attr:`uncertainty`.
+        """
         s = self.scores[self.scores.level == level].set_index("region_id")
         u = self.uncertainty[self.uncertainty.level == level].set_index("region_id")
         return s.join(u[["rank_p05", "rank_median", "rank_p95"]]).sort_values("rank")
@@ -352,7 +379,9 @@ def _profiles(
     weights: pd.Series,
     top: int,
 ) -> pd.DataFrame:
-    """Growth point: the strongest level and its best indicators (highest normalised values);
+    """Growth point and bottleneck of each region, with its level percentiles.
+
+    Growth point: the strongest level and its best indicators (highest normalised values);
     bottleneck: the weakest level and its worst indicators.
     """
     rows = []

@@ -23,11 +23,11 @@ from border_readiness.features.regions import (
     resolve_region,
 )
 from border_readiness.features.sources._errors import SourceFormatError
+from border_readiness.features.sources._kazakhstan_labels import _strip_marks
 from border_readiness.features.sources._tidy import TIDY_COLUMNS, finalize_tidy, source_file_label
 from border_readiness.features.sources.kazakhstan import (
     BNS_GRP_FILE,
     OPEN_DATA_FOLDER,
-    _strip_marks,
     read_all_kazakhstan,
     read_bns_grp,
     read_opendata_kazakhstan,

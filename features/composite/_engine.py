@@ -56,8 +56,10 @@ def _descending_ranks(scores: np.ndarray) -> np.ndarray:
 
 
 class _Engine:
-    """Everything the replicates share, precomputed once: normalised matrices per method,
-    weight tables per (weighting, normalisation, dropped indicator), Copeland sign tensors.
+    """Everything the replicates share, precomputed once.
+
+    Normalised matrices per method, weight tables per (weighting, normalisation, dropped
+    indicator), Copeland sign tensors.
     """
 
     def __init__(

@@ -46,8 +46,9 @@ _TIE_TOL = 1e-12
 
 
 def _pairwise_signs(V: np.ndarray, R: np.ndarray | None = None) -> np.ndarray:
-    """sign(V[a, i] - R[b, i]) as an (a, b, i) array (R defaults to V); 0 where either value
-    is missing.
+    """sign(V[a, i] - R[b, i]) as an (a, b, i) array (R defaults to V).
+
+    0 where either value is missing.
     """
     diff = V[:, None, :] - (V if R is None else R)[None, :, :]
     signs = np.sign(diff)
@@ -71,6 +72,16 @@ def geometric_shift(Xn_reference) -> np.ndarray:
     normalisation: it aggregates ``x + shift``, one positive scale for every normalisation (a
     min-max indicator on 0--100 becomes 1--101, a z-score ``z - min(z) + 1``). Indicators with
     no value get a shift of 0.
+
+    Parameters
+    ----------
+    Xn_reference : array-like of shape (n_regions, n_indicators)
+        Normalised reference regions (NaN = missing).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_indicators,)
+        ``1 - min`` of each column over its non-missing values; 0 for an all-missing column.
 
     Examples
     --------
@@ -182,7 +193,7 @@ def aggregate(
     >>> aggregate(Xn, w, g, "copeland")["transport"].tolist()
     [2.0, 0.0, -2.0]
     """
-    values, present, w, levels, positions, method = _prepare(Xn, weights, groups, method)
+    values, _present, w, levels, positions, method = _prepare(Xn, weights, groups, method)
     R = _reference_values(reference, Xn) if method == "copeland" else None
     scores = np.empty((values.shape[0], len(levels)))
     for col, idx in enumerate(positions):
@@ -197,9 +208,21 @@ def level_scores(
 ) -> np.ndarray:
     """The kernel of :func:`aggregate` for one level, on arrays (no checks).
 
-    ``V`` holds the level's normalised indicators (NaN = missing), ``w`` their weights summing
-    to 1, ``R`` the reference rows of a Copeland score (default ``V``). Geometric inputs must
-    be positive.
+    Parameters
+    ----------
+    V : numpy.ndarray of shape (n_regions, n_indicators)
+        The level's normalised indicators (NaN = missing); positive for ``geometric``.
+    w : numpy.ndarray of shape (n_indicators,)
+        Their weights, summing to 1.
+    method : {'arithmetic', 'geometric', 'copeland'}
+        As in :func:`aggregate`.
+    R : numpy.ndarray of shape (n_reference, n_indicators), optional
+        The reference rows of a Copeland score; default ``V``. Ignored by the other methods.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_regions,)
+        The level score of each row of ``V``.
     """
     P = ~np.isnan(V)
     if method == "copeland":
@@ -392,6 +415,7 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
     weighting_ : IndicatorWeights
         The fitted weighting.
     levels_ : list of str
+        The levels, in the order of the weighting's groups.
     shift_ : ndarray
         ``1 - m`` per indicator for ``geometric`` (zeros otherwise).
     reference_ : ndarray or None
@@ -414,9 +438,25 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
         self.level_weights = level_weights
 
     def __sklearn_tags__(self):
+        """Scikit-learn tags: NaN (a missing indicator) is allowed in ``X``."""
         return _allow_nan_tags(super().__sklearn_tags__())
 
     def fit(self, X, y=None):
+        """Fit the weighting, the geometric shift and the Copeland reference on ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Normalised reference regions (NaN = missing). A DataFrame is passed to the weighting
+            as it is, so mapping-valued ``groups`` and ``weights`` are read by column name.
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        LevelAggregator
+            The fitted aggregator.
+        """
         values = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
         _choices(self.method, AGGREGATIONS, "method")
         weighting = IndicatorWeights() if self.weighting is None else self.weighting
@@ -455,18 +495,40 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
         return _frame(values + self.shift_, cols), weights, groups, reference
 
     def transform(self, X):
+        """Level scores and the overall score of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_regions, n_indicators)
+            Normalised regions, indicators as in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_regions, n_levels + 1)
+            One column per level in :attr:`levels_` order, then ``overall``.
+        """
         Xn, weights, groups, reference = self._inputs(X)
         levels = aggregate(Xn, weights, groups, self.method, reference=reference)
         scores = levels.to_numpy(dtype=float)
         return np.column_stack([scores, scores @ self.level_weights_])
 
     def contributions(self, X) -> pd.DataFrame:
-        """Exact additive contribution of each indicator to each level score, and of each level
-        to the overall score (see :func:`border_readiness.features.composite.contributions`).
+        """Exact additive contribution of each indicator to each level score, and of each level.
 
-        Returns a long table ``row, level, indicator, contribution`` (``row`` is the index of
-        ``X`` when it is a DataFrame, else the position); for ``level == 'overall'`` the
-        indicator is a level.
+        Each level's contribution to the overall score is included too (see
+        :func:`border_readiness.features.composite.contributions`).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Normalised regions, indicators as in ``fit``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long table ``row, level, indicator, contribution`` (``row`` is the index of ``X``
+            when it is a DataFrame, else the position); for ``level == 'overall'`` the
+            indicator is a level.
         """
         index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
         Xn, weights, groups, reference = self._inputs(X)
@@ -485,8 +547,22 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
         return out.rename(columns={"region": "row"})
 
     def score_level(self, values: np.ndarray, level: str) -> np.ndarray:
-        """The score of one level from that level's normalised indicators only (columns in the
-        order of the fitted indicators of the level); used to explain a level with SHAP.
+        """The score of one level from that level's normalised indicators only.
+
+        Used to explain a level with SHAP.
+
+        Parameters
+        ----------
+        values : array-like of shape (n_samples, n_level_indicators)
+            Normalised values of the level's indicators, columns in the order of the fitted
+            indicators of the level (reshaped to that many columns).
+        level : str
+            A level of :attr:`levels_`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            The level score, as :meth:`transform` computes it for that level.
         """
         check_is_fitted(self, "weighting_")
         idx = np.flatnonzero(self.weighting_.groups_ == level)
@@ -496,5 +572,17 @@ class LevelAggregator(TransformerMixin, BaseEstimator):
         return level_scores(values + self.shift_[idx], w / w.sum(), self.method, reference)
 
     def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: the levels, then ``overall``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        numpy.ndarray of str
+            :attr:`levels_` followed by ``"overall"``.
+        """
         check_is_fitted(self, "levels_")
         return np.asarray([*self.levels_, "overall"], dtype=object)

@@ -59,29 +59,33 @@ __all__ = ["ReadinessModel"]
 
 
 class ReadinessModel(TransformerMixin, BaseEstimator):
-    """The readiness composite: treatment, normalisation, weights and aggregation, fitted on
-    reference regions and applied to any regions.
+    """The readiness composite: treatment, normalisation, weights and aggregation.
 
-    ``fit`` builds and fits one :class:`~sklearn.pipeline.Pipeline` (``pipeline_``) of
-    :class:`OutlierTreatment` (or ``'passthrough'``), :class:`Normaliser` and
-    :class:`LevelAggregator` (with its :class:`IndicatorWeights`) on the reference regions --
-    in the package, all Russian subjects of the year. ``transform`` returns the level scores and
-    ``overall`` of the regions given (columns :meth:`get_feature_names_out`).
+    Fitted on reference regions and applied to any regions. ``fit`` builds and fits one
+    :class:`~sklearn.pipeline.Pipeline` (``pipeline_``) of :class:`OutlierTreatment` (or
+    ``'passthrough'``), :class:`Normaliser` and :class:`LevelAggregator` (with its
+    :class:`IndicatorWeights`) on the reference regions -- in the package, all Russian subjects
+    of the year. ``transform`` returns the level scores and ``overall`` of the regions given
+    (columns :meth:`get_feature_names_out`).
 
     After outlier treatment a log-treated indicator no longer shares the national value's
     scale: its national value becomes the treated reference's median.
 
     Parameters
     ----------
-    normalisation : {'minmax', 'zscore', 'rank', 'distance_to_reference'}
-    weighting : {'equal', 'catalogue', 'pca'}
-    aggregation : {'arithmetic', 'geometric', 'copeland'}
-    treat_outliers : bool
+    normalisation : {'minmax', 'zscore', 'rank', 'distance_to_reference'}, default 'minmax'
+        How indicators are put on a common scale (:class:`Normaliser`).
+    weighting : {'equal', 'catalogue', 'pca'}, default 'equal'
+        How indicators are weighted within a level (:class:`IndicatorWeights`).
+    aggregation : {'arithmetic', 'geometric', 'copeland'}, default 'arithmetic'
+        How a level's indicators become its score (:class:`LevelAggregator`).
+    treat_outliers : bool, default True
+        Apply COINr's outlier rule (:class:`OutlierTreatment`) before normalising.
     directions, groups, catalogue_weights, national_values : mapping or sequence, optional
         Per indicator: direction (+1/-1), level, relative catalogue weight, national value.
     level_weights : mapping or sequence, optional
         Relative weight per level in ``overall``; equal by default.
-    scale : (low, high)
+    scale : (low, high), default (0, 100)
         Target interval of ``minmax`` and ``rank``.
 
     Attributes
@@ -129,9 +133,31 @@ class ReadinessModel(TransformerMixin, BaseEstimator):
         self.scale = scale
 
     def __sklearn_tags__(self):
+        """Scikit-learn tags: NaN (a missing indicator) is allowed in ``X``."""
         return _allow_nan_tags(super().__sklearn_tags__())
 
     def fit(self, X, y=None):
+        """Fit treatment, normalisation, weights and aggregation on the reference regions.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Raw indicator values of the reference regions (NaN = missing). With a DataFrame,
+            mapping-valued per-indicator parameters are read by column name.
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        ReadinessModel
+            The fitted model.
+
+        Raises
+        ------
+        ValueError
+            For an unknown normalisation, weighting or aggregation, or invalid per-indicator
+            parameters (raised by the steps).
+        """
         # Checked here rather than deep in a step, so that the message names this estimator's
         # parameter.
         _choices(self.normalisation, NORMALISATIONS, "normalisation")
@@ -188,49 +214,139 @@ class ReadinessModel(TransformerMixin, BaseEstimator):
         return _frame(values, _names(self, values.shape[1]), index)
 
     def transform(self, X):
+        """Level scores and ``overall`` of the regions in ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Raw indicator values, indicators as in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_regions, n_levels + 1)
+            Columns :meth:`get_feature_names_out`: the levels, then ``overall`` (a DataFrame
+            with ``set_output(transform="pandas")``).
+        """
         return self.pipeline_.transform(self._frame(X)).to_numpy(dtype=float)
 
     def treat(self, X) -> pd.DataFrame:
-        """The indicators after outlier treatment (regions x indicators)."""
+        """The indicators after outlier treatment (regions x indicators).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Raw indicator values, indicators as in ``fit``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Treated values, columns the fitted indicator names (``X`` unchanged without
+            treatment).
+        """
         return self.pipeline_[:1].transform(self._frame(X))
 
     def normalise(self, X) -> pd.DataFrame:
-        """The normalised indicators, higher is more ready (regions x indicators)."""
+        """The normalised indicators, higher is more ready (regions x indicators).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Raw indicator values, indicators as in ``fit``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Treated and normalised values, columns the fitted indicator names.
+        """
         return self.pipeline_[:2].transform(self._frame(X))
 
     def contributions(self, X) -> pd.DataFrame:
-        """Exact additive contributions of the indicators to the level scores and of the levels
-        to ``overall``; see :meth:`LevelAggregator.contributions`.
+        """Exact additive contributions of the indicators to the level scores, and of the levels.
+
+        The levels' contributions to ``overall`` are included; see
+        :meth:`LevelAggregator.contributions`.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Raw indicator values, indicators as in ``fit``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long table ``row, level, indicator, contribution``; for ``level == 'overall'`` the
+            indicator is a level.
         """
         return self.pipeline_[-1].contributions(self.normalise(X))
 
     @property
     def aggregator_(self) -> LevelAggregator:
+        """The fitted aggregation step.
+
+        Returns
+        -------
+        LevelAggregator
+            The pipeline's last step (with the fitted weighting).
+        """
         check_is_fitted(self, "pipeline_")
         return self.pipeline_[-1]
 
     @property
     def weights_(self) -> pd.Series:
-        """Weight per indicator (summing to 1 within each level)."""
+        """Weight per indicator (summing to 1 within each level).
+
+        Returns
+        -------
+        pandas.Series
+            Named ``weight``, indexed by indicator name.
+        """
         w = self.aggregator_.weighting_
         return pd.Series(w.weights_, index=list(_names(self, len(w.weights_))), name="weight")
 
     @property
     def groups_(self) -> pd.Series:
+        """Level of each indicator.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``level``, indexed by indicator name.
+        """
         w = self.aggregator_.weighting_
         return pd.Series(w.groups_, index=list(_names(self, len(w.groups_))), name="level")
 
     @property
     def levels_(self) -> list[str]:
+        """The levels, in the order of the output columns.
+
+        Returns
+        -------
+        list of str
+            Level names (without ``overall``).
+        """
         return list(self.aggregator_.levels_)
 
     @property
     def unit_(self) -> float:
-        """See :attr:`Normaliser.unit_`."""
+        """Width of one unit of the normalised scale; see :attr:`Normaliser.unit_`.
+
+        Returns
+        -------
+        float
+            ``high - low`` for ``minmax`` and ``rank``, 1 for ``zscore``, 100 for
+            ``distance_to_reference``.
+        """
         return float(self.pipeline_[1].unit_)
 
     def outlier_log(self) -> pd.DataFrame:
-        """The treatment log of the reference regions (empty without treatment)."""
+        """The treatment log of the reference regions (empty without treatment).
+
+        Returns
+        -------
+        pandas.DataFrame
+            :meth:`OutlierTreatment.treatment_log`, or an empty frame with columns
+            ``indicator, action`` when ``treat_outliers`` is False.
+        """
         check_is_fitted(self, "pipeline_")
         treat = self.pipeline_[0]
         if treat == "passthrough":
@@ -238,11 +354,30 @@ class ReadinessModel(TransformerMixin, BaseEstimator):
         return treat.treatment_log()
 
     def reference_normalised(self) -> pd.DataFrame:
-        """The reference regions' normalised indicators (the SHAP background)."""
+        """The reference regions' normalised indicators (the SHAP background).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Reference regions (positional index) x indicator names, as :meth:`normalise`
+            gives them.
+        """
         check_is_fitted(self, "pipeline_")
         normaliser = self.pipeline_[1]
         basis = _frame(normaliser.basis_, _names(self, normaliser.basis_.shape[1]))
         return normaliser.transform(basis)
 
     def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: the levels, then ``overall``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        numpy.ndarray of str
+            :attr:`levels_` followed by ``"overall"``.
+        """
         return self.aggregator_.get_feature_names_out()

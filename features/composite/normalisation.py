@@ -196,19 +196,20 @@ class Normaliser(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     ``fit`` keeps the reference regions' values; ``transform`` calls
     :func:`border_readiness.features.composite.normalise` with them as ``fit_on``, so a region's
-    normalised value
-    depends only on its own value and the reference (see that function for the formulas).
+    normalised value depends only on its own value and the reference (see that function for the
+    formulas).
 
     Parameters
     ----------
     method : {'minmax', 'zscore', 'rank', 'distance_to_reference'}
+        The normalisation, as in :func:`border_readiness.features.composite.normalise`.
     directions : mapping or sequence, optional
         +1 (more is more ready) or -1 per indicator, keyed by column name or in column order;
         all +1 by default.
     national_values : mapping or sequence, optional
         The national value per indicator, used by ``distance_to_reference`` (required there).
         A missing national value falls back to the reference regions' median.
-    scale : (low, high)
+    scale : (low, high), default (0, 100)
         Target interval of ``minmax`` and ``rank``.
 
     Attributes
@@ -216,6 +217,8 @@ class Normaliser(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     basis_ : ndarray
         The reference regions' values.
     directions_, national_values_ : ndarray
+        The fitted directions (+1/-1) and national values (reference median where missing;
+        None when no national values were given), in column order.
     unit_ : float
         The width of one unit of the scale: ``high - low`` for ``minmax`` and ``rank``, 1 for
         ``zscore``, 100 (the national value) for ``distance_to_reference``. Dividing by it puts
@@ -237,9 +240,31 @@ class Normaliser(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.scale = scale
 
     def __sklearn_tags__(self):
+        """Scikit-learn tags: NaN (a missing indicator) is allowed in ``X``."""
         return _allow_nan_tags(super().__sklearn_tags__())
 
     def fit(self, X, y=None):
+        """Keep the reference regions' values, the directions and the national values.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Raw indicator values of the reference regions (NaN = missing). With a DataFrame,
+            mapping-valued ``directions`` and ``national_values`` are read by column name.
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        Normaliser
+            The fitted normaliser.
+
+        Raises
+        ------
+        ValueError
+            For an unknown method, a direction other than +1/-1, or ``distance_to_reference``
+            without ``national_values``.
+        """
         values = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
         _choices(self.method, NORMALISATIONS, "method")
         lo, hi = _scale(self.scale)
@@ -261,6 +286,19 @@ class Normaliser(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        """Normalise ``X`` against the fitted reference regions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_regions, n_indicators)
+            Raw indicator values, indicators as in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_regions, n_indicators)
+            Normalised values, higher = more ready; NaN where ``X`` is missing or the indicator
+            has no spread among the reference regions.
+        """
         check_is_fitted(self, "basis_")
         values = validate_data(
             self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False

@@ -158,9 +158,11 @@ def sobol_indices(
     n : int
         Base sample size N (a power of two keeps the Sobol' sequence balanced).
     random_state : int or None
+        Seed of the Sobol' design and the bootstrap; None draws a fresh one.
     n_boot : int
         Bootstrap resamples for the confidence half-widths.
     conf_level : float
+        Confidence level of the half-widths, strictly between 0 and 1.
 
     Returns
     -------
@@ -208,13 +210,16 @@ def rank_sensitivity(
 
     Parameters
     ----------
-    X, directions, groups, fit_on, reference, normalisations, weightings, aggregations,
-    catalogue_weights, dropout, level_weights
+    X, directions, groups, fit_on, reference, normalisations, weightings
         As in :func:`monte_carlo_ranks`.
-    n : int
+    aggregations, catalogue_weights, dropout, level_weights
+        As in :func:`monte_carlo_ranks` (``aggregations`` has the same default there,
+        ``('arithmetic', 'geometric')``).
+    n : int, default 512
         Base sample size (``n (d + 2)`` composites are computed).
-    random_state : int or None
-    n_boot : int
+    random_state : int or None, default 0
+        Seed of the Saltelli design and the bootstrap; None draws a fresh one.
+    n_boot : int, default 100
         Bootstrap resamples for the confidence half-widths.
 
     Returns

@@ -24,8 +24,10 @@ _LOG_OFFSET_SHARE = 0.01
 
 
 def _skew_kurt(x: np.ndarray) -> tuple[float, float]:
-    """Sample skewness and excess kurtosis as COINr computes them (e1071 type 2, Excel's SKEW and
-    KURT), ignoring NaN; NaN when there are fewer than 4 values or no spread.
+    """Sample skewness and excess kurtosis as COINr computes them, ignoring NaN.
+
+    The estimators are e1071's type 2 (Excel's SKEW and KURT); NaN when there are fewer than 4
+    values or no spread.
     """
     v = x[~np.isnan(x)]
     n = v.size
@@ -166,14 +168,13 @@ class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """COINr's outlier rule as a transformer fitted on reference regions.
 
     ``fit`` applies :func:`border_readiness.features.composite.treat_outliers` to the reference
-    regions: an
-    indicator with ``|skew| >= skew_max`` and ``kurtosis >= kurt_max`` is winsorised (up to
-    ``max_winsorised`` points), or log-transformed (COINr's ``log_CT``) when winsorising does
-    not fix it. ``transform`` applies the fitted treatment to any regions: a winsorised
-    indicator is clipped to the range of the treated reference, a log-treated one is clipped to
-    the reference's range and then transformed with the reference's offset. On the reference
-    regions ``fit_transform`` equals :func:`~border_readiness.features.composite.treat_outliers`
-    exactly.
+    regions: an indicator with ``|skew| >= skew_max`` and ``kurtosis >= kurt_max`` is
+    winsorised (up to ``max_winsorised`` points), or log-transformed (COINr's ``log_CT``) when
+    winsorising does not fix it. ``transform`` applies the fitted treatment to any regions: a
+    winsorised indicator is clipped to the range of the treated reference, a log-treated one is
+    clipped to the reference's range and then transformed with the reference's offset. On the
+    reference regions ``fit_transform`` equals
+    :func:`~border_readiness.features.composite.treat_outliers` exactly.
 
     Parameters
     ----------
@@ -209,9 +210,25 @@ class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.max_winsorised = max_winsorised
 
     def __sklearn_tags__(self):
+        """Scikit-learn tags: NaN (a missing indicator) is allowed in ``X``."""
         return _allow_nan_tags(super().__sklearn_tags__())
 
     def fit(self, X, y=None):
+        """Decide and fit each indicator's treatment on the reference regions.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Raw indicator values of the reference regions (NaN = missing). A DataFrame's index
+            names the regions in the treatment log.
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        OutlierTreatment
+            The fitted treatment.
+        """
         index = X.index if isinstance(X, pd.DataFrame) else None
         values = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
         names = _names(self, values.shape[1])
@@ -236,6 +253,18 @@ class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        """Apply the fitted treatment: clip to the fitted range, then log where fitted so.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_regions, n_indicators)
+            Raw indicator values, indicators as in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_regions, n_indicators)
+            Treated values; untreated indicators unchanged, NaN stays NaN.
+        """
         check_is_fitted(self, "action_")
         values = validate_data(
             self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False
@@ -250,6 +279,13 @@ class OutlierTreatment(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return out
 
     def treatment_log(self) -> pd.DataFrame:
-        """The treatment log of the reference regions (one row per indicator)."""
+        """The treatment log of the reference regions (one row per indicator).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The ``log`` of :func:`border_readiness.features.composite.treat_outliers` on the
+            reference regions, with ``indicator`` holding the column names as text.
+        """
         check_is_fitted(self, "log_")
         return pd.DataFrame(self.log_)

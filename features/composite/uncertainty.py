@@ -135,8 +135,16 @@ class UncertaintyResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Summary per region and level: rank intervals and ``prob_strongest`` (NaN for
-        ``overall``); the raw replicate ranks stay in :attr:`ranks`.
+        """Summary per region and level: rank intervals and ``prob_strongest``.
+
+        ``prob_strongest`` is NaN for ``overall``; the raw replicate ranks stay in
+        :attr:`ranks`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :meth:`rank_intervals` with a ``prob_strongest`` column from
+            :meth:`prob_strongest_level` merged in on ``region, level``.
 
         Examples
         --------

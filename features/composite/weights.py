@@ -240,6 +240,7 @@ class IndicatorWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     weights_ : ndarray
         Weight per indicator, summing to 1 within each level.
     groups_ : ndarray of str
+        The level of each indicator, in column order.
     levels_ : list of str
         The levels in order of first appearance.
 
@@ -258,9 +259,30 @@ class IndicatorWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.weights = weights
 
     def __sklearn_tags__(self):
+        """Scikit-learn tags: NaN (a missing indicator) is allowed in ``X``."""
         return _allow_nan_tags(super().__sklearn_tags__())
 
     def fit(self, X, y=None):
+        """Fit the weights on normalised reference regions (only ``pca`` looks at the values).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_regions, n_indicators)
+            Normalised reference regions (NaN = missing). With a DataFrame, mapping-valued
+            ``groups`` and ``weights`` are read by column name.
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        IndicatorWeights
+            The fitted weighting.
+
+        Raises
+        ------
+        ValueError
+            For an unknown method, or ``catalogue`` without ``weights``.
+        """
         values = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
         _choices(self.method, WEIGHTINGS, "method")
         names = _names(self, values.shape[1])
@@ -281,6 +303,18 @@ class IndicatorWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        """Each indicator multiplied by its weight.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_regions, n_indicators)
+            Normalised regions, indicators as in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_regions, n_indicators)
+            ``X * weights_`` (NaN stays NaN).
+        """
         check_is_fitted(self, "weights_")
         values = validate_data(
             self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False

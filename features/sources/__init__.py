@@ -1,12 +1,17 @@
-"""Readers of the raw official files into the long layout (one row per region, year and
-indicator), each naming the file, sheet and row of anything it cannot read.
+"""Readers of the raw official files into the long layout (one row per region, year, indicator).
+
+Each reader names the file, sheet and row of anything it cannot read.
 
 * :mod:`.rosstat` -- Rosstat's "Regions of Russia" section workbooks;
 * :mod:`.rosstat_grp` -- Rosstat's gross regional product (VRP_s1998);
-* :mod:`.kazakhstan` -- the Kazakh Bureau of National Statistics and open data;
-* :mod:`.geometry` -- region polygons: shared border lengths, areas, distances.
+* :mod:`.kazakhstan` -- the Kazakh Bureau of National Statistics and open data (its Open Data
+  readers and sheet parser in the private ``_kazakhstan_opendata``, text and footnote helpers in
+  ``_kazakhstan_labels``);
+* :mod:`.geometry` -- region polygons: shared border lengths, areas, distances (the spherical
+  kernels in the private ``_sphere``).
 
-Names are imported on first use.
+Shared private helpers: ``_cells`` (one published cell to a number), ``_tidy`` (the tidy long
+table), ``_errors`` (:class:`SourceFormatError`). Names are imported on first use.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Parsing of single published cells: the one place that knows how statistical offices
-write numbers.
+"""Parsing of single published cells.
 
-Rosstat and the Kazakh BNS write values as numbers, as text with decimal commas and (non-breaking)
-spaces, with footnote marks glued on (``17,83)`` is 17.8 with footnote 3), or as conventional
-symbols for "no such phenomenon" (``-``) and "not available" (``…``). Every cell ends up either
-as a float, or as a missing value with a recorded reason, or as an error: never silently dropped.
+This is the one place that knows how statistical offices write numbers. Rosstat and the
+Kazakh BNS write values as numbers, as text with decimal commas and (non-breaking) spaces, with
+footnote marks glued on (``17,83)`` is 17.8 with footnote 3), or as conventional symbols for "no
+such phenomenon" (``-``) and "not available" (``…``). Every cell ends up either as a float, or as
+a missing value with a recorded reason, or as an error: never silently dropped.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def strip_footnote(text: str) -> tuple[str, str]:
 
 
 def parse_cell(raw: object, *, percent_unit: bool = False) -> ParsedCell:
-    """Parse one published cell into a float or a missing value with its reason.
+    r"""Parse one published cell into a float or a missing value with its reason.
 
     Parameters
     ----------
@@ -94,7 +94,7 @@ def parse_cell(raw: object, *, percent_unit: bool = False) -> ParsedCell:
 
     Examples
     --------
-    >>> parse_cell("2\\xa0308,0")
+    >>> parse_cell("2\xa0308,0")
     ParsedCell(value=2308.0, note='')
     >>> parse_cell("17,83)")
     ParsedCell(value=17.8, note='footnote 3')

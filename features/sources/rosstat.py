@@ -64,6 +64,18 @@ def source_label(path: str | Path, raw_root: str | Path | None = None) -> str:
 
     Without ``raw_root`` (a workbook read on its own) the parent folder and file name are kept.
 
+    Parameters
+    ----------
+    path : path-like
+        The source file.
+    raw_root : path-like, optional
+        The raw folder that ``path`` lies in.
+
+    Returns
+    -------
+    str
+        POSIX-style relative path, e.g. ``"rosstat_regions_of_russia_2023/Раздел 3.xlsx"``.
+
     Examples
     --------
     >>> source_label("/x/raw/rosstat_regions_of_russia_2023/Раздел 3.xlsx", "/x/raw")
@@ -88,6 +100,21 @@ def _open(path: Path):
 
 def list_tables(path: str | Path) -> list[str]:
     """Sheet names of a section workbook that are tables (their name starts with a number).
+
+    Parameters
+    ----------
+    path : path-like
+        A Rosstat section workbook (``.xlsx``).
+
+    Returns
+    -------
+    list of str
+        The table sheets (name like "3.4.") in workbook order; other sheets are left out.
+
+    Raises
+    ------
+    SourceFormatError
+        When the file is missing or is not a readable workbook.
 
     Examples
     --------
@@ -209,6 +236,11 @@ def read_rosstat_tables(
     raw_root : path-like, optional
         The raw folder, to record ``source_file`` relative to it.
 
+    Returns
+    -------
+    list of RosstatTable
+        One per entry of ``sheets``, in the same order.
+
     Examples
     --------
     >>> read_rosstat_tables(book, {"3.4.": "wage", "3.2.": None})  # doctest: +SKIP
@@ -281,11 +313,12 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
             continue
         if re.match(r"^\d\)", label):  # footnotes start with "1)" when no rule precedes them
             break
-        if _HEADING_ROWS.match(label) or label.endswith(":"):
-            # A heading may carry a stray dash in a value column, never a number.
-            if all(parse_cell(v).missing for v in values if _text(v) not in ("-", "–")):
-                skipped.append(f"row {i + 1}: {label!r} (heading, no values)")
-                continue
+        # A heading may carry a stray dash in a value column, never a number.
+        if (_HEADING_ROWS.match(label) or label.endswith(":")) and all(
+            parse_cell(v).missing for v in values if _text(v) not in ("-", "–")
+        ):
+            skipped.append(f"row {i + 1}: {label!r} (heading, no values)")
+            continue
         rid, row_unit = _resolve_row(label, unit, where, i)
         if rid in seen:
             raise SourceFormatError(
