@@ -52,12 +52,12 @@ _WHERE = {
     "ScoreReport": "border_readiness.features.scoring",
     "cluster": "border_readiness.experiments.steps",
     "clustering_matrix": "border_readiness.experiments.steps",
-    "explain": "border_readiness.experiments.steps",
+    "explain": "border_readiness.experiments.interpret",
     "load_dataset": "border_readiness.features.dataset",
     "prepare": "border_readiness.experiments.steps",
     "score": "border_readiness.experiments.steps",
     "typology": "border_readiness.clustering.typologies",
-    "validate": "border_readiness.experiments.steps",
+    "validate": "border_readiness.experiments.interpret",
 }
 
 

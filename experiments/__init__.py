@@ -4,8 +4,8 @@ One pipeline for every command; MLflow tracking and the model registry. MLflow i
 here only, and only when used.
 
 * :mod:`.config` -- experiment TOML configs; :mod:`.seeds` -- one root seed split per step;
-* :mod:`.steps` -- the analysis steps; :mod:`.pipeline` -- the one sequence of them
-  (:func:`analyse`); :mod:`.artifacts` -- the result tables and figures;
+* :mod:`.steps`, :mod:`.interpret` -- the analysis steps; :mod:`.pipeline` -- the one
+  sequence of them (:func:`analyse`); :mod:`.artifacts` -- the result tables and figures;
 * :mod:`.runner`, :mod:`.tracking`, :mod:`.frozen_model`, :mod:`.pyfunc_model` -- one MLflow
   run, the registered model and what it serves;
 * :mod:`.retrain` -- comparison with the registered model and the promotion policy;

@@ -186,7 +186,7 @@ def agreement_summary(result, prep, method: str, k: int) -> dict:
     ----------
     result : ValidationRun
         The comparison of an expert typology with the clusters
-        (:func:`~border_readiness.experiments.steps.validate`).
+        (:func:`~border_readiness.experiments.interpret.validate`).
     prep : Prepared
         The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
         regions, compiled indicators, profile rules.
@@ -266,7 +266,7 @@ def write_explain(out, result, run, prep) -> None:
         The :class:`~border_readiness.experiments._outputs.OutputSet` that collects the files;
         nothing is written until its ``commit``.
     result : ExplainRun
-        The SHAP values and the surrogate (:func:`~border_readiness.experiments.steps.explain`).
+        The SHAP values and the surrogate (:func:`~border_readiness.experiments.interpret.explain`).
     run : ClusterRun
         The clustering explained (its method and k go into ``explain.json``).
     prep : Prepared

@@ -23,12 +23,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from border_readiness.experiments.steps import (
-    ClusterRun,
-    ExplainRun,
-    Prepared,
-    ValidationRun,
-)
+from border_readiness.experiments.interpret import ExplainRun, ValidationRun
+from border_readiness.experiments.steps import ClusterRun, Prepared
 
 __all__ = ["STEPS", "Analysis", "analyse", "steps_for", "typology_k"]
 
@@ -191,6 +187,7 @@ def analyse(
     -------
     Analysis
     """
+    from border_readiness.experiments import interpret
     from border_readiness.experiments import steps as st
 
     say = progress or (lambda _m: None)
@@ -260,7 +257,7 @@ def analyse(
             say(f"agreement with {name}: {cfg.permutations} permutations")
             a.validations[name] = timed(
                 "validate",
-                st.validate,
+                interpret.validate,
                 typ,
                 a.run.labels,
                 X,
@@ -271,7 +268,7 @@ def analyse(
     if "explain" in todo:
         say("SHAP values of the level scores and of a surrogate of the clusters")
         a.explanation = timed(
-            "explain", st.explain, a.report, a.run.labels, random_state=seeds.surrogate
+            "explain", interpret.explain, a.report, a.run.labels, random_state=seeds.surrogate
         )
     if "embed" in todo:
         from border_readiness.clustering.embedding import embed_2d

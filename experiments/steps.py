@@ -15,25 +15,20 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.errors import UserInputError
-from border_readiness.experiments._interpret import ExplainRun, ValidationRun, explain, validate
 from border_readiness.features.catalogue import Indicator
 from border_readiness.features.profiles import ProfileRule
 from border_readiness.features.scoring import ScoreConfig, ScoreReport
 
 __all__ = [
     "ClusterRun",
-    "ExplainRun",
     "PreparationError",
     "Prepared",
-    "ValidationRun",
     "assess_stability",
     "cluster",
     "clustering_matrix",
-    "explain",
     "fit_clusters",
     "prepare",
     "score",
-    "validate",
 ]
 
 

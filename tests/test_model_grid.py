@@ -41,13 +41,8 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
 
     from border_readiness.clustering.typologies import typology
     from border_readiness.experiments.frozen_model import dump, freeze, load, predict_frozen
-    from border_readiness.experiments.steps import (
-        cluster,
-        clustering_matrix,
-        explain,
-        score,
-        validate,
-    )
+    from border_readiness.experiments.interpret import explain, validate
+    from border_readiness.experiments.steps import cluster, clustering_matrix, score
 
     data, prep = bundled
     norm, weighting, agg = choice

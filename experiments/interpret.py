@@ -1,8 +1,7 @@
 """The steps that interpret the clusters: agreement with expert typologies, explanations.
 
-Private: :mod:`border_readiness.experiments.steps` re-exports :func:`validate`,
-:func:`explain` and their result classes, which is where they are imported from. Split from
-``steps.py`` to keep modules under 600 lines.
+They follow the steps of :mod:`border_readiness.experiments.steps` (prepare, score, cluster)
+in the one pipeline, :func:`border_readiness.experiments.pipeline.analyse`.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from border_readiness.experiments.steps import clustering_matrix
 from border_readiness.features.scoring import ScoreReport
 
 __all__ = ["ExplainRun", "ValidationRun", "explain", "validate"]
@@ -158,7 +158,6 @@ def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) ->
     """
     from border_readiness.clustering.explain import surrogate_explanation
     from border_readiness.clustering.shapley import readiness_shap
-    from border_readiness.experiments.steps import clustering_matrix
 
     level_shap = readiness_shap(report.model, report.normalised)
     surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)
