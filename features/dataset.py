@@ -16,6 +16,7 @@ import io
 import json
 import math
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -509,17 +510,21 @@ def coverage_summary(
     published_years = present.groupby("indicator")["year"].agg(lambda s: set(s))
     have = present.groupby(["region_id", "indicator"])["year"].agg(lambda s: set(s))
     full = {(rid, ind) for (rid, ind), ys in have.items() if ys >= published_years[ind]}
-    per_subject = pd.Series({rid: sum(1 for r, _ in full if r == rid) for rid in subjects})
+    full_per_region = Counter(rid for rid, _ in full)
+    per_subject = pd.Series({rid: full_per_region[rid] for rid in subjects})
 
     miss_region = window.assign(m=window["value"].isna()).groupby("region_id")["m"].mean()
     miss_indicator = window.assign(m=window["value"].isna()).groupby("indicator")["m"].mean()
 
+    # One pass over the window's border-region rows, not one scan of the table per pair.
+    border_rows = window[
+        window["region_id"].isin(BORDER_REGIONS) & window["indicator"].isin(border_indicators)
+    ]
+    by_pair = dict(iter(border_rows.groupby(["region_id", "indicator"], sort=False)))
     gaps = []
     for rid in BORDER_REGIONS:
         for ind in border_indicators:
-            rows = data[
-                (data.region_id == rid) & (data.indicator == ind) & data.year.between(*years)
-            ]
+            rows = by_pair.get((rid, ind), border_rows.iloc[:0])
             have_years = set(rows.dropna(subset=["value"])["year"])
             expected = published_years.get(ind, set())
             for y in sorted(expected - have_years):
