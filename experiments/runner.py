@@ -258,6 +258,9 @@ def record(
             )
             say("recording the dataset lineage (schema and digest of the long table)")
             ds = mlflow.data.from_pandas(data, source=data_source, name=Path(data_label).name)
+            # The long layout's schema is known (it is the model's input schema): MLflow would
+            # otherwise infer it by inspecting all 170 000 rows cell by cell (2.5 s per run).
+            ds.__dict__["schema"] = _signature().inputs
             mlflow.log_input(ds, context="training")
             logged = log_metrics_safe(metrics)
             say("logging the result files")
