@@ -135,7 +135,9 @@ def load(path) -> dict:
     return sio.load(str(path), trusted=list(untrusted))
 
 
-def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) -> pd.DataFrame:
+def predict_frozen(
+    state: dict, data: pd.DataFrame, *, year: int | None = None, regions: list[str] | None = None
+) -> pd.DataFrame:
     """Score new long-layout data with a frozen state.
 
     Returns one row per region: ``region_id, year, cluster, profile_type``, the level and
@@ -153,6 +155,10 @@ def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) 
     year : int, optional
         The year to score; None is the latest year whose features are complete for the
         regions the model was fitted on (or those present), as at training time.
+    regions : list of str, optional
+        Report only these regions. The indicators are still compiled over every region of
+        the input (imputations use them), so a region's row is the same as without this
+        option; only the work of scoring and explaining the others is saved.
 
     Returns
     -------
@@ -178,14 +184,14 @@ def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) 
 
     data = validate_long(data, source="model input")
     catalogue = [Indicator(**entry) for entry in state["catalogue"]]
-    regions = [r for r in russian_subjects() if r in set(data["region_id"])]
+    present = [r for r in russian_subjects() if r in set(data["region_id"])]
     if year is None:
         # The latest year whose features are complete for the regions the model was fitted
         # on (or those present), as at training time.
-        focus = [r for r in state["regions"] if r in regions] or regions
+        focus = [r for r in state["regions"] if r in present] or present
         year = latest_complete_year(data, regions=focus, catalogue=catalogue)
     year = int(year)
-    compiled = compile_indicators(data, year=year, regions=regions, catalogue=catalogue)
+    compiled = compile_indicators(data, year=year, regions=present, catalogue=catalogue)
     if compiled.matrix.empty:
         raise ValueError(
             f"no region of the input can be scored for {year}: "
@@ -193,6 +199,8 @@ def predict_frozen(state: dict, data: pd.DataFrame, *, year: int | None = None) 
         )
     model = state["readiness"]
     X = compiled.matrix[state["features"]]
+    if regions is not None:
+        X = X.loc[[r for r in X.index if r in set(regions)]]
     scores = pd.DataFrame(
         model.transform(X), index=X.index, columns=list(model.get_feature_names_out())
     )

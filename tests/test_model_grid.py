@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from border_readiness.features import composite
@@ -76,7 +77,10 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
 
     path = tmp_path / "state.skops"
     dump(freeze(prep, report, run), path)
-    served = predict_frozen(load(path), data, year=prep.year).set_index("region_id")
+    # Only the scored regions are served here (their rows do not depend on it: see
+    # test_serving_fewer_regions_changes_nothing_but_the_rows).
+    served = predict_frozen(load(path), data, year=prep.year, regions=prep.regions)
+    served = served.set_index("region_id")
     for _, row in report.scores.iterrows():
         assert served.at[row.region_id, f"score__{row.level}"] == pytest.approx(
             row.score, rel=0, abs=1e-9
@@ -88,6 +92,22 @@ def test_every_configuration_runs_and_the_registered_model_is_the_analysed_one(
     for _, row in shap.iterrows():
         served_value = served.at[row.region_id, f"shap__{row.target}__{row.feature}"]
         assert served_value == pytest.approx(row.shap_value, abs=1e-9)
+
+
+def test_serving_fewer_regions_changes_nothing_but_the_rows(bundled):
+    from border_readiness.experiments.frozen_model import freeze, predict_frozen
+    from border_readiness.experiments.steps import clustering_matrix, fit_clusters, score
+
+    data, prep = bundled
+    report = score(prep, uncertainty=False)
+    run = fit_clusters(clustering_matrix(report))
+    state = freeze(prep, report, run)
+    everyone = predict_frozen(state, data, year=prep.year).set_index("region_id")
+    assert len(everyone) > 80  # all Russian subjects of the input
+    some = ["RU-OMS", "RU-ALT", "RU-MOW"]
+    few = predict_frozen(state, data, year=prep.year, regions=some).set_index("region_id")
+    assert list(few.index) == sorted(some, key=list(everyone.index).index)
+    pd.testing.assert_frame_equal(few, everyone.loc[few.index])
 
 
 class _Stranger:
