@@ -90,6 +90,24 @@ def _blocks() -> list[tuple[int, str, str]]:
     return blocks
 
 
+#: An HTML comment (invisible on GitHub) before a block that starts afresh, in an empty folder:
+#: the README says the block runs on its own (a walkthrough from a first version).
+NEW_FOLDER = "<!-- readme-test: new folder -->"
+
+
+def _sessions() -> list[list[tuple[int, str, str]]]:
+    """The blocks in README order, split where a block runs in a fresh folder."""
+    text = README.read_text(encoding="utf-8").splitlines()
+    sessions: list[list[tuple[int, str, str]]] = [[]]
+    for block in _blocks():
+        line = block[0]
+        before = [t for t in text[: line - 1] if t.strip()]
+        if before and before[-1].strip() == NEW_FOLDER and sessions[-1]:
+            sessions.append([])
+        sessions[-1].append(block)
+    return sessions
+
+
 def _runnable(command: str) -> str:
     """The command with the parts listed in NOT_RUN removed (``a && b``: each part)."""
     parts = [p.strip() for p in command.split("&&")]
@@ -144,8 +162,15 @@ def _run_bash(script: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     return proc.returncode, stderr
 
 
+def test_the_sessions_cover_every_block_once():
+    blocks = [b for session in _sessions() for b in session]
+    assert blocks == _blocks()
+    assert len(_sessions()) >= 2  # the retrain walkthrough starts in its own folder
+
+
 @pytest.mark.slow
-def test_every_runnable_readme_example_runs(tmp_path, monkeypatch):
+@pytest.mark.parametrize("session", range(len(_sessions())))
+def test_every_runnable_readme_example_runs(session, tmp_path, monkeypatch):
     import mlflow
 
     from border_readiness.experiments.cli import main
@@ -159,7 +184,7 @@ def test_every_runnable_readme_example_runs(tmp_path, monkeypatch):
     tracking_uri = mlflow.get_tracking_uri()
     ran = {"bash": 0, "toml": 0, "python": 0}
     try:
-        for line, language, text in _blocks():
+        for line, language, text in _sessions()[session]:
             where = f"README.md line {line}"
             if language == "bash":
                 script = "\n".join(_runnable(c) for c in text.splitlines() if _runnable(c))
@@ -182,4 +207,4 @@ def test_every_runnable_readme_example_runs(tmp_path, monkeypatch):
         # the pyfunc example points MLflow at ./mlflow.db; later tests set their own URI
         mlflow.set_tracking_uri(tracking_uri)
         mlflow.set_registry_uri(tracking_uri)
-    assert all(ran.values()), ran
+    assert sum(ran.values()) > 0, ran
