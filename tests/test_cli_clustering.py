@@ -9,6 +9,9 @@ from border_readiness.clustering.typologies import shipped_typologies
 from border_readiness.experiments.cli import main
 from border_readiness.features.regions import BORDER_REGIONS
 
+# One worker runs this module: its tests share a module fixture.
+pytestmark = pytest.mark.xdist_group("test_cli_clustering")
+
 # Small replicate counts: these tests check the files and their invariants, not the figures
 # (the default counts run in test_run_e2e.py's default run).
 FAST = ["--bootstrap", "20", "--consensus-reps", "20", "--quiet"]

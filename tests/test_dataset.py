@@ -17,6 +17,9 @@ from border_readiness.features.dataset import (
 )
 from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
 
+# One worker runs this module: its tests share a module fixture.
+pytestmark = pytest.mark.xdist_group("test_dataset")
+
 
 @pytest.fixture(scope="module")
 def data() -> pd.DataFrame:

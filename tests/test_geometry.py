@@ -27,6 +27,9 @@ from border_readiness.features.sources.geometry import (
     shared_length_km,
 )
 
+# One worker runs this module: its tests share a module fixture.
+pytestmark = pytest.mark.xdist_group("test_geometry")
+
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0  # 111.195 km along a great circle
 
 

@@ -26,6 +26,9 @@ from border_readiness.experiments.card import normalise_for_comparison
 from border_readiness.experiments.cli import main
 from border_readiness.features.dataset import load_dataset
 
+# One worker runs this module: its tests share the default run (a module fixture).
+pytestmark = pytest.mark.xdist_group("default_run")
+
 PROJECT = Path(__file__).resolve().parents[1]
 COMMITTED_CARD = PROJECT / "models" / "border-readiness" / "v1"
 SMALL_CONFIG = """

@@ -14,6 +14,9 @@ from border_readiness.features.profiles import ProfileRuleError, assign_profiles
 from border_readiness.features.regions import BORDER_REGIONS
 from border_readiness.features.scoring import ScoreConfig, score_regions
 
+# One worker runs this module: its tests share a module fixture.
+pytestmark = pytest.mark.xdist_group("test_scoring")
+
 LEVELS = ["transport_communication", "joint_projects", "social_services"]
 
 

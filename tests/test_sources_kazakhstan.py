@@ -33,6 +33,9 @@ from border_readiness.features.sources.kazakhstan import (
     read_opendata_kazakhstan,
 )
 
+# One worker runs this module: its tests share a module fixture.
+pytestmark = pytest.mark.xdist_group("test_sources_kazakhstan")
+
 RAW = Path(__file__).resolve().parents[2] / "shared/data/raw"
 if not RAW.is_dir():
     pytest.skip(f"raw data folder {RAW} absent", allow_module_level=True)
