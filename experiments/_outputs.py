@@ -48,10 +48,10 @@ class OutputSet:
         self.text(name, json.dumps(obj, ensure_ascii=False, indent=1, default=_jsonable) + "\n")
 
     def figure(self, name: str, fig) -> None:
-        """Collect a matplotlib figure as a PNG (cropped to its content); the figure is closed."""
+        """Collect a matplotlib figure as a PNG; the figure is closed."""
         from border_readiness.experiments._plots import figure_png
 
-        self.bytes(name, figure_png(fig, tight=True))
+        self.bytes(name, figure_png(fig))
 
     def commit(self) -> list[Path]:
         """Write every collected file, all or none.

@@ -7,16 +7,13 @@ import pandas as pd
 __all__ = ["figure_png", "rank_interval_figure"]
 
 
-def figure_png(fig, *, dpi: int = 120, tight: bool = False) -> bytes:
+def figure_png(fig, *, dpi: int = 120) -> bytes:
     r"""PNG bytes of a matplotlib figure, reproducible between runs; the figure is closed.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
     dpi : int, default 120
-    tight : bool, default False
-        Crop to the drawn content (``bbox_inches="tight"``), as the result files are; the
-        card's figures keep their size.
 
     Returns
     -------
@@ -40,13 +37,9 @@ def figure_png(fig, *, dpi: int = 120, tight: bool = False) -> bytes:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format="png",
-        dpi=dpi,
-        metadata={"Software": None},
-        **({"bbox_inches": "tight"} if tight else {}),
-    )
+    # Every figure lays itself out (constrained or tight layout), so the figure is saved as
+    # drawn: cropping with bbox_inches="tight" would draw it a second time.
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     # Figures made with pyplot stay registered until closed; a long run would pile them up.
     plt.close(fig)
     return buf.getvalue()
