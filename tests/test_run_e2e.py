@@ -26,8 +26,9 @@ from border_readiness.experiments.card import normalise_for_comparison
 from border_readiness.experiments.cli import main
 from border_readiness.features.dataset import load_dataset
 
-# One worker runs this module: its tests share the default run (a module fixture).
-pytestmark = pytest.mark.xdist_group("default_run")
+# The tests that read the default run (a module fixture) run on one worker, so that it is
+# computed once; the others go wherever a worker is free.
+SHARES_DEFAULT_RUN = pytest.mark.xdist_group("default_run")
 
 PROJECT = Path(__file__).resolve().parents[1]
 COMMITTED_CARD = PROJECT / "models" / "border-readiness" / "v1"
@@ -78,6 +79,7 @@ def default_run(tmp_path_factory):
 
 
 @pytest.mark.slow
+@SHARES_DEFAULT_RUN
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_run_from_a_checkout_leaves_git_status_clean(default_run, tmp_path):
     # Everything `run` wrote in its working directory, under the project's .gitignore: git must
@@ -98,6 +100,7 @@ def test_run_from_a_checkout_leaves_git_status_clean(default_run, tmp_path):
 
 
 @pytest.mark.slow
+@SHARES_DEFAULT_RUN
 def test_run_logs_params_metrics_lineage_and_artifacts(default_run):
     client = _client(f"sqlite:///{default_run / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("border-readiness")
@@ -154,6 +157,7 @@ def test_run_logs_params_metrics_lineage_and_artifacts(default_run):
 
 
 @pytest.mark.slow
+@SHARES_DEFAULT_RUN
 def test_registered_pyfunc_reproduces_the_run(default_run):
     import mlflow
 
@@ -184,6 +188,7 @@ def test_registered_pyfunc_reproduces_the_run(default_run):
 
 
 @pytest.mark.slow
+@SHARES_DEFAULT_RUN
 def test_committed_card_equals_a_fresh_default_run(default_run):
     fresh = default_run / "out" / "models" / "border-readiness" / "v1"
     for name in ("MODEL_CARD.md", "MODEL_CARD.json"):
@@ -200,6 +205,7 @@ def test_committed_card_equals_a_fresh_default_run(default_run):
 
 
 @pytest.mark.slow
+@SHARES_DEFAULT_RUN
 def test_retrain_keeps_or_promotes_and_never_overwrites(default_run, capsys):
     out = str(default_run / "cards")
     client = _client(f"sqlite:///{default_run / 'mlflow.db'}")
