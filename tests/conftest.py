@@ -10,6 +10,16 @@ PROJECT = Path(__file__).resolve().parents[1]
 RAW = PROJECT.parent / "shared" / "data" / "raw"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the slow end-to-end tests first.
+
+    With several workers (``-n auto``) a minute-long test that starts last keeps one worker
+    busy after the other has finished; started first, the short tests fill in around it.
+    Within each kind the order is unchanged.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def raw_root() -> Path:
     """The raw folder ``../shared/data/raw``; tests that need it skip where it is absent."""
