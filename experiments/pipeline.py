@@ -139,8 +139,12 @@ def typology_k(typology, n_regions: int) -> int:
     """
     from border_readiness.clustering.models import max_clusters
 
-    used = {t for types in typology.assignments.values() for t in types}
-    return min(max(2, len(used)), max_clusters(n_regions))
+    return min(max(2, _types_in_use(typology)), max_clusters(n_regions))
+
+
+def _types_in_use(typology) -> int:
+    """How many of the typology's types have at least one region."""
+    return len({t for types in typology.assignments.values() for t in types})
 
 
 def analyse(
@@ -227,10 +231,10 @@ def analyse(
         k = cfg.k
         if k is None and k_from is not None:
             k = typology_k(k_from, len(X))
-            used = {t for types in k_from.assignments.values() for t in types}
-            if k < len(used):
+            used = _types_in_use(k_from)
+            if k < used:
                 say(
-                    f"note: the typology uses {len(used)} types; clustering with k = {k} "
+                    f"note: the typology uses {used} types; clustering with k = {k} "
                     f"(k <= n // 3 for n = {len(X)} regions). Pass --k to override."
                 )
         a.run = timed(

@@ -157,12 +157,17 @@ def _blas_controller() -> Any:
 
 
 @contextlib.contextmanager
-def single_threaded() -> Iterator[None]:
+def single_threaded(user_api: str | None = None) -> Iterator[None]:
     """Run BLAS and OpenMP on one thread (scikit-learn's KMeans parallelises with OpenMP).
 
     On a dozen regions a KMeans fit is microseconds of work; its OpenMP threads spend the
     rest spin-waiting (measured: 38 leave-one-out refits with 10 starts each took 6 s, almost
     all of it in the threads' wait). The results do not depend on the number of threads.
+
+    Parameters
+    ----------
+    user_api : {"blas", "openmp"}, optional
+        Limit only this kind of thread pool; None limits both.
 
     Yields
     ------
@@ -172,7 +177,7 @@ def single_threaded() -> Iterator[None]:
     if controller is None:  # pragma: no cover
         yield
         return
-    with controller.limit(limits=1):
+    with controller.limit(limits=1, user_api=user_api):
         yield
 
 
@@ -183,10 +188,10 @@ def single_threaded_blas() -> Iterator[None]:
     Many small products gain nothing from BLAS threads on an idle machine and, measured on 2
     cores with one busy, made B = 1000 bootstrap replicates 4-5 times slower. Parallelism comes
     from joblib workers over batches instead.
+
+    Yields
+    ------
+    None
     """
-    controller = _blas_controller()
-    if controller is None:  # pragma: no cover
-        yield
-        return
-    with controller.limit(limits=1, user_api="blas"):
+    with single_threaded("blas"):
         yield
