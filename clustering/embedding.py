@@ -1,10 +1,13 @@
 """A 2-D map of the regions: UMAP when it makes sense, PCA when it does not.
 
-With a dozen regions UMAP's defaults do not hold (``n_neighbors = 15`` exceeds ``n - 1``), so
-the neighbourhood size is capped, and below four regions, or without umap-learn, the map falls
-back to PCA. Every such decision is written into the result's ``notes`` so that a report can
-say what the picture is. umap is imported only inside :func:`embed_2d`: its import and numba
-compilation take seconds, and importing ``clustering`` must stay light.
+By default (``method='auto'``) the map is PCA below :data:`UMAP_FROM` regions and UMAP from
+there up. With a dozen regions UMAP's neighbourhood graph has ``n - 1 = 11`` neighbours per
+point, nearly complete, so it learns little that the exact linear projection does not show,
+and its numba compilation costs more than the whole analysis (about 15 s per process). PCA is
+exact, deterministic, and says how much of the variance its two axes keep. ``method='umap'``
+forces UMAP (the neighbourhood capped to ``n - 1``) from four regions up. Every such decision is
+written into the result's ``notes`` so that a report can say what the picture is. umap is
+imported only inside :func:`embed_2d`: importing ``clustering`` must stay light.
 """
 
 from __future__ import annotations
@@ -18,15 +21,18 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.clustering._explain_common import _finite_matrix
-from border_readiness.clustering._small_n import small_n_note
+from border_readiness.clustering._small_n import SMALL_N, small_n_note
 
-__all__ = ["METHODS", "Embedding2D", "embed_2d"]
+__all__ = ["METHODS", "UMAP_FROM", "Embedding2D", "embed_2d"]
 
-METHODS: tuple[str, ...] = ("umap", "pca")
+METHODS: tuple[str, ...] = ("auto", "umap", "pca")
+
+#: With ``method='auto'``, UMAP is used from this many regions up and PCA below (the same
+#: threshold as the small-n caveat: below it a UMAP map shows neighbourhoods, not distances).
+UMAP_FROM = SMALL_N
 
 # UMAP's spectral initialisation and fuzzy graph need a few points; below this PCA is used.
 _MIN_UMAP_REGIONS = 4
-# Below this many regions a UMAP map is a picture of who neighbours whom, not of distances.
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,17 +159,18 @@ def embed_2d(
     *,
     n_neighbors: int = 15,
     random_state: int | None = 0,
-    method: str = "umap",
+    method: str = "auto",
     min_dist: float = 0.1,
 ) -> Embedding2D:
-    """Place the regions on a 2-D map with UMAP, or PCA where UMAP cannot work.
+    """Place the regions on a 2-D map with PCA for a few regions, UMAP for many.
 
+    ``method='auto'`` uses PCA below :data:`UMAP_FROM` (30) regions and UMAP from there up.
     UMAP (umap-learn) is used with ``n_neighbors`` capped to ``n - 1`` (and at least 2), UMAP's
     default ``min_dist`` and the given seed; a seeded UMAP runs single-threaded and gives the
     same map on every run. PCA (scikit-learn, exact SVD) is used instead, with the reason in
-    ``notes``, when ``method='pca'``, when there are fewer than 4 regions, or when umap cannot
-    be imported. Below 30 regions the notes say that the map shows neighbourhoods, not
-    distances.
+    ``notes``, when ``method='pca'``, under ``'auto'`` below 30 regions, when there are fewer
+    than 4 regions, or when umap cannot be imported. A UMAP map of fewer than 30 regions (forced
+    with ``method='umap'``) carries the note that it shows neighbourhoods, not distances.
 
     ``X`` is embedded as given: pass the matrix the clusters were computed on (normalised or
     standardised), so the map and the clusters see the same geometry.
@@ -176,8 +183,8 @@ def embed_2d(
         Requested UMAP neighbourhood (>= 2); capped to ``n - 1``.
     random_state : int or None
         Seed of UMAP; None lets UMAP run in parallel, and the map then changes between runs.
-    method : {'umap', 'pca'}
-        Preferred method.
+    method : {'auto', 'umap', 'pca'}
+        Preferred method; ``'auto'`` is PCA below 30 regions and UMAP from 30 up.
     min_dist : float
         UMAP's minimum distance between embedded points (its default, 0.1).
 
@@ -194,7 +201,9 @@ def embed_2d(
     ('pca', None, (6, 2))
     >>> emb.notes[0]
     'PCA requested'
-    >>> umap_map = embed_2d(X)  # doctest: +SKIP
+    >>> embed_2d(X).notes[0]
+    'n = 6 < 30 regions: PCA (exact, linear); UMAP is used from 30 regions up'
+    >>> umap_map = embed_2d(X, method="umap")  # doctest: +SKIP
     >>> umap_map.n_neighbors, umap_map.notes[-1]  # doctest: +SKIP
     (5, 'n = 6: the map shows neighbourhoods, not distances')
     """
@@ -215,6 +224,11 @@ def embed_2d(
     umap = None
     if method == "pca":
         notes.append("PCA requested")
+    elif method == "auto" and n < UMAP_FROM:
+        notes.append(
+            f"n = {n} < {UMAP_FROM} regions: PCA (exact, linear); UMAP is used from "
+            f"{UMAP_FROM} regions up"
+        )
     elif n < _MIN_UMAP_REGIONS:
         notes.append(f"n = {n} < {_MIN_UMAP_REGIONS} regions: too few for UMAP, PCA used")
     else:

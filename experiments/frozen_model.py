@@ -184,7 +184,8 @@ def predict_frozen(
 
     data = validate_long(data, source="model input")
     catalogue = [Indicator(**entry) for entry in state["catalogue"]]
-    present = [r for r in russian_subjects() if r in set(data["region_id"])]
+    in_data = set(data["region_id"])
+    present = [r for r in russian_subjects() if r in in_data]
     if year is None:
         # The latest year whose features are complete for the regions the model was fitted
         # on (or those present), as at training time.

@@ -277,6 +277,6 @@ def analyse(
     if "embed" in todo:
         from border_readiness.clustering.embedding import embed_2d
 
-        say("2-D map of the regions (the first UMAP call compiles with numba)")
+        say("2-D map of the regions (PCA below 30 regions; UMAP from 30, compiling with numba)")
         a.embedding = timed("embed", embed_2d, X, random_state=seeds.umap)
     return a

@@ -305,7 +305,10 @@ def record(
                 data_source=data_label,
             )
             card_dir = Path(out) / "models" / cfg.model_name / f"v{version}"
-            write_card(card_data, card_dir, a)
+            # The rank-interval figure is the one the results hold: drawn once, not twice.
+            drawn = tmp / "results" / "score" / "rank_intervals.png"
+            figures = {"rank_intervals": drawn.read_bytes()} if drawn.is_file() else None
+            write_card(card_data, card_dir, a, figures=figures)
             # The result tables and figures also go next to the card, outside the store.
             results_dir = card_dir / "results"
             shutil.rmtree(results_dir, ignore_errors=True)

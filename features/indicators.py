@@ -50,12 +50,17 @@ class _Panel:
     def __init__(self, data: pd.DataFrame):
         self.data = data
         self._cache: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        # Row positions of each series, found in one pass: a boolean mask over the whole long
+        # table per series was most of the compile time.
+        self._rows: dict[str, np.ndarray] | None = None
         # (region, series, year) cells read as structural zeros, for the imputation log.
         self.structural_zeros: set[tuple[str, str, int]] = set()
 
     def _frames(self, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         if name not in self._cache:
-            rows = self.data[self.data["indicator"] == name]
+            if self._rows is None:
+                self._rows = self.data.groupby("indicator", sort=False, observed=True).indices
+            rows = self.data.iloc[self._rows.get(name, np.array([], dtype=np.intp))]
             zero = rows["value"].isna() & rows["note"].str.startswith(_NO_PHENOMENON)
             values = rows.assign(value=rows["value"].mask(zero, 0.0))
             wide = values.pivot(index="region_id", columns="year", values="value")

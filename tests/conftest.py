@@ -11,13 +11,15 @@ RAW = PROJECT.parent / "shared" / "data" / "raw"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the slow end-to-end tests first.
+    """Start the modules with slow end-to-end tests first.
 
     With several workers (``-n auto``) a minute-long test that starts last keeps one worker
     busy after the other has finished; started first, the short tests fill in around it.
-    Within each kind the order is unchanged.
+    Whole modules move, in their own order: a module fixture is torn down when the next test
+    comes from another module, so splitting a module would compute its fixture twice.
     """
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    slow_modules = {item.module for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module not in slow_modules)
 
 
 @pytest.fixture(scope="session")

@@ -168,3 +168,16 @@ def test_rebuild_reproduces_committed_file_byte_for_byte(tmp_path, raw_root):
     committed = bundled_dataset_path().parent
     for name in ("regions_long.csv.gz", "border_facts.csv", "dataset_manifest.json"):
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+def test_each_load_of_the_bundled_dataset_is_its_own_copy():
+    # load_dataset() keeps the parsed bundled table in memory; a caller that changes its copy
+    # must not change what the next caller reads (compared with a fresh parse of the file).
+    first = load_dataset()
+    first.loc[:, "value"] = -1.0
+    first.drop(index=first.index[:10], inplace=True)
+    fresh = validate_long(
+        pd.read_csv(bundled_dataset_path(), dtype={"region_id": str, "indicator": str}),
+        source="bundled",
+    )
+    pd.testing.assert_frame_equal(load_dataset(), fresh)

@@ -32,8 +32,8 @@ def test_umap_caps_neighbours_and_is_deterministic():
     # One UMAP test on purpose: the first call pays several seconds of numba compilation.
     pytest.importorskip("umap")
     X = _regions(12)
-    first = embed_2d(X, random_state=0)
-    again = embed_2d(X, random_state=0)
+    first = embed_2d(X, random_state=0, method="umap")
+    again = embed_2d(X, random_state=0, method="umap")
     assert first.method == "umap"
     assert first.n_neighbors == 11 <= len(X) - 1
     assert "n_neighbors capped from 15 to 11 (n = 12 regions)" in first.notes
@@ -43,11 +43,28 @@ def test_umap_caps_neighbours_and_is_deterministic():
     assert list(first.coordinates.index) == REGIONS12
     assert np.isfinite(first.coordinates.to_numpy()).all()
     assert first.coordinates.to_numpy().std(axis=0).min() > 0  # not collapsed to a point
+    # 'auto' switches to UMAP at 30 regions, with no small-n note there
+    many = embed_2d(_regions(30), random_state=0)
+    assert (many.method, many.n_neighbors) == ("umap", 15)
+    assert not any("neighbourhoods" in note or "PCA" in note for note in many.notes)
+
+
+def test_auto_is_pca_below_thirty_regions():
+    X = _regions(29, p=2)
+    emb = embed_2d(X)
+    assert (emb.method, emb.n_neighbors) == ("pca", None)
+    assert emb.notes[0] == (
+        "n = 29 < 30 regions: PCA (exact, linear); UMAP is used from 30 regions up"
+    )
+    # two features: PCA is a rotation of the centred data, so every distance is kept
+    np.testing.assert_allclose(
+        _distances(emb.coordinates.to_numpy()), _distances(X.to_numpy()), atol=1e-10
+    )
 
 
 def test_pca_fallback_for_three_regions():
     X = _regions(3)
-    emb = embed_2d(X, n_neighbors=15)
+    emb = embed_2d(X, n_neighbors=15, method="umap")
     assert (emb.method, emb.n_neighbors) == ("pca", None)
     assert emb.notes[0] == "n = 3 < 4 regions: too few for UMAP, PCA used"
     assert emb.coordinates.shape == (3, 2)
@@ -60,7 +77,7 @@ def test_pca_fallback_for_three_regions():
 def test_pca_fallback_when_umap_cannot_be_imported(monkeypatch):
     monkeypatch.setitem(sys.modules, "umap", None)  # makes `import umap` raise ImportError
     X = _regions(12)
-    emb = embed_2d(X)
+    emb = embed_2d(X, method="umap")
     assert emb.method == "pca"
     assert emb.notes[0].startswith("umap-learn is not importable (ModuleNotFoundError")
     assert emb.notes[0].endswith("PCA used")

@@ -421,10 +421,12 @@ def write_card_files(files: dict[str, bytes], card_dir: Path) -> list[Path]:
     return out.commit() + figures.commit()
 
 
-def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) -> list[Path]:
+def write_card(
+    card: dict, card_dir: Path, a, formats=("md", "html", "json"), *, figures=None
+) -> list[Path]:
     """Render the card with its figures and write the files into ``card_dir`` atomically.
 
-    The embedding figure reuses the run's UMAP map (``a.embedding``), so UMAP runs once.
+    The embedding figure reuses the run's 2-D map (``a.embedding``), so it is computed once.
 
     Parameters
     ----------
@@ -437,6 +439,9 @@ def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) ->
         embedding (map figure, with the federal districts when they were validated).
     formats : sequence of str, default ("md", "html", "json")
         Which renderings to write.
+    figures : dict of str to bytes, optional
+        PNGs already drawn for the run's results, by card figure name (``'rank_intervals'``
+        is the same figure as ``score/rank_intervals.png``); the others are drawn here.
 
     Returns
     -------
@@ -455,10 +460,12 @@ def write_card(card: dict, card_dir: Path, a, formats=("md", "html", "json")) ->
     from border_readiness.features.regions import region_table
 
     names = region_table()["name_en"]
-    fig = rank_interval_figure(
-        a.report.scores, a.report.uncertainty, names, a.prep.year, a.report.config.n_replicates
-    )
-    figures = {"rank_intervals": figure_png(fig)}
+    figures = dict(figures or {})
+    if "rank_intervals" not in figures:
+        fig = rank_interval_figure(
+            a.report.scores, a.report.uncertainty, names, a.prep.year, a.report.config.n_replicates
+        )
+        figures["rank_intervals"] = figure_png(fig)
     expert = None
     if "federal_districts" in a.validations:
         expert = a.validations["federal_districts"].typology.as_series(multi="first")
