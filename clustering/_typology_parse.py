@@ -38,7 +38,10 @@ CONFIDENCE = ("low", "medium", "high")
 
 _ID = re.compile(r"^[a-z0-9_]+$")
 _REQUIRED = ("name", "title", "citation", "classifies", "confidence", "confidence_note")
-_TOP_FIELDS = (*_REQUIRED, "template", "notes", "unassigned_note", "types", "assignments")
+_TOP_FIELDS = (*_REQUIRED, "origin", "template", "notes", "unassigned_note", "types", "assignments")
+# Who made the typology: an expert (published; what the data are validated against) or this
+# package itself (built from the same indicators: agreement with it is internal consistency).
+ORIGINS = ("expert", "own")
 _TYPE_FIELDS = ("id", "name", "description")
 # Registry rows that are sums of regions, not regions: typing them would compare apples with
 # baskets of apples.
@@ -146,6 +149,9 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
     template = raw.get("template", False)
     if not isinstance(template, bool):
         raise TypologyError(f"{path}: template = {template!r}: expected true or false")
+    origin = raw.get("origin", "expert")
+    if origin not in ORIGINS:
+        raise TypologyError(f"{path}: origin = {origin!r}: expected one of {', '.join(ORIGINS)}")
     notes = raw.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise TypologyError(f"{path}: notes: expected a list of strings")
@@ -197,6 +203,7 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
         classifies=classifies,
         confidence=confidence,
         confidence_note=raw["confidence_note"],
+        origin=origin,
         template=template,
         types=types,
         assignments=assignments,

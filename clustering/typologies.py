@@ -112,6 +112,10 @@ class Typology:
         How sure the transcription is; ``confidence_note`` says why.
     template : bool
         A blank form (no assignments) to be filled in from a paper.
+    origin : {"expert", "own"}
+        ``"expert"``: a published typology, which the data are validated against. ``"own"``:
+        made by this package from the same indicators (its readiness profiles); agreement with
+        it is internal consistency, not validation, and reports keep it apart.
     types : dict
         Type id -> :class:`TypeInfo` ``(name, description)``, in the expert's order.
     assignments : dict
@@ -145,6 +149,7 @@ class Typology:
     assignments: dict[str, tuple[str, ...]]
     notes: tuple[str, ...] = ()
     unassigned_note: str = ""
+    origin: str = "expert"
     source: str = field(default="", compare=False)
 
     @property
@@ -157,6 +162,17 @@ class Typology:
             The keys of :attr:`assignments` (registry region ids).
         """
         return tuple(self.assignments)
+
+    @property
+    def is_own(self) -> bool:
+        """Whether this package made the typology (``origin = "own"``), not an expert.
+
+        Returns
+        -------
+        bool
+            True for the package's own profiles: agreement with them is internal consistency.
+        """
+        return self.origin == "own"
 
     def unassigned(self, among: Iterable[str] = BORDER_REGIONS) -> list[str]:
         """Regions of ``among`` (default: the 12 border regions) that carry no type.

@@ -136,6 +136,11 @@ def print_validation(a, out) -> None:
         )
         for _, row in rep.disagreements.iterrows():
             print(f"  disagrees: {row['region_id']}: {row['reason']}")
+        if v.typology.is_own:
+            print(
+                f"note: {name} is border-readiness's own profile typology, made from the same "
+                "indicators: this is internal consistency, not a validation against an expert"
+            )
         for note in rep.notes:
             print(f"note: {note}")
     print(f"wrote results to {out}")
@@ -185,10 +190,17 @@ def print_run(summary, a, *, decision_printed: bool = False) -> None:
         f"k = {a.run.k}; mean Jaccard per cluster "
         + ", ".join(f"{j:.2f}" for j in stab.jaccard_mean)
     )
-    for name, v in a.validations.items():
+    # Expert typologies first; the package's own profiles after them, as what they are.
+    validations = sorted(a.validations.items(), key=lambda item: item[1].typology.is_own)
+    for name, v in validations:
         r = v.report
+        what = (
+            f"internal consistency with own profiles {name} (same indicators; not a validation)"
+            if v.typology.is_own
+            else f"agreement with {name}"
+        )
         print(
-            f"  agreement with {name}: ARI {r.ari:.2f} [{r.ari_ci[0]:.2f}, {r.ari_ci[1]:.2f}],"
+            f"  {what}: ARI {r.ari:.2f} [{r.ari_ci[0]:.2f}, {r.ari_ci[1]:.2f}],"
             f" p = {r.p_value:.3f}, n = {r.n_regions}"
         )
     print(f"surrogate LOO fidelity {a.explanation.surrogate.fidelity_loo:.2f}")

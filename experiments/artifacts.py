@@ -208,6 +208,10 @@ def agreement_summary(result, prep, method: str, k: int) -> dict:
             "typology": typology.name,
             "title": typology.title,
             "citation": typology.citation,
+            # "own": the package's profiles, made from the same indicators (internal
+            # consistency); "expert": a published typology (validation).
+            "origin": typology.origin,
+            "reads_as": "internal consistency" if typology.is_own else "validation",
             "method": method,
             "k": int(k),
             "year": prep.year,

@@ -164,6 +164,17 @@ def _sample() -> dict:
                     "n_regions": 10,
                 },
             ],
+            "internal_consistency": [
+                {
+                    "typology": "own readiness profiles",
+                    "level": "regions",
+                    "ari": 0.23,
+                    "ami": 0.2,
+                    "p_value": 0.057,
+                    "ari_ci": [-0.12, 0.61],
+                    "n_regions": 12,
+                }
+            ],
             "stability": {
                 "method": "clusterboot-style bootstrap, B = 100",
                 "pac": 0.18,

@@ -77,6 +77,10 @@ def test_typology_validate_each_shipped(name, tmp_path, cluster_out):
     ]
     assert main(argv) == 0
     body = json.loads((out / "agreement.json").read_text())
+    # the package's own profiles read as internal consistency, published typologies as validation
+    own = name == "border_readiness_profiles_2021"
+    assert body["origin"] == ("own" if own else "expert")
+    assert body["reads_as"] == ("internal consistency" if own else "validation")
     for key in (
         "ari",
         "ami",

@@ -332,7 +332,7 @@ def test_render_card_rejects_unknown_format(card):
         (("model_details", "regions"), ["RU-AST", "Astrakhan"], r"regions\[1\].*ISO 3166-2"),
         (("model_details", "created"), "2024-05-01", r"created.*date \*and time\*"),
         (("model_details", "created"), "yesterday", r"created.*ISO 8601"),
-        (("metrics", "agreement"), [], r"agreement: expected at least 1 row"),
+        (("factors", "relevant_factors"), [], r"relevant_factors: expected at least 1 row"),
         (("model_details", "ownr"), "x", r"unknown field 'ownr'"),
         (("metrics", "internal_indices"), {"silhouette": float("inf")}, r"finite"),
     ],
@@ -367,3 +367,17 @@ def test_validation_of_records_and_figures(sample):
         CardData.from_dict(sample, figures={"../x": PNG})
     with pytest.raises(CardDataError, match="not a person field"):
         CardData.from_dict(sample).with_person_fields({"training_data.digest": "x"})
+
+
+def test_own_profiles_stand_apart_from_expert_typologies(sample):
+    # The package's own profiles are made from the same indicators: the card shows them under
+    # internal consistency, never in the table of agreement with expert typologies.
+    text = _text(render_card(CardData.from_dict(sample, {}), ("md",)), "MODEL_CARD.md")
+    experts = text.index("Agreement with expert typologies")
+    own = text.index("Internal consistency with the package's own profiles (not a validation)")
+    expert_table = text[experts:own]
+    assert "federal districts" in expert_table and "own readiness profiles" not in expert_table
+    assert "own readiness profiles" in text[own:]
+    # a card stored before the table existed still loads, with an empty table
+    del sample["metrics"]["internal_consistency"]
+    assert CardData.from_dict(sample, {}).metrics["internal_consistency"] == []

@@ -467,3 +467,17 @@ def test_import_does_not_pull_mlflow():
     code = "import sys, border_readiness.clustering.typologies; print('mlflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_origin_marks_the_packages_own_profiles_apart():
+    # Only the package's own profile typology is "own"; every published one is "expert".
+    origins = {name: load_typology(path).origin for name, path in shipped_typologies().items()}
+    assert origins.pop("border_readiness_profiles_2021") == "own"
+    assert set(origins.values()) == {"expert"}
+
+
+def test_error_unknown_origin(tmp_path):
+    message = load_error(
+        write_toml(tmp_path, '"RU-OMS" = "east"\n', header=HEADER + 'origin = "mine"\n')
+    )
+    assert "origin = 'mine'" in message and "expert, own" in message

@@ -242,6 +242,10 @@ def _check_section(path: str, spec: _Spec, value: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, sub in spec.fields:
         full = f"{path}.{name}"
+        if name not in value and sub.kind == "records" and sub.min_rows == 0:
+            # A table that may be empty may also be absent (cards written before it existed).
+            out[name] = []
+            continue
         if name not in value and sub.kind != "person":
             raise CardDataError(f"card data: {full}: missing")
         out[name] = _check_field(full, sub, value.get(name))

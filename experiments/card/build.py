@@ -102,10 +102,12 @@ def build_card_data(
     scores = report.scores
     overall = scores[scores.level == "overall"].set_index("region_id")
     labels = run.labels
-    agreement = []
+    # Published expert typologies validate the clusters; the package's own profiles are built
+    # from the same indicators, so agreement with them is internal consistency: kept apart.
+    agreement, internal_consistency = [], []
     for name, v in a.validations.items():
         r = v.report
-        agreement.append(
+        (internal_consistency if v.typology.is_own else agreement).append(
             {
                 "typology": name,
                 "level": "regions",
@@ -279,6 +281,7 @@ def build_card_data(
         },
         "metrics": {
             "agreement": agreement,
+            "internal_consistency": internal_consistency,
             "stability": {
                 "method": f"bootstrap Jaccard (fpc::clusterboot scheme), B = {stab.B};"
                 " consensus clustering (ConsensusClusterPlus scheme)",
@@ -309,7 +312,9 @@ def build_card_data(
                 "typologies as published (see their files for citations)."
             ],
             "typologies": [
-                {"name": n, "source": v.typology.citation} for n, v in a.validations.items()
+                {"name": n, "source": v.typology.citation}
+                for n, v in a.validations.items()
+                if not v.typology.is_own
             ],
         },
         "training_data": {

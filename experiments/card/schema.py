@@ -123,7 +123,14 @@ _SCHEMA = _section(
                     "Agreement with expert typologies",
                     "typology:str level:str ari:number ami:number? p_value:number? "
                     "ari_ci:interval?",
-                    1,
+                ),
+            ),
+            (
+                "internal_consistency",
+                _rec(
+                    "Internal consistency with the package's own profiles (not a validation)",
+                    "typology:str level:str ari:number ami:number? p_value:number? "
+                    "ari_ci:interval?",
                 ),
             ),
             (
@@ -297,7 +304,9 @@ at least 1 row
       evaluation_factors: list[str], at least one
     metrics: section "Metrics"
       agreement: records(typology: str, level: str, ari: number, ami: number | None, \
-p_value: number | None, ari_ci: [low, high] | None), at least 1 row
+p_value: number | None, ari_ci: [low, high] | None)
+      internal_consistency: records(typology: str, level: str, ari: number, ami: number | None, \
+p_value: number | None, ari_ci: [low, high] | None)
       stability: section "Cluster stability"
         method: str
         pac: number | None
