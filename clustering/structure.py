@@ -18,7 +18,9 @@ structureless data:
   selection-aware; Monte Carlo ``p = (1 + #{null >= observed}) / (B + 1)``.
 
 The verdict is "structure" only when the gap rule chooses k > 1 **and** both null p-values are
-below ``alpha``; otherwise "no structure", with a one-sentence reason naming the figures.
+at most ``alpha``; otherwise "no structure", with a one-sentence reason naming the figures.
+"At most": a Monte Carlo test rejecting when ``p <= alpha`` has exact level ``alpha`` (Hope
+1968), and with the minimum B = 19 the smallest p is exactly 1/20 = 0.05.
 
 Every fit here is k-means with random-point starts (:func:`~border_readiness.clustering.
 stability._kmeans_batched.kmeans_batched`), whatever method the main clustering uses: the gap
@@ -60,7 +62,7 @@ class StructureTest:
     Attributes
     ----------
     has_structure : bool
-        True only if the gap rule chose k > 1 and both null p-values are below ``alpha``.
+        True only if the gap rule chose k > 1 and both null p-values are at most ``alpha``.
     verdict : str
         ``"structure"`` or ``"no structure"``.
     reason : str
@@ -277,11 +279,11 @@ def structure_test(
         Largest k; default :func:`~border_readiness.clustering.models.max_clusters` (n // 3).
     B : int, default 199
         Replicates per null, and reference data sets of the gap statistic (at least 19, so
-        that p can fall below 0.05).
+        that p can reach 0.05).
     criterion : {"silhouette", "calinski_harabasz", "davies_bouldin"}, default "silhouette"
         The index the clustering chooses k by, tested against the nulls.
     alpha : float, default 0.05
-        Both null p-values must be below it (and the gap rule choose k > 1) for "structure".
+        Both null p-values must be at most it (and the gap rule choose k > 1) for "structure".
     n_init : int, default 10
         Random starts of every k-means fit (observed and reference data alike).
     random_state : int, default 0
@@ -362,7 +364,7 @@ def structure_test(
         per_k[f"{kind}_p"] = np.r_[
             np.nan, (1 + (null >= obs_index[None, :] - 1e-12).sum(axis=0)) / (B + 1)
         ]
-    has = bool(gap_k > 1 and all(p < alpha for p in p_values.values()))
+    has = bool(gap_k > 1 and all(p <= alpha for p in p_values.values()))
     reason = _reason(
         has, criterion, gap, s_k, gap_k, sign * observed_best, best_k, medians, p_values, alpha
     )
@@ -416,9 +418,9 @@ def _reason(has, criterion, gap, s_k, gap_k, observed, best_k, medians, p_values
     if has:
         return (
             f"Cluster structure: {gap_text} and {index_text} exceeds what structureless data "
-            f"give ({nulls}; both below {alpha:g})."
+            f"give ({nulls}; both at most {alpha:g})."
         )
     return (
         f"No cluster structure: {gap_text}, and {index_text} compared with structureless data "
-        f"gives {nulls} (structure needs gap k > 1 and both p < {alpha:g})."
+        f"gives {nulls} (structure needs gap k > 1 and both p <= {alpha:g})."
     )

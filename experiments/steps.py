@@ -472,7 +472,7 @@ def assess_structure(
     random_state : int, default 0
         Seed of the reference draws and their k-means starts.
     alpha : float, default 0.05
-        Level both null p-values must be below for "structure".
+        Level both null p-values must not exceed for "structure".
 
     Returns
     -------
@@ -482,14 +482,14 @@ def assess_structure(
     Raises
     ------
     PreparationError
-        If ``B`` is below 19 (p could never fall below 0.05).
+        If ``B`` is below 19 (p could never reach 0.05).
     """
     from border_readiness.clustering.structure import structure_test
 
     if B < 19:
         raise PreparationError(
             f"--structure-nulls {B}: expected at least 19 replicates (with fewer, the Monte "
-            "Carlo p-value can never fall below 0.05)"
+            "Carlo p-value can never reach 0.05)"
         )
     test = structure_test(
         run.X.to_numpy(dtype=float),
