@@ -22,9 +22,10 @@ at most ``alpha``; otherwise "no structure", with a one-sentence reason naming t
 "At most": a Monte Carlo test rejecting when ``p <= alpha`` has exact level ``alpha`` (Hope
 1968), and with the minimum B = 19 the smallest p is exactly 1/20 = 0.05.
 
-Every fit here is k-means with random-point starts (:func:`~border_readiness.clustering.
-stability._kmeans_batched.kmeans_batched`), whatever method the main clustering uses: the gap
-statistic is defined on k-means' objective, and observed and null data must be clustered alike.
+Every fit here is k-means with random-point starts and Hartigan transfers (the bootstrap's
+batched k-means, ``stability._kmeans_batched``), whatever method the main clustering uses: the
+gap statistic is defined on k-means' objective, and observed and null data must be clustered
+alike.
 Each replicate draws from its own child seed, so results are identical for any ``n_jobs`` and
 batch size. No I/O.
 """
