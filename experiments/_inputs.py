@@ -20,6 +20,7 @@ _OVERRIDES = {
     "k": "k",
     "bootstrap": "bootstrap",
     "consensus_reps": "consensus_reps",
+    "structure_nulls": "structure_nulls",
     "permutations": "permutations",
 }
 

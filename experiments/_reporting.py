@@ -13,7 +13,36 @@ __all__ = [
     "print_run",
     "print_scores",
     "print_validation",
+    "structure_line",
 ]
+
+
+def structure_line(run) -> str:
+    """One line saying whether the data show cluster structure, with the nulls' p-values.
+
+    Parameters
+    ----------
+    run : ClusterRun
+        With its structure test (:func:`~border_readiness.experiments.steps.assess_structure`).
+
+    Returns
+    -------
+    str
+        ``"structure test: ..."``; empty when the test was not run.
+    """
+    t = getattr(run, "structure", None)
+    if t is None:
+        return ""
+    ps = ", ".join(
+        f"{p:.3f} ({'column-permuted' if n == 'permuted' else 'single-Gaussian'})"
+        for n, p in t.p_values.items()
+    )
+    head = "cluster structure" if t.has_structure else "NO cluster structure"
+    tail = "" if t.has_structure else "; the clusters partition structureless data, not types"
+    return (
+        f"structure test: {head} (gap statistic chooses k = {t.gap_k}; best {t.criterion} "
+        f"p = {ps}; B = {t.B}){tail}"
+    )
 
 
 def _names():
@@ -105,6 +134,8 @@ def print_cluster(a, out) -> None:
         f"{run.method}, k = {run.k} on {len(a.prep.regions)} regions ({a.prep.year}); "
         f"bootstrap B = {stab.B} in {run.elapsed_stability_s:.2f} s"
     )
+    if line := structure_line(run):
+        print(line)
     for c, jm, verdict in zip(stab.clusters, stab.jaccard_mean, stab.verdict, strict=True):
         members = ", ".join(run.labels.index[run.labels == c])
         print(f"  cluster {c}: mean Jaccard {jm:.2f} ({verdict}): {members}")
@@ -190,6 +221,8 @@ def print_run(summary, a, *, decision_printed: bool = False) -> None:
         f"k = {a.run.k}; mean Jaccard per cluster "
         + ", ".join(f"{j:.2f}" for j in stab.jaccard_mean)
     )
+    if line := structure_line(a.run):
+        print(line)
     # Expert typologies first; the package's own profiles after them, as what they are.
     validations = sorted(a.validations.items(), key=lambda item: item[1].typology.is_own)
     for name, v in validations:

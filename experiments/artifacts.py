@@ -15,6 +15,7 @@ import pandas as pd
 
 __all__ = [
     "agreement_summary",
+    "k_selection_frame",
     "stability_summary",
     "write_analysis",
     "write_cluster",
@@ -93,8 +94,9 @@ def stability_summary(run, prep) -> dict:
     dict
         JSON-ready: method, k, B, mean Jaccard, size, Hennig verdict and dissolved/recovered
         counts per cluster, the stability's elapsed seconds, PAC per k and the consensus'
-        best k, the internal indices per k (None for NaN), year, regions, notes and the
-        Hennig thresholds.
+        best k, the internal indices per k (None for NaN), year, regions, notes, the
+        Hennig thresholds and, once tested, the ``structure`` block (verdict, reason,
+        p-values per null, B, the nulls, the gap-chosen k and the gap per k).
     """
     stab = run.stability
     return {
@@ -119,7 +121,35 @@ def stability_summary(run, prep) -> dict:
         "notes": run.notes,
         "thresholds": "Hennig: mean Jaccard <= 0.5 dissolved, >= 0.6 patterns, >= 0.75 "
         "stable, >= 0.85 highly stable",
+        **({"structure": run.structure.to_dict()} if run.structure is not None else {}),
     }
+
+
+def k_selection_frame(run) -> pd.DataFrame:
+    """k_selection.csv: the internal indices per k, with the structure test's per-k columns.
+
+    With a structure test, a k = 1 row (the gap statistic's "no clusters") and, per k, ``gap``,
+    ``s_k``, the test's own k-means index (``structure_<criterion>``) and, per null, its median
+    and per-k p-value; the indices of the main fit are left as they were.
+
+    Parameters
+    ----------
+    run : ClusterRun
+        A clustering, with or without its structure test.
+
+    Returns
+    -------
+    DataFrame
+        One row per k, ``k`` a column.
+    """
+    scores = run.k_scores.drop(columns=["gap", "s_k"], errors="ignore")
+    t = run.structure
+    if t is None:
+        return run.k_scores.reset_index()
+    extra = t.per_k.drop(columns=["log_w"]).rename(
+        columns={t.criterion: f"structure_{t.criterion}"}
+    )
+    return scores.join(extra, how="outer").rename_axis("k").reset_index()
 
 
 def write_cluster(out, run, prep, emb) -> None:
@@ -156,7 +186,7 @@ def write_cluster(out, run, prep, emb) -> None:
     matrix.index.name = "region_id"
     out.csv("consensus.csv", matrix.reset_index())
     out.csv("consensus_cdf.csv", run.consensus.cdf)
-    out.csv("k_selection.csv", run.k_scores.reset_index())
+    out.csv("k_selection.csv", k_selection_frame(run))
     out.csv(
         "jaccard_replicates.csv",
         pd.DataFrame(stab.jaccard, columns=[f"cluster_{c}" for c in stab.clusters]),

@@ -168,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(p)
     _add_clustering(p)
+    p.add_argument(
+        "--structure-nulls",
+        type=int,
+        metavar="B",
+        help="replicates per reference null of the structure test, >= 19 (default: the "
+        "config's, 199)",
+    )
 
     typ = sub.add_parser("typology", help="check expert typology files, validate them")
     tsub = typ.add_subparsers(dest="typology_command", required=True, parser_class=_Parser)

@@ -54,6 +54,8 @@ class ExperimentConfig:
     k: int | None = None
     bootstrap: int = 1000
     consensus_reps: int = 500
+    #: Replicates per reference null of the structure test (``[cluster].structure_nulls``).
+    structure_nulls: int = 199
     #: The root seed (top-level ``seed``), split per step; see
     #: :mod:`border_readiness.experiments.seeds`.
     seed: int = 0
@@ -93,7 +95,14 @@ SCHEMA: dict[str, dict[str, object]] = {
     "": {"catalogue": str, "profiles": str, "description": str, "seed": int},
     "data": {"path": str, "year": (int, str), "regions": str},
     "score": _SCORE_TYPES,
-    "cluster": {"method": str, "k": int, "bootstrap": int, "consensus_reps": int, "seed": int},
+    "cluster": {
+        "method": str,
+        "k": int,
+        "bootstrap": int,
+        "consensus_reps": int,
+        "structure_nulls": int,
+        "seed": int,
+    },
     "validate": {"typologies": list, "permutations": int},
     "model": {"name": str, "alias": str},
 }
@@ -207,6 +216,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
     for key, minimum in (
         ("cluster.bootstrap", 10),
         ("cluster.consensus_reps", 10),
+        ("cluster.structure_nulls", 19),
         ("validate.permutations", 99),
         ("cluster.k", 2),
     ):
@@ -233,6 +243,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         k=values.get("cluster.k"),
         bootstrap=values.get("cluster.bootstrap", 1000),
         consensus_reps=values.get("cluster.consensus_reps", 500),
+        structure_nulls=values.get("cluster.structure_nulls", 199),
         seed=int(root),
         cluster_seed=values.get("cluster.seed"),
         typologies=typologies,
@@ -312,6 +323,7 @@ def flatten(cfg: ExperimentConfig) -> dict[str, str]:
         "cluster.k": cfg.k or "auto",
         "cluster.bootstrap": cfg.bootstrap,
         "cluster.consensus_reps": cfg.consensus_reps,
+        "cluster.structure_nulls": cfg.structure_nulls,
         "seed": cfg.seed,
         "cluster.seed": cfg.cluster_seed if cfg.cluster_seed is not None else "from seed",
         "validate.typologies": ",".join(cfg.typologies),

@@ -241,6 +241,15 @@ def analyse(
             "cluster", st.fit_clusters, X, method=cfg.method, k=k, random_state=seeds.clustering
         )
     if "stability" in todo:
+        # Before any typology: do the data show cluster structure at all?
+        say(f"structure test: gap statistic and 2 reference nulls, B = {cfg.structure_nulls}")
+        a.run = timed(
+            "stability",
+            st.assess_structure,
+            a.run,
+            B=cfg.structure_nulls,
+            random_state=seeds.structure,
+        )
         a.run = timed(
             "stability",
             st.assess_stability,

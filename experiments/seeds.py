@@ -5,7 +5,7 @@ does not reuse the bootstrap's random numbers and changing the number of replica
 step leaves every other step's numbers unchanged. The seeds of the earlier configs stay
 accepted as overrides: ``[score].random_state`` sets the Monte Carlo and Sobol' seeds, and
 ``[cluster].seed`` (or a command's ``--seed``) the clustering, bootstrap, consensus,
-permutation and surrogate seeds, as before.
+permutation and surrogate seeds, as before (and the structure test's, a clustering step).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ STEPS = (
     "permutations",
     "surrogate",
     "umap",
+    "structure",
 )
 
 
@@ -52,6 +53,7 @@ class StepSeeds:
     permutations: int
     surrogate: int
     umap: int
+    structure: int
 
     def to_dict(self) -> dict[str, int]:
         """The seeds by step name, ``root`` first (as logged to MLflow and the card).
@@ -91,6 +93,13 @@ def step_seeds(
     if score_seed is not None:
         seeds.update(monte_carlo=int(score_seed), sobol=int(score_seed))
     if cluster_seed is not None:
-        for step in ("clustering", "bootstrap", "consensus", "permutations", "surrogate"):
+        for step in (
+            "clustering",
+            "bootstrap",
+            "consensus",
+            "permutations",
+            "surrogate",
+            "structure",
+        ):
             seeds[step] = int(cluster_seed)
     return StepSeeds(root=int(root), **seeds)

@@ -24,6 +24,7 @@ __all__ = [
     "PreparationError",
     "Prepared",
     "assess_stability",
+    "assess_structure",
     "cluster",
     "clustering_matrix",
     "fit_clusters",
@@ -250,6 +251,8 @@ class ClusterRun:
     assignment: object = None
     n_init: int = 10
     random_state: int = 0
+    # Whether the data show cluster structure at all (:func:`assess_structure`); None before.
+    structure: object = None
 
     @property
     def confidence(self) -> pd.Series:
@@ -451,6 +454,53 @@ def assess_stability(
     )
 
 
+def assess_structure(
+    run: ClusterRun, *, B: int = 199, random_state: int = 0, alpha: float = 0.05
+) -> ClusterRun:
+    """Test whether the clustered data show cluster structure at all (before any typology).
+
+    The gap statistic over ``k = 1 … n // 3`` and the silhouette, maximised over the k range
+    the clustering chose from, against column-permuted and single-Gaussian nulls
+    (:func:`~border_readiness.clustering.structure.structure_test`).
+
+    Parameters
+    ----------
+    run : ClusterRun
+        From :func:`fit_clusters`; its matrix and ``n_init`` are used.
+    B : int, default 199
+        Replicates per null (``--structure-nulls``, at least 19).
+    random_state : int, default 0
+        Seed of the reference draws and their k-means starts.
+    alpha : float, default 0.05
+        Level both null p-values must not exceed for "structure".
+
+    Returns
+    -------
+    ClusterRun
+        ``run`` with ``structure`` filled in.
+
+    Raises
+    ------
+    PreparationError
+        If ``B`` is below 19 (p could never reach 0.05).
+    """
+    from border_readiness.clustering.structure import structure_test
+
+    if B < 19:
+        raise PreparationError(
+            f"--structure-nulls {B}: expected at least 19 replicates (with fewer, the Monte "
+            "Carlo p-value can never reach 0.05)"
+        )
+    test = structure_test(
+        run.X.to_numpy(dtype=float),
+        B=B,
+        alpha=alpha,
+        n_init=run.n_init,
+        random_state=random_state,
+    )
+    return dataclasses.replace(run, structure=test)
+
+
 def cluster(
     X: pd.DataFrame,
     *,
@@ -463,10 +513,12 @@ def cluster(
     progress=None,
     bootstrap_seed: int | None = None,
     consensus_seed: int | None = None,
+    structure_nulls: int = 199,
 ) -> ClusterRun:
-    """Cluster the regions, then measure how stable the clusters are.
+    """Cluster the regions, test for structure, then measure how stable the clusters are.
 
-    :func:`fit_clusters` followed by :func:`assess_stability`; see those for more detail.
+    :func:`fit_clusters`, :func:`assess_structure` and :func:`assess_stability`; see those
+    for more detail.
 
     Parameters
     ----------
@@ -488,11 +540,13 @@ def cluster(
         Called with a short message before each long step.
     bootstrap_seed, consensus_seed : int, optional
         Seeds of the bootstrap and the consensus (default: ``random_state``).
+    structure_nulls : int, default 199
+        Replicates per reference null of the structure test (seeded by ``random_state``).
 
     Returns
     -------
     ClusterRun
-        Labels, the internal indices per k, and the stability analysis.
+        Labels, the internal indices per k, the structure test and the stability analysis.
 
     Examples
     --------
@@ -503,6 +557,7 @@ def cluster(
     (True, True)
     """
     run = fit_clusters(X, method=method, k=k, random_state=random_state, n_init=n_init)
+    run = assess_structure(run, B=structure_nulls, random_state=random_state)
     return assess_stability(
         run,
         B=B,

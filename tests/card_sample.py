@@ -144,6 +144,21 @@ def _sample() -> dict:
             ],
         },
         "metrics": {
+            "structure": {
+                "verdict": "no structure",
+                "gap_k": 1,
+                "B": 19,
+                "statement": ["Invented: no cluster structure."],
+                "nulls": [
+                    {
+                        "null": "each column permuted independently",
+                        "statistic": "best silhouette",
+                        "observed": 0.12,
+                        "null_median": 0.13,
+                        "p_value": 0.55,
+                    }
+                ],
+            },
             "agreement": [
                 {
                     "typology": "federal districts",

@@ -189,6 +189,22 @@ def test_registered_pyfunc_reproduces_the_run(default_run):
 
 @pytest.mark.slow
 @SHARES_DEFAULT_RUN
+def test_default_run_says_the_2021_data_show_no_cluster_structure(default_run):
+    """Issue 10: gap k = 1 and the silhouette is what permuted data give; every report says so."""
+    v1 = default_run / "out" / "models" / "border-readiness" / "v1"
+    structure = json.loads((v1 / "results" / "cluster" / "stability.json").read_text())["structure"]
+    assert structure["verdict"] == "no structure" and structure["gap_k"] == 1
+    assert all(p > 0.05 for p in structure["p_values"].values())
+    k_sel = pd.read_csv(v1 / "results" / "cluster" / "k_selection.csv")
+    assert k_sel["k"].tolist()[0] == 1 and k_sel["gap"].notna().all()
+    card = (v1 / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Is there cluster structure?" in card and "The data show no cluster structure" in card
+    assert "groups of similar regions found in the data" not in card
+    assert "the expert typology versus a structureless data set" in card
+
+
+@pytest.mark.slow
+@SHARES_DEFAULT_RUN
 def test_committed_card_equals_a_fresh_default_run(default_run):
     fresh = default_run / "out" / "models" / "border-readiness" / "v1"
     for name in ("MODEL_CARD.md", "MODEL_CARD.json"):

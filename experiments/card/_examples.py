@@ -23,6 +23,8 @@ _EXAMPLE_JSON = """{
 "factors": {"relevant_factors": [{"factor": "level", "values": "overall", "rationale": "x"}],
   "evaluation_factors": ["level"]},
 "metrics": {
+  "structure": {"verdict": "no structure", "gap_k": 1, "B": 19,
+    "statement": "example", "nulls": []},
   "agreement": [{"typology": "federal districts", "level": "overall", "ari": 0.5, "ami": 0.4,
                  "p_value": 0.2, "ari_ci": [0.1, 0.9]}],
   "stability": {"method": "bootstrap", "pac": 0.2,

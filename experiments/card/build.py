@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["build_card_data", "data_digest", "write_card", "write_card_files"]
+__all__ = ["build_card_data", "data_digest", "structure_card", "write_card", "write_card_files"]
 
 
 def _package_version() -> str:
@@ -102,6 +102,9 @@ def build_card_data(
     scores = report.scores
     overall = scores[scores.level == "overall"].set_index("region_id")
     labels = run.labels
+    structure = structure_card(run.structure)
+    no_structure = structure["verdict"] != "structure"
+    against = "a structureless data set" if no_structure else "the clusters found in the data"
     # Published expert typologies validate the clusters; the package's own profiles are built
     # from the same indicators, so agreement with them is internal consistency: kept apart.
     agreement, internal_consistency = [], []
@@ -118,6 +121,11 @@ def build_card_data(
                 "n_regions": r.n_regions,
                 "n_permutations": r.n_permutations,
                 "disagreeing_regions": ", ".join(r.disagreements["region_id"]),
+                "compares": (
+                    f"the package's own profiles versus {against}"
+                    if v.typology.is_own
+                    else f"the expert typology versus {against}"
+                ),
             }
         )
     stab = run.stability
@@ -210,7 +218,9 @@ def build_card_data(
             "model_type": (
                 f"composite readiness scores (min-max over all Russian subjects, "
                 f"{cfg.score.weighting} weights, {cfg.score.aggregation} aggregation)"
-                f"; {run.method} clustering, k = {run.k}; registered as pyfunc"
+                f"; {run.method} clustering, k = {run.k}"
+                + ("" if not no_structure else " (no cluster structure: a partition, not types)")
+                + "; registered as pyfunc"
             ),
             "training_year": prep.year,
             "regions": list(prep.regions),
@@ -263,9 +273,14 @@ def build_card_data(
                     "rationale": "the study's three-level model; scores are reported per level",
                 },
                 {
-                    "factor": "data type (cluster)",
+                    "factor": "cluster" if no_structure else "data type (cluster)",
                     "values": [int(c) for c in stab.clusters],
-                    "rationale": "groups of similar regions found in the data",
+                    "rationale": (
+                        "a partition of data that show no cluster structure (see Metrics, "
+                        "Is there cluster structure?): not types of regions"
+                        if no_structure
+                        else "groups of similar regions found in the data"
+                    ),
                 },
                 {
                     "factor": "federal district",
@@ -280,6 +295,7 @@ def build_card_data(
             ],
         },
         "metrics": {
+            "structure": structure,
             "agreement": agreement,
             "internal_consistency": internal_consistency,
             "stability": {
@@ -343,6 +359,7 @@ def build_card_data(
         ],
         "caveats_and_recommendations": {
             "caveats": [
+                *([structure["statement"][0]] if no_structure else []),
                 f"n = {len(prep.regions)} regions: clusters, agreement and surrogate figures are "
                 "fragile; k is capped at n // 3.",
                 "The indicator selection is this package's operationalisation of the "
@@ -397,6 +414,76 @@ def build_card_data(
             "publishers'.",
             "maintenance": "Rebuilt from the raw folder with `border-readiness data build`.",
         },
+    }
+
+
+def structure_card(test) -> dict:
+    """The card's "Is there cluster structure?" block from a structure test.
+
+    Parameters
+    ----------
+    test : StructureTest or None
+        :func:`~border_readiness.clustering.structure.structure_test`'s result; None when the
+        run did not test (the card then says so and does not call the clusters types).
+
+    Returns
+    -------
+    dict
+        ``verdict``, ``gap_k``, ``B``, ``statement`` (sentences in words, first the verdict)
+        and ``nulls`` (one row per reference: statistic, observed, null median, p-value).
+    """
+    from border_readiness.clustering.structure import GAP_REFERENCE, NULLS
+
+    if test is None:
+        return {
+            "verdict": "not tested",
+            "gap_k": 0,
+            "B": 0,
+            "statement": [
+                "The structure test was not run: the clusters are not presented as types."
+            ],
+            "nulls": [],
+        }
+    if test.has_structure:
+        head = (
+            f"The data show cluster structure: the gap statistic chooses k = {test.gap_k} and "
+            f"the best {test.criterion} beats both structureless nulls "
+            + ", ".join(f"(p = {p:.3f})" for p in test.p_values.values())
+            + "."
+        )
+    else:
+        head = (
+            "The data show no cluster structure: the clusters are a partition of a "
+            "structureless data set, not types of regions, and each agreement below reads as "
+            "the expert typology versus a structureless data set."
+        )
+    rows = [
+        {
+            "null": GAP_REFERENCE,
+            "statistic": "gap statistic, Tibshirani's rule over k = 1.."
+            f"{int(test.per_k.index.max())}: chosen k",
+            "observed": test.gap_k,
+            "null_median": None,
+            "p_value": None,
+        }
+    ]
+    for name, text in NULLS.items():
+        rows.append(
+            {
+                "null": text,
+                "statistic": f"best {test.criterion} over k = 2..{int(test.per_k.index.max())}"
+                f" (selection-aware), B = {test.B}",
+                "observed": test.observed,
+                "null_median": test.null_median[name],
+                "p_value": test.p_values[name],
+            }
+        )
+    return {
+        "verdict": test.verdict,
+        "gap_k": test.gap_k,
+        "B": test.B,
+        "statement": [head, test.reason],
+        "nulls": rows,
     }
 
 

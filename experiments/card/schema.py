@@ -118,6 +118,24 @@ _SCHEMA = _section(
         _section(
             "Metrics",
             (
+                "structure",
+                _section(
+                    "Is there cluster structure?",
+                    ("verdict", _f("str", "Verdict")),
+                    ("gap_k", _f("int", "k chosen by the gap statistic (1 = no clusters)")),
+                    ("B", _f("int", "Replicates per null")),
+                    ("statement", _f("text", "In words")),
+                    (
+                        "nulls",
+                        _rec(
+                            "Against reference nulls",
+                            "null:str statistic:str observed:number? null_median:number? "
+                            "p_value:number?",
+                        ),
+                    ),
+                ),
+            ),
+            (
                 "agreement",
                 _rec(
                     "Agreement with expert typologies",
@@ -200,7 +218,7 @@ _SCHEMA = _section(
         "quantitative_analyses",
         _section(
             "Quantitative analyses",
-            ("by_type", _rec("By type or cluster")),
+            ("by_type", _rec("By cluster")),
             ("by_level", _rec("By readiness level")),
             ("by_federal_district", _rec("By federal district")),
         ),
@@ -303,6 +321,13 @@ out-of-scope uses]
 at least 1 row
       evaluation_factors: list[str], at least one
     metrics: section "Metrics"
+      structure: section "Is there cluster structure?"
+        verdict: str
+        gap_k: int
+        B: int
+        statement: str | list[str]
+        nulls: records(null: str, statistic: str, observed: number | None, \
+null_median: number | None, p_value: number | None)
       agreement: records(typology: str, level: str, ari: number, ami: number | None, \
 p_value: number | None, ari_ci: [low, high] | None)
       internal_consistency: records(typology: str, level: str, ari: number, ami: number | None, \
