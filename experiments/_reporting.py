@@ -173,7 +173,7 @@ def print_validation(a, out) -> None:
             f"p = {rep.p_value:.3f} ({rep.n_permutations} permutations); AMI {rep.ami:.2f}"
         )
         if rep.n_resolutions > 1:
-            print("  " + ari_range_text(rep))
+            print("  ARI " + ari_range_text(rep))
         for _, row in rep.disagreements.iterrows():
             print(f"  disagrees: {row['region_id']}: {row['reason']}")
         for note in rep.notes:
