@@ -16,7 +16,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score, pair_confusion_matrix
+from sklearn.metrics import adjusted_rand_score, mutual_info_score, pair_confusion_matrix
 
 from border_readiness.clustering.agreement import agreement
 from border_readiness.features._parallel import seed_blocks
@@ -58,14 +58,14 @@ def _resolved(expert: pd.Series, clusters: pd.Series) -> tuple[list, list]:
     return list(a.assignments["expert_type"]), list(a.assignments["cluster"])
 
 
-def _reference_p(expert, clusters, m, random_state=0, resolve=True):
+def _reference_p(expert, clusters, m, random_state=0, resolve=True, score=adjusted_rand_score):
     regions = [r for r in expert.index if r in clusters.index]
     labels = clusters.loc[regions].to_numpy()
     if resolve:
         types, _ = _resolved(expert.loc[regions], clusters.loc[regions])
     else:
         types = list(expert.loc[regions])
-    observed = adjusted_rand_score(types, labels)
+    observed = score(types, labels)
     u = _draws(random_state, 0, m, len(regions))
     b = 0
     for row in u:
@@ -74,7 +74,8 @@ def _reference_p(expert, clusters, m, random_state=0, resolve=True):
             t, c = _resolved(expert.loc[regions], permuted)
         else:
             t, c = types, list(permuted)
-        b += adjusted_rand_score(t, c) >= observed
+        # A tolerance for the float sum of mutual information (equal tables tie).
+        b += score(t, c) >= observed - 1e-12
     return (1 + b) / (m + 1)
 
 
@@ -110,9 +111,17 @@ def _reference_ci(expert, clusters, m, random_state=0, resolve=True, level=0.95)
 
 
 def test_batched_selection_aware_p_and_ci_equal_a_from_scratch_loop():
-    report = agreement(SYN_EXPERT, SYN_CLUSTERS, n_permutations=299, n_bootstrap=120)
+    report = agreement(
+        SYN_EXPERT,
+        SYN_CLUSTERS,
+        n_permutations=299,
+        n_bootstrap=120,
+        p_value_metrics=("ari", "ami"),
+    )
     assert report.selection_aware
     assert report.p_value == pytest.approx(_reference_p(SYN_EXPERT, SYN_CLUSTERS, 299), abs=1e-15)
+    mi = _reference_p(SYN_EXPERT, SYN_CLUSTERS, 299, score=mutual_info_score)
+    assert report.p_values["ami"] == pytest.approx(mi, abs=1e-15)
     assert report.ari_ci == pytest.approx(_reference_ci(SYN_EXPERT, SYN_CLUSTERS, 120), abs=1e-12)
     # And the naive p-value (resolution frozen at the observed choice) is a different number,
     # so the test above could tell the two apart.
