@@ -147,6 +147,44 @@ def print_cluster(a, out) -> None:
     print(f"wrote results to {out}")
 
 
+def ari_range_text(rep) -> str:
+    """The ARI's range over the admissible resolutions of the multi-type regions, in words.
+
+    Parameters
+    ----------
+    rep : AgreementReport
+        An agreement report (:func:`~border_readiness.clustering.agreement.agreement`).
+
+    Returns
+    -------
+    str
+        E.g. "range over the 8 resolutions of the 3 two-type regions -0.113..0.165"; an empty
+        string when no region carries several expert types.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from border_readiness.clustering.agreement import agreement
+    >>> expert = pd.Series({"A": "W", "B": "W", "C": "E", "D": ("E", "W")})
+    >>> rep = agreement(expert, pd.Series({"A": 0, "B": 0, "C": 1, "D": 0}),
+    ...                 n_permutations=0, n_bootstrap=0)
+    >>> ari_range_text(rep)
+    'range over the 2 resolutions of the 1 two-type region 0.000..1.000'
+    """
+    if rep.n_resolutions <= 1:
+        return ""
+    lo, hi = rep.ari_range
+    counts = {len(t) for t in rep.resolved_multi_type["expert_types"]}
+    words = {2: "two-type", 3: "three-type", 4: "four-type"}
+    kind = words.get(counts.pop(), "multi-type") if len(counts) == 1 else "multi-type"
+    n_multi = len(rep.resolved_multi_type)
+    listed = "" if len(rep.resolutions) == rep.n_resolutions else f"{len(rep.resolutions)} of "
+    return (
+        f"range over {listed}the {rep.n_resolutions} resolutions of the {n_multi} {kind} "
+        f"region{'s' if n_multi > 1 else ''} {lo:.3f}..{hi:.3f}"
+    )
+
+
 def print_validation(a, out) -> None:
     """The agreement of ``typology validate``, printed.
 
@@ -165,6 +203,8 @@ def print_validation(a, out) -> None:
             f"{a.prep.year}: ARI {rep.ari:.2f} [95% CI {lo:.2f}, {hi:.2f}], "
             f"p = {rep.p_value:.3f} ({rep.n_permutations} permutations); AMI {rep.ami:.2f}"
         )
+        if rep.n_resolutions > 1:
+            print("  ARI " + ari_range_text(rep))
         for _, row in rep.disagreements.iterrows():
             print(f"  disagrees: {row['region_id']}: {row['reason']}")
         if v.typology.is_own:
@@ -235,6 +275,7 @@ def print_run(summary, a, *, decision_printed: bool = False) -> None:
         print(
             f"  {what}: ARI {r.ari:.2f} [{r.ari_ci[0]:.2f}, {r.ari_ci[1]:.2f}],"
             f" p = {r.p_value:.3f}, n = {r.n_regions}"
+            + (f"; {ari_range_text(r)}" if r.n_resolutions > 1 else "")
         )
     print(f"surrogate LOO fidelity {a.explanation.surrogate.fidelity_loo:.2f}")
     print(f"results: {summary.results_dir}")

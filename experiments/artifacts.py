@@ -254,7 +254,9 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
     """The files of `typology validate` into an OutputSet.
 
     ``agreement.json``, ``contingency.csv``, ``disagreements.csv``, ``assignments.csv``,
-    ``excluded.csv``, ``ceiling.csv``, ``disagreement_drivers.csv``, and ``clusters.csv``
+    ``excluded.csv``, ``resolutions.csv`` (every admissible resolution of the multi-type
+    regions with its ARI, the chosen one flagged), ``ceiling.csv``,
+    ``disagreement_drivers.csv``, and ``clusters.csv``
     when ``run`` is given.
 
     Parameters
@@ -281,6 +283,7 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
     out.csv("disagreements.csv", rep.disagreements)
     out.csv("assignments.csv", rep.assignments)
     out.csv("excluded.csv", rep.excluded)
+    out.csv("resolutions.csv", rep.resolutions)
     out.csv("ceiling.csv", result.ceiling)
     out.csv("disagreement_drivers.csv", result.drivers)
     if run is not None:

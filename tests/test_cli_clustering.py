@@ -98,6 +98,12 @@ def test_typology_validate_each_shipped(name, tmp_path, cluster_out):
     disagreements = pd.read_csv(out / "disagreements.csv")
     assert list(disagreements.columns[:4]) == ["region_id", "expert_type", "data_type", "reason"]
     assert (out / "contingency.csv").exists()
+    # Every admissible resolution of the multi-type regions, with its ARI (issue 10).
+    resolutions = pd.read_csv(out / "resolutions.csv")
+    assert len(resolutions) == body["n_resolutions"] and resolutions["chosen"].sum() == 1
+    assert body["ari_range"] == pytest.approx([resolutions.ari.min(), resolutions.ari.max()])
+    assert resolutions.loc[resolutions.chosen, "ari"].iloc[0] == pytest.approx(body["ari"])
+    assert body["selection_aware"] == (body["n_resolutions"] > 1)
 
 
 def test_typology_validate_clusters_itself_with_k_from_types(tmp_path, capsys):

@@ -12,7 +12,6 @@ import pandas as pd
 from sklearn import metrics as skm
 
 from border_readiness.clustering._jsonsafe import jsonable
-from border_readiness.clustering._small_n import small_n_note
 from border_readiness.clustering.agreement._inputs import (
     _as_series,
     _cluster_label,
@@ -30,8 +29,14 @@ from border_readiness.clustering.agreement._kernels import (
     _run_batches,
     _seed_blocks,
 )
+from border_readiness.clustering.agreement._report_notes import _notes, _selection_notes
+from border_readiness.clustering.agreement._selection import (
+    _resolution_table,
+    _Resolver,
+    _selection_bootstrap_batch,
+    _selection_permutation_batch,
+)
 from border_readiness.clustering.agreement.alignment import (
-    _SINGLE,
     _aligned_table,
     _quote,
     _resolve_multi_type,
@@ -84,6 +89,17 @@ class AgreementReport:
         ``cluster, data_type, agrees``.
     notes : list of str
         Caveats to show next to the figures (always a small-n note below 30 regions).
+    resolutions : DataFrame
+        Every admissible resolution of the multi-type regions (one type per region, in
+        product order of their listed types; at most ``MAX_RESOLUTIONS`` rows, the chosen one
+        always among them): ``resolution`` (number), one column per multi-type region (the
+        type it takes), ``ari`` (against the observed clusters) and ``chosen`` (the one the
+        rule picked). One row when no region has several types.
+    n_resolutions : int
+        Number of admissible resolutions (may exceed the rows of ``resolutions``).
+    selection_aware : bool
+        True when the type of some region was chosen with the clusters, so that the
+        permutations and bootstrap replicates redo that choice.
 
     Examples
     --------
@@ -115,6 +131,29 @@ class AgreementReport:
     excluded: pd.DataFrame
     assignments: pd.DataFrame
     notes: list[str]
+    resolutions: pd.DataFrame
+    n_resolutions: int
+    selection_aware: bool
+
+    @property
+    def ari_range(self) -> tuple[float, float]:
+        """``(min, max)`` of the ARI over the listed admissible resolutions.
+
+        Returns
+        -------
+        tuple of float
+            Both equal to :attr:`ari` when no region carries several expert types.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> expert = pd.Series({"A": "W", "B": "W", "C": "E", "D": ("E", "W")})
+        >>> report = agreement(expert, pd.Series({"A": 0, "B": 0, "C": 1, "D": 0}),
+        ...                    n_permutations=0, n_bootstrap=0)
+        >>> [round(v, 3) for v in report.ari_range], report.n_resolutions
+        ([0.0, 1.0], 2)
+        """
+        return float(self.resolutions["ari"].min()), float(self.resolutions["ari"].max())
 
     @property
     def resolved_multi_type(self) -> pd.DataFrame:
@@ -188,6 +227,10 @@ class AgreementReport:
                     expert_types=lambda f: f["expert_types"].map(list)
                 ),
                 "notes": list(self.notes),
+                "selection_aware": self.selection_aware,
+                "n_resolutions": self.n_resolutions,
+                "ari_range": list(self.ari_range),
+                "resolutions": self.resolutions,
             }
         )
 
@@ -198,7 +241,8 @@ class AgreementReport:
         -------
         DataFrame
             Five rows (ari, ami, nmi, fmi, v_measure); ``p_value`` is NaN for metrics without a
-            permutation test, and the ``ci_*`` columns are filled for the ARI only.
+            permutation test, and the ``ci_*`` columns are filled for the ARI only, as are
+            ``range_low``/``range_high`` (:attr:`ari_range`) and ``n_resolutions``.
 
         Examples
         --------
@@ -221,6 +265,9 @@ class AgreementReport:
                 "ci_high": [self.ari_ci[1]] + [math.nan] * 4,
                 "ci_level": [self.ci_level] + [math.nan] * 4,
                 "n_regions": self.n_regions,
+                "range_low": [self.ari_range[0]] + [math.nan] * 4,
+                "range_high": [self.ari_range[1]] + [math.nan] * 4,
+                "n_resolutions": [self.n_resolutions] + [math.nan] * 4,
             }
         )
 
@@ -257,7 +304,16 @@ def agreement(
     The choice and the step that made it are in ``assignments`` (``resolution``) and
     ``resolved_multi_type``, and summarised in ``notes``. Because the chosen type is the one
     the data agree with where possible, best_match errs towards agreement; use
-    ``multi_type="exclude"`` to leave such regions out instead.
+    ``multi_type="exclude"`` to leave such regions out instead. Every admissible resolution
+    (each combination of the regions' types) is listed in ``resolutions`` with its ARI, and
+    ``ari_range`` gives the spread.
+
+    **Selection-aware inference.** When the rule chose some type with the clusters, the
+    reported ARI has looked at the data, so every permutation applies the same rule to its
+    permuted labels and every bootstrap replicate to its resample (copies of a region kept in
+    the regions' order) before computing its ARI: p-value and interval then include the
+    selection. Without multi-type regions nothing is chosen and the replicates are the plain
+    ones below (same numbers as before).
 
     **Alignment.** The final contingency table (expert types x clusters) is aligned with
     ``scipy.optimize.linear_sum_assignment``, maximising the number of regions on aligned
@@ -373,6 +429,7 @@ def agreement(
             f"agreement needs at least 2 regions with an expert type and a cluster label, got {n}"
         )
     cluster_of = {r: label_of[r] for r in regions}
+    selection_aware = any(len(types_of[r]) > 1 for r in regions)
 
     # ---- one type per region, then the aligned table
     resolved, how = _resolve_multi_type(regions, types_of, cluster_of)
@@ -421,6 +478,23 @@ def agreement(
     nmi = float(skm.normalized_mutual_info_score(true_codes, pred_codes))
     fmi = float(skm.fowlkes_mallows_score(true_codes, pred_codes))
     v_measure = float(skm.v_measure_score(true_codes, pred_codes))
+    n_clusters = int(pred_codes.max()) + 1
+
+    # The rule on codes, for the replicates and the list of resolutions; the cluster codes map
+    # back to the original labels so that the rule breaks ties as on the observed data.
+    cluster_values = [cluster_labels[int(np.argmax(pred_codes == c))] for c in range(n_clusters)]
+    resolver = _Resolver(regions, types_of, cluster_values)
+    observed_codes = np.array([resolver.type_code[t] for t in expert_labels], dtype=np.int64)
+    resolutions, n_resolutions = _resolution_table(resolver, pred_codes, observed_codes)
+    if selection_aware:
+        perm_task, boot_task, codes_arg = (
+            _selection_permutation_batch,
+            _selection_bootstrap_batch,
+            resolver,
+        )
+        true_codes = observed_codes
+    else:
+        perm_task, boot_task, codes_arg = _permutation_batch, _bootstrap_batch, true_codes
 
     # ---- permutation test
     p_values: dict[str, float] = {}
@@ -428,12 +502,12 @@ def agreement(
     if n_permutations:
         with_mi = any(m in p_value_metrics for m in ("ami", "nmi", "v_measure"))
         parts = _run_batches(
-            _permutation_batch,
+            perm_task,
             n_permutations,
             batch_size,
             n_jobs,
             _seed_blocks(permutation_seed, n_permutations),
-            true_codes,
+            codes_arg,
             pred_codes,
             with_mi,
         )
@@ -447,6 +521,8 @@ def agreement(
         if with_mi:
             null_mi = np.concatenate([m for _, m in parts])
             k_true, k_pred = int(true_codes.max()) + 1, int(pred_codes.max()) + 1
+            if selection_aware:
+                k_true = resolver.n_types  # the null's codes span every type
             observed_mi = _mutual_info_codes(true_codes, pred_codes[None, :], k_true, k_pred)[0]
             b = np.count_nonzero(null_mi >= observed_mi - _MI_TIE_TOL)
             for metric in ("ami", "nmi", "v_measure"):
@@ -458,12 +534,12 @@ def agreement(
     if n_bootstrap:
         boot = np.concatenate(
             _run_batches(
-                _bootstrap_batch,
+                boot_task,
                 n_bootstrap,
                 batch_size,
                 n_jobs,
                 _seed_blocks(bootstrap_seed, n_bootstrap),
-                true_codes,
+                codes_arg,
                 pred_codes,
             )
         )
@@ -471,6 +547,9 @@ def agreement(
         ari_ci = (float(lo), float(hi))
 
     notes = _notes(n, excluded, assignments, contingency, matching, n_permutations)
+    notes += _selection_notes(
+        resolutions, n_resolutions, selection_aware, n_permutations, n_bootstrap
+    )
     return AgreementReport(
         ari=ari,
         ami=ami,
@@ -490,36 +569,7 @@ def agreement(
         excluded=pd.DataFrame(excluded, columns=["region_id", "reason"]),
         assignments=assignments,
         notes=notes,
+        resolutions=resolutions,
+        n_resolutions=n_resolutions,
+        selection_aware=selection_aware,
     )
-
-
-def _notes(n, excluded, assignments, contingency, matching, n_permutations) -> list[str]:
-    notes = []
-    if note := small_n_note(n, "agreement"):
-        notes.append(note)
-    n_clusters = contingency.shape[1]
-    if n_clusters > n / 3:
-        notes.append(
-            f"{n_clusters} clusters for {n} regions (more than n/3): clusters are tiny and "
-            "agreement is easy to reach or to miss by one region"
-        )
-    if excluded:
-        notes.append(f"{len(excluded)} region(s) left out of the evaluation: see `excluded`")
-    multi = assignments[assignments["resolution"] != _SINGLE]
-    if len(multi):
-        listed = ", ".join(
-            f"{r.region_id} -> '{r.expert_type}' ({r.resolution})" for r in multi.itertuples()
-        )
-        notes.append(f"{len(multi)} region(s) with several expert types resolved: {listed}")
-    loose_clusters = [c for c in contingency.columns if c not in matching]
-    if loose_clusters:
-        notes.append("cluster(s) matched to no expert type: " + ", ".join(map(str, loose_clusters)))
-    loose_types = [t for t in contingency.index if t not in matching.values()]
-    if loose_types:
-        notes.append("expert type(s) matched to no cluster: " + _quote(loose_types))
-    if n_permutations:
-        notes.append(
-            f"p-value from {n_permutations} random relabellings with cluster sizes fixed; "
-            f"the smallest attainable is {1 / (n_permutations + 1):.2g}"
-        )
-    return notes

@@ -90,6 +90,7 @@ def build_card_data(
         <border_readiness.experiments.card.data.CardData.from_dict>` accepts them; the
         person-only fields are None.
     """
+    from border_readiness.experiments._reporting import ari_range_text
     from border_readiness.features.catalogue import SCORED_LEVELS
     from border_readiness.features.dataset import coverage_summary
     from border_readiness.features.regions import region_table
@@ -126,6 +127,9 @@ def build_card_data(
                     if v.typology.is_own
                     else f"the expert typology versus {against}"
                 ),
+                # Multi-type regions resolved with the clusters: the ARI's spread over every
+                # admissible resolution, next to it (p and CI redo the resolution).
+                "ari_range": ari_range_text(r) or "one resolution (no multi-type region)",
             }
         )
     stab = run.stability
