@@ -72,8 +72,8 @@ def weighting_text(report) -> str:
     if not len(rows):
         return "no Monte Carlo run"
     row = rows.iloc[0]
-    text = ", ".join(map(str, row["values"])) + f" ({int(row['n_values'])} distinct, uniform)"
-    return f"{text}; {row['note']}" if row["note"] else text
+    text = ", ".join(map(str, row["values"]))
+    return f"{text}; {row['note']}" if row["note"] else f"{text} (uniform)"
 
 
 def imputation_records(report) -> tuple[list[dict], list[dict]]:

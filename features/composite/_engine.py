@@ -229,8 +229,10 @@ class _Engine:
         dropped = "catalogue" if kept == "equal" else "equal"
         merged = tuple(w for w in weightings if w != dropped)
         note = (
-            f"equal and catalogue weights are identical here ({why}): merged into {kept!r}; "
-            f"{len(merged)} distinct schemes, each drawn with probability 1/{len(merged)}"
+            f"equal and catalogue weights are identical here ({why}): merged into {kept!r}, "
+            f"so each of the {len(merged)} distinct schemes is drawn with probability "
+            f"1/{len(merged)} (sampling both would have drawn that one scheme with probability "
+            f"2/{len(weightings)})"
         )
         self.notes["weighting"] = "; ".join([self.notes.get("weighting", ""), note]).strip("; ")
         return merged
