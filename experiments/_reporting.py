@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = [
     "print_cluster",
+    "print_coherence_flags",
     "print_comparison",
     "print_data_summary",
     "print_explain",
@@ -117,7 +118,29 @@ def print_scores(a, out) -> None:
             f"{row['rank']:>4} {rid:9} {names.get(rid, ''):42} {row['score']:6.1f} "
             f"{row['rank_p05']:>5.0f}–{row['rank_p95']:<5.0f}  {prof[rid]}"
         )
+    print_coherence_flags(report)
     print(f"wrote results to {out}")
+
+
+def print_coherence_flags(report) -> None:
+    """One line per level that fails the coherence thresholds (coherence.csv has the rest).
+
+    Parameters
+    ----------
+    report : ScoreReport
+        The score, with its ``coherence`` table (nothing is printed without one).
+    """
+    table = report.coherence
+    if table is None:
+        return
+    for _, r in table.iterrows():
+        if r["flag"] == "ok" or r["flag"].startswith("n/a"):
+            continue
+        print(
+            f"coherence: {r['level']} fails {r['flag']} (alpha {r['cronbach_alpha']:.2f}, "
+            f"PC1 {r['pc1_share']:.0%}, {int(r['n_negative_pairs'])}/{int(r['n_pairs'])} "
+            f"pairs negative over {int(r['n_regions'])} subjects): not one construct"
+        )
 
 
 def print_cluster(a, out) -> None:
@@ -278,6 +301,7 @@ def print_run(summary, a, *, decision_printed: bool = False) -> None:
             + (f"; {ari_range_text(r)}" if r.n_resolutions > 1 else "")
         )
     print(f"surrogate LOO fidelity {a.explanation.surrogate.fidelity_loo:.2f}")
+    print_coherence_flags(a.report)
     print(f"results: {summary.results_dir}")
     print(f"model card: {summary.card_dir}")
     t = summary.timings

@@ -17,6 +17,7 @@ __all__ = [
     "agreement_summary",
     "k_selection_frame",
     "stability_summary",
+    "weightings_sampled",
     "write_analysis",
     "write_cluster",
     "write_explain",
@@ -28,9 +29,12 @@ __all__ = [
 def write_score(out, report, prep) -> None:
     """The files of `score` into an OutputSet.
 
-    ``scores.csv``, ``contributions.csv``, ``uncertainty.csv``, ``sensitivity.csv``,
-    ``profiles.csv``, ``factors.csv``, ``imputations.csv``, ``refused.csv``, ``outliers.csv``,
-    ``weights.csv``, ``features.csv``, ``score_config.json`` and ``rank_intervals.png``.
+    ``scores.csv``, ``contributions.csv``, ``uncertainty.csv``, ``sensitivity.csv`` (both
+    with ``weightings_sampled``, the distinct weighting schemes drawn), ``coherence.csv`` and
+    ``coherence_items.csv`` (per level over the reference regions), ``profiles.csv``,
+    ``factors.csv``, ``imputations.csv`` (every imputed cell of the reference matrix, with its
+    role), ``refused.csv``, ``outliers.csv``, ``weights.csv``, ``features.csv``,
+    ``score_config.json`` and ``rank_intervals.png``.
 
     Parameters
     ----------
@@ -48,8 +52,12 @@ def write_score(out, report, prep) -> None:
 
     out.csv("scores.csv", report.scores)
     out.csv("contributions.csv", report.contributions)
-    out.csv("uncertainty.csv", report.uncertainty)
-    out.csv("sensitivity.csv", report.sensitivity)
+    sampled = weightings_sampled(report.factors)
+    out.csv("uncertainty.csv", report.uncertainty.assign(weightings_sampled=sampled))
+    out.csv("sensitivity.csv", report.sensitivity.assign(weightings_sampled=sampled))
+    if report.coherence is not None:
+        out.csv("coherence.csv", report.coherence)
+        out.csv("coherence_items.csv", report.coherence_items)
     out.csv("profiles.csv", report.profiles)
     out.csv("factors.csv", report.factors)
     out.csv("imputations.csv", report.imputations)
@@ -75,6 +83,30 @@ def write_score(out, report, prep) -> None:
             report.scores, report.uncertainty, names, prep.year, report.config.n_replicates
         ),
     )
+
+
+def weightings_sampled(factors: pd.DataFrame) -> str:
+    """The distinct weighting schemes the Monte Carlo and Sobol' drew, ``|``-joined.
+
+    Parameters
+    ----------
+    factors : DataFrame
+        The Monte Carlo's factors table (``factor, values, ...``); empty without uncertainty.
+
+    Returns
+    -------
+    str
+        E.g. ``"equal|pca"`` when equal and catalogue weights were identical and merged; ``""``
+        when no Monte Carlo ran.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> weightings_sampled(pd.DataFrame({"factor": ["weighting"], "values": [["equal", "pca"]]}))
+    'equal|pca'
+    """
+    rows = factors[factors["factor"] == "weighting"] if "factor" in factors else factors
+    return "|".join(map(str, rows["values"].iloc[0])) if len(rows) else ""
 
 
 def stability_summary(run, prep) -> dict:

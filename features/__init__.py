@@ -6,9 +6,11 @@ imports MLflow, SHAP or UMAP.
 * :mod:`.regions` -- the region registry; :mod:`.dataset` -- the long table (load, validate,
   summarise); :mod:`.sources` -- the readers of the raw official files;
 * :mod:`.catalogue`, :mod:`.indicators` -- the indicator catalogue and its compilation into a
-  region x indicator matrix, with every imputation recorded;
+  region x indicator matrix, with every imputation recorded (:mod:`.imputation_log`: each
+  imputed cell of the reference matrix with its role);
 * :mod:`.composite` -- outlier treatment, normalisation, weights, aggregation (scikit-learn
-  estimators and :class:`ReadinessModel`), Monte Carlo rank intervals, Sobol' indices;
+  estimators and :class:`ReadinessModel`), Monte Carlo rank intervals, Sobol' indices, the
+  coherence of each level;
 * :mod:`.scoring` -- :func:`score_regions`, the scores report; :mod:`.profiles` -- profile types.
 
 Names are imported on first use.
@@ -34,6 +36,8 @@ _WHERE = {
     "compile_indicators": "border_readiness.features.indicators",
     "latest_complete_year": "border_readiness.features.indicators",
     "national_reference": "border_readiness.features.indicators",
+    "imputation_log": "border_readiness.features.imputation_log",
+    "coherence": "border_readiness.features.composite",
     "IndicatorWeights": "border_readiness.features.composite",
     "LevelAggregator": "border_readiness.features.composite",
     "Normaliser": "border_readiness.features.composite",

@@ -26,6 +26,8 @@ import pandas as pd
 from border_readiness.features import composite
 from border_readiness.features.catalogue import SCORED_LEVELS
 from border_readiness.features.composite import ReadinessModel
+from border_readiness.features.composite.coherence import coherence
+from border_readiness.features.imputation_log import imputation_log
 from border_readiness.features.indicators import CompiledIndicators
 from border_readiness.features.profiles import ProfileRule, assign_profiles, load_profile_rules
 
@@ -101,7 +103,10 @@ class ScoreReport:
     (region_id, level, rank_median, rank_p05, rank_p95, prob_strongest), ``sensitivity``
     (level, factor, S1, ST, ...), ``factors`` (what the Monte Carlo varied and how),
     ``profiles`` (region_id, profile_type, growth_point, bottleneck), ``outliers`` (treatment
-    log), ``imputations`` and ``refused`` (from the compiler), ``weights`` and ``config``;
+    log), ``imputations`` (every imputed cell of the reference matrix, with its role: see
+    :func:`~border_readiness.features.imputation_log.imputation_log`) and ``refused`` (from
+    the compiler), ``coherence`` and ``coherence_items`` (per level, over the reference
+    regions), ``weights`` and ``config``;
     ``model`` is the fitted :class:`~border_readiness.features.composite.ReadinessModel`
     that produced the scores and ``scores_all`` its level and overall scores of every
     reference subject.
@@ -123,6 +128,10 @@ class ScoreReport:
     profile_rules: list[ProfileRule] = field(default_factory=list)
     model: ReadinessModel | None = None
     scores_all: pd.DataFrame | None = None
+    #: Coherence per level and per indicator over the reference regions
+    #: (:func:`~border_readiness.features.composite.coherence.coherence`).
+    coherence: pd.DataFrame | None = None
+    coherence_items: pd.DataFrame | None = None
 
     @property
     def regions(self) -> list[str]:
@@ -342,7 +351,11 @@ def score_regions(
             "direction": directions[weights.index].to_numpy(),
         }
     )
-    imputations = compiled.imputations[compiled.imputations["region_id"].isin(regions)]
+    # Every imputed cell of the matrix the model is fitted on (all reference subjects), not
+    # only the scored regions': the others move the normalisation bounds.
+    imputations = imputation_log(compiled, regions, scored_cols)
+    # The Handbook's multivariate step, on the indicators as the nominal model aggregates them.
+    coherence_levels, coherence_items = coherence(Xn_all, groups)
     return ScoreReport(
         scores=scores,
         contributions=contributions,
@@ -360,6 +373,8 @@ def score_regions(
         profile_rules=rules,
         model=model,
         scores_all=level_all,
+        coherence=coherence_levels,
+        coherence_items=coherence_items,
     )
 
 

@@ -211,6 +211,7 @@ def _sample() -> dict:
             "score_uncertainty": {
                 "method": "Monte Carlo over normalisation and weights",
                 "interval": "5-95 % of 1000 replicates",
+                "weighting": "equal|pca (invented)",
                 "ranks": ranks,
             },
         },
@@ -258,6 +259,11 @@ def _sample() -> dict:
                 }
                 for d, m in [("Southern", 0), ("Volga", 1), ("Ural", 2), ("Siberian", 3)]
             ],
+            "coherence_verdict": "Invented: one level below the thresholds.",
+            "coherence": [
+                {"level": "transport", "cronbach_alpha": 0.5, "flag": "alpha<0.7"},
+                {"level": "social", "cronbach_alpha": 0.8, "flag": "ok"},
+            ],
         },
         "ethical_considerations": ["Scores describe statistics, not people or governments."],
         "caveats_and_recommendations": {
@@ -271,6 +277,9 @@ def _sample() -> dict:
                 "tables": [{"source_table": "3.1", "indicator": "income_per_capita"}],
                 "coverage": {"regions": 12, "years": "2000-2022"},
                 "missingness": [{"indicator": "grp_per_capita", "n_missing": 1}],
+                "imputation_summary": [
+                    {"kind": "gap fill", "method": "federal district median", "cells": 1}
+                ],
                 "imputations": [
                     {
                         "region": "RU-AL",

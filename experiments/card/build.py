@@ -187,7 +187,9 @@ def build_card_data(
             }
         )
     cov = coverage_summary(prep.data)
-    imputations = report.imputations
+    from border_readiness.experiments.card import _composite_audit as audit
+
+    imputation_summary, imputations = audit.imputation_records(report)
     sur = a.explanation.surrogate
     digest = data_digest(prep.data)
     breaks = [
@@ -323,6 +325,7 @@ def build_card_data(
                 "over normalisation, weighting, aggregation and "
                 "indicator drop-out",
                 "interval": "5–95 % of replicate ranks",
+                "weighting": audit.weighting_text(report),
                 "ranks": ranks,
             },
         },
@@ -352,6 +355,8 @@ def build_card_data(
             "by_type": by_type,
             "by_level": by_level,
             "by_federal_district": by_fd,
+            "coherence_verdict": audit.coherence_verdict(report),
+            "coherence": audit.coherence_records(report),
         },
         "ethical_considerations": [
             "Scores rank regions, and rankings invite misuse: always read them with their "
@@ -404,7 +409,8 @@ def build_card_data(
                     }
                     for g in cov["border_region_gaps"]
                 ],
-                "imputations": _records(imputations) if len(imputations) else [],
+                "imputation_summary": imputation_summary,
+                "imputations": imputations,
                 "series_breaks": breaks,
             },
             "collection_process": "Copied from public repositories of the official files "
@@ -412,7 +418,7 @@ def build_card_data(
             "preprocessing": "Each published cell parsed or kept as missing with its reason; "
             "features compiled from the indicator catalogue; documented "
             "imputation only (structural zeros, carry-forward, district "
-            "median).",
+            "median). " + audit.imputation_sentence(report),
             "uses": "Readiness scoring, typology validation, retraining on new years.",
             "distribution": "Bundled with the package as a long CSV; official data remain the "
             "publishers'.",

@@ -181,6 +181,7 @@ _SCHEMA = _section(
                     "Score uncertainty",
                     ("method", _f("str", "Method")),
                     ("interval", _f("str", "Interval")),
+                    ("weighting", _f("str", "Weighting schemes sampled")),
                     (
                         "ranks",
                         _rec(
@@ -221,6 +222,14 @@ _SCHEMA = _section(
             ("by_type", _rec("By cluster")),
             ("by_level", _rec("By readiness level")),
             ("by_federal_district", _rec("By federal district")),
+            ("coherence_verdict", _f("text", "Coherence of each level")),
+            (
+                "coherence",
+                _rec(
+                    "Coherence per level over the reference regions (OECD/JRC Handbook)",
+                    "level:str flag:str",
+                ),
+            ),
         ),
     ),
     ("ethical_considerations", _f("strs", "Ethical considerations")),
@@ -245,6 +254,7 @@ _SCHEMA = _section(
                     ("tables", _rec("Tables")),
                     ("coverage", _f("kv", "Coverage")),
                     ("missingness", _rec("Missingness")),
+                    ("imputation_summary", _rec("Imputed cells by kind, method and role")),
                     ("imputations", _rec("Imputations")),
                     ("series_breaks", _rec("Known series breaks")),
                 ),
@@ -342,6 +352,7 @@ verdict: str), at least 1 row
       score_uncertainty: section "Score uncertainty"
         method: str
         interval: str
+        weighting: str
         ranks: records(region: str, level: str, rank_low: number, rank_high: number)
     evaluation_data: section "Evaluation data"
       description: str | list[str]
@@ -358,6 +369,8 @@ verdict: str), at least 1 row
       by_type: records
       by_level: records
       by_federal_district: records
+      coherence_verdict: str | list[str]
+      coherence: records(level: str, flag: str)
     ethical_considerations: list[str], at least one
     caveats_and_recommendations: section "Caveats and recommendations"
       caveats: list[str], at least one
@@ -369,6 +382,7 @@ verdict: str), at least 1 row
         tables: records
         coverage: dict[str, scalar | list[scalar]]
         missingness: records
+        imputation_summary: records
         imputations: records
         series_breaks: records
       collection_process: str | list[str]

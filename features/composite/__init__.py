@@ -23,6 +23,8 @@ Where things live (every name below is re-exported here):
   :class:`UncertaintyResult`;
 * :mod:`~border_readiness.features.composite.sensitivity`: :func:`sobol_indices`,
   :func:`rank_sensitivity`;
+* :mod:`~border_readiness.features.composite.coherence`: :func:`coherence`,
+  :func:`cronbach_alpha`, :func:`item_rest_correlations` (the Handbook's multivariate step);
 * private: ``_checks`` (input checks) and ``_engine`` (the vectorised sampler of the same
   choices that Monte Carlo and Sobol' share).
 
@@ -57,6 +59,11 @@ from border_readiness.features.composite.aggregation import (
     overall_contributions,
     overall_score,
 )
+from border_readiness.features.composite.coherence import (
+    coherence,
+    cronbach_alpha,
+    item_rest_correlations,
+)
 from border_readiness.features.composite.model import ReadinessModel
 from border_readiness.features.composite.normalisation import NORMALISATIONS, Normaliser, normalise
 from border_readiness.features.composite.sensitivity import rank_sensitivity, sobol_indices
@@ -81,9 +88,12 @@ __all__ = [
     "ReadinessModel",
     "UncertaintyResult",
     "aggregate",
+    "coherence",
     "contributions",
+    "cronbach_alpha",
     "equal_weights",
     "geometric_shift",
+    "item_rest_correlations",
     "level_scores",
     "monte_carlo_ranks",
     "normalise",

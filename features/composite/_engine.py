@@ -159,9 +159,11 @@ class _Engine:
 
         catalogue = None
         if "catalogue" in weightings:
-            catalogue = normalise_weights(
-                _aligned(catalogue_weights, X.columns, "catalogue_weights"), g
-            ).to_numpy()
+            raw_catalogue = _aligned(catalogue_weights, X.columns, "catalogue_weights")
+            catalogue = normalise_weights(raw_catalogue, g).to_numpy()
+            if "equal" in weightings:
+                weightings = self._merge_identical(weightings, raw_catalogue, catalogue, g)
+                self.weightings = weightings
         # tables[level][weighting, normalisation, drop option] -> weights of the level's indicators
         self.tables = []
         fallbacks: set[str] = set()
@@ -208,6 +210,32 @@ class _Engine:
                 ]
                 for k in range(K)
             ]
+
+    def _merge_identical(self, weightings, raw_catalogue, catalogue, g):
+        # Catalogue weights constant within every level equal the equal weights (also after
+        # any drop-out, both being re-normalised over the same indicators): sampling both would
+        # give that one scheme twice the probability of the others and a weighting factor that
+        # looks like three options but is two. Keep the first listed (the nominal choice).
+        equal = normalise_weights(pd.Series(1.0, index=g.index), g).to_numpy()
+        if not np.allclose(catalogue, equal, rtol=0, atol=1e-12):
+            return weightings
+        values = np.asarray(raw_catalogue, dtype=float)
+        why = (
+            f"every catalogue weight is {float(values[0])!r}"
+            if np.all(values == values[0])
+            else "catalogue weights are constant within every level"
+        )
+        kept = "equal" if weightings.index("equal") < weightings.index("catalogue") else "catalogue"
+        dropped = "catalogue" if kept == "equal" else "equal"
+        merged = tuple(w for w in weightings if w != dropped)
+        note = (
+            f"equal and catalogue weights are identical here ({why}): merged into {kept!r}, "
+            f"so each of the {len(merged)} distinct schemes is drawn with probability "
+            f"1/{len(merged)} (sampling both would have drawn that one scheme with probability "
+            f"2/{len(weightings)})"
+        )
+        self.notes["weighting"] = "; ".join([self.notes.get("weighting", ""), note]).strip("; ")
+        return merged
 
     def _omit(self, factor: str, options: tuple[str, ...], option: str, why: str):
         kept = tuple(o for o in options if o != option)
