@@ -20,6 +20,8 @@ _OVERRIDES = {
     "k": "k",
     "bootstrap": "bootstrap",
     "consensus_reps": "consensus_reps",
+    "consensus_scheme": "consensus_scheme",
+    "surrogate_null": "surrogate_null",
     "permutations": "permutations",
 }
 

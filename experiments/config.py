@@ -2,8 +2,8 @@
 
 A configuration has optional top-level ``description``, ``catalogue`` and ``profiles`` (paths
 relative to the config file) and the tables ``[data]``, ``[score]``, ``[cluster]``,
-``[validate]`` and ``[model]``; every key is optional and defaults as below. The shipped
-configurations are in ``experiments/configs/`` (``default.toml``, ``all_regions.toml``).
+``[validate]``, ``[explain]`` and ``[model]``; every key is optional and defaults as below. The
+shipped configurations are in ``experiments/configs/`` (``default.toml``, ``all_regions.toml``).
 """
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ class ExperimentConfig:
     k: int | None = None
     bootstrap: int = 1000
     consensus_reps: int = 500
+    #: ``[cluster].consensus_scheme``: "ccp" (ConsensusClusterPlus's stock one-start k-means)
+    #: or "multistart" (the main fit's 10 starts per subsample).
+    consensus_scheme: str = "ccp"
+    #: ``[explain].surrogate_null``: structureless replicates for the surrogate fidelity's null.
+    surrogate_null: int = 49
     #: The root seed (top-level ``seed``), split per step; see
     #: :mod:`border_readiness.experiments.seeds`.
     seed: int = 0
@@ -93,8 +98,16 @@ SCHEMA: dict[str, dict[str, object]] = {
     "": {"catalogue": str, "profiles": str, "description": str, "seed": int},
     "data": {"path": str, "year": (int, str), "regions": str},
     "score": _SCORE_TYPES,
-    "cluster": {"method": str, "k": int, "bootstrap": int, "consensus_reps": int, "seed": int},
+    "cluster": {
+        "method": str,
+        "k": int,
+        "bootstrap": int,
+        "consensus_reps": int,
+        "consensus_scheme": str,
+        "seed": int,
+    },
     "validate": {"typologies": list, "permutations": int},
+    "explain": {"surrogate_null": int},
     "model": {"name": str, "alias": str},
 }
 _TYPES = {
@@ -196,6 +209,13 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
     method = values.get("cluster.method", "kmeans")
     if method not in METHODS:
         raise ConfigError(f"{path}: cluster.method {method!r} is not one of {', '.join(METHODS)}")
+    from border_readiness.clustering.stability.consensus import SCHEMES
+
+    scheme = values.get("cluster.consensus_scheme", ExperimentConfig.consensus_scheme)
+    if scheme not in SCHEMES:
+        raise ConfigError(
+            f"{path}: cluster.consensus_scheme {scheme!r} is not one of {', '.join(SCHEMES)}"
+        )
     regions = values.get("data.regions", "border")
     if regions not in ("border", "all"):
         raise ConfigError(f"{path}: data.regions must be 'border' or 'all', got {regions!r}")
@@ -209,6 +229,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         ("cluster.consensus_reps", 10),
         ("validate.permutations", 99),
         ("cluster.k", 2),
+        ("explain.surrogate_null", 1),
     ):
         if key in values and values[key] < minimum:
             raise ConfigError(f"{path}: {key} must be >= {minimum}, got {values[key]}")
@@ -233,6 +254,8 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         k=values.get("cluster.k"),
         bootstrap=values.get("cluster.bootstrap", 1000),
         consensus_reps=values.get("cluster.consensus_reps", 500),
+        consensus_scheme=scheme,
+        surrogate_null=values.get("explain.surrogate_null", ExperimentConfig.surrogate_null),
         seed=int(root),
         cluster_seed=values.get("cluster.seed"),
         typologies=typologies,
@@ -312,6 +335,8 @@ def flatten(cfg: ExperimentConfig) -> dict[str, str]:
         "cluster.k": cfg.k or "auto",
         "cluster.bootstrap": cfg.bootstrap,
         "cluster.consensus_reps": cfg.consensus_reps,
+        "cluster.consensus_scheme": cfg.consensus_scheme,
+        "explain.surrogate_null": cfg.surrogate_null,
         "seed": cfg.seed,
         "cluster.seed": cfg.cluster_seed if cfg.cluster_seed is not None else "from seed",
         "validate.typologies": ",".join(cfg.typologies),
