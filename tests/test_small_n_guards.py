@@ -1,6 +1,8 @@
-"""Issue 10 (3, 5): the surrogate fidelity's null, the GMM's minimum component size, singleton
-clusters never called stable, and the consensus schemes (ConsensusClusterPlus's one start
-against the multi-start variant).
+"""Issue 10 (3, 5): surrogate null, GMM minimum component size, singletons, consensus schemes.
+
+The surrogate fidelity's null, the GMM's minimum component size, singleton clusters never
+called stable, and the consensus schemes (ConsensusClusterPlus's one start against the
+multi-start variant).
 
 Every data set here except the 2021 default matrix is synthetic, made in the test.
 """
