@@ -20,10 +20,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
-from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from border_readiness.clustering._gmm_guard import GuardedGaussianMixture, admissible
 from border_readiness.clustering._small_n import small_n_note
 from border_readiness.features._parallel import single_threaded
 
@@ -330,15 +330,9 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
                 n_clusters=k, linkage="ward", connectivity=np.asarray(self.connectivity)
             )
         if self.method == "gmm":
-            # Diagonal covariances: a full covariance of 26 indicators is not estimable from
-            # a dozen regions.
-            return GaussianMixture(
-                n_components=k,
-                covariance_type="diag",
-                reg_covar=1e-3,
-                n_init=self.n_init,
-                random_state=seed,
-            )
+            # Diagonal covariances (a full one is not estimable from a dozen regions), and no
+            # component under max(2, ceil(0.1 n)) regions: see _gmm_guard.
+            return GuardedGaussianMixture(k, n_init=self.n_init, random_state=seed)
         raise AssertionError(self.method)
 
     def _fit_predict_k(self, X: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -419,6 +413,7 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
                 labels[k] = np.asarray(fitted[k].fit_predict(X))
             else:
                 labels[k] = np.zeros(n, dtype=int)
+        candidates = admissible(candidates, fitted, self.notes_)
         rows = {k: internal_indices(X, lab) for k, lab in labels.items()}
         scores = pd.DataFrame.from_dict(rows, orient="index").rename_axis("k")
         if self.criterion == "gap" and len(candidates) > 1:
@@ -433,16 +428,20 @@ class RegionClusterer(ClusterMixin, BaseEstimator):
                     chosen = k
                     break
         elif self.criterion == "davies_bouldin":
-            chosen = int(scores["davies_bouldin"].idxmin())
+            chosen = int(scores.loc[candidates, "davies_bouldin"].idxmin())
         else:
-            chosen = int(scores[self.criterion].idxmax())
+            chosen = int(scores.loc[candidates, self.criterion].idxmax())
         self.k_scores_ = scores
         self.n_clusters_ = int(chosen)
         self.labels_ = _relabel(labels[chosen])
         # The fitted estimator of the chosen k (k = 1 is all one cluster, nothing fitted).
         self.estimator_ = fitted.get(chosen)
         self.assignment_ = ClusterAssignment.from_fit(
-            self.method, fitted.get(chosen), X, labels[chosen], self.labels_
+            self.method,
+            getattr(fitted.get(chosen), "estimator_", fitted.get(chosen)),
+            X,
+            labels[chosen],
+            self.labels_,
         )
         return self
 

@@ -21,6 +21,8 @@ _OVERRIDES = {
     "bootstrap": "bootstrap",
     "consensus_reps": "consensus_reps",
     "structure_nulls": "structure_nulls",
+    "consensus_scheme": "consensus_scheme",
+    "surrogate_null": "surrogate_null",
     "permutations": "permutations",
 }
 

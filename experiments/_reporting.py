@@ -165,6 +165,9 @@ def print_cluster(a, out) -> None:
     print(
         "  consensus PAC by k: " + ", ".join(f"{k}: {v:.2f}" for k, v in run.consensus.pac.items())
     )
+    from border_readiness.experiments.artifacts import consensus_sentence
+
+    print(f"  {consensus_sentence(run)}")
     for note in run.notes:
         print(f"note: {note}")
     print(f"wrote results to {out}")
@@ -254,6 +257,7 @@ def print_explain(a, out) -> None:
         f"tree of the {a.run.method} clusters (k = {a.run.k}): LOO fidelity "
         f"{sur.fidelity_loo:.2f}, training fidelity {sur.fidelity_train:.2f}"
     )
+    print(fidelity_line(a.explanation))
     for note in sur.notes:
         print(f"note: {note}")
     print(f"wrote results to {out}")
@@ -300,7 +304,7 @@ def print_run(summary, a, *, decision_printed: bool = False) -> None:
             f" p = {r.p_value:.3f}, n = {r.n_regions}"
             + (f"; {ari_range_text(r)}" if r.n_resolutions > 1 else "")
         )
-    print(f"surrogate LOO fidelity {a.explanation.surrogate.fidelity_loo:.2f}")
+    print(fidelity_line(a.explanation))
     print_coherence_flags(a.report)
     print(f"results: {summary.results_dir}")
     print(f"model card: {summary.card_dir}")
@@ -341,3 +345,31 @@ def print_comparison(comparison) -> None:
     print(f"  decision: {comparison.decision.action}, because:")
     for reason in comparison.decision.reasons:
         print(f"    - {reason}")
+
+
+def fidelity_line(explanation) -> str:
+    """``surrogate LOO fidelity 1.00 (null median 0.92, p = 0.41)``: the fidelity beside its null.
+
+    Parameters
+    ----------
+    explanation : ExplainRun
+        From :func:`~border_readiness.experiments.interpret.explain`.
+
+    Returns
+    -------
+    str
+    """
+    sur, null = explanation.surrogate, getattr(explanation, "fidelity_null", None)
+    text = f"surrogate LOO fidelity {sur.fidelity_loo:.2f}"
+    if null is None:
+        return text
+    text += (
+        f" (null median {null.median:.2f}, p = {null.p_value:.3f}, {null.B} structureless "
+        f"replicates; {null.share_above_threshold:.0%} of them reach 0.70)"
+    )
+    if null.p_value > 0.05:
+        text += (
+            ": not distinguishable from what the same tree reaches on clusters of structureless "
+            "data (p > 0.05), so its SHAP values are no evidence that these clusters have reasons"
+        )
+    return text

@@ -154,6 +154,106 @@ def stability_summary(run, prep) -> dict:
         "thresholds": "Hennig: mean Jaccard <= 0.5 dissolved, >= 0.6 patterns, >= 0.75 "
         "stable, >= 0.85 highly stable",
         **({"structure": run.structure.to_dict()} if run.structure is not None else {}),
+        **consensus_summary(run),
+    }
+
+
+def consensus_summary(run) -> dict:
+    """stability.json's consensus scheme, PAC by k, best k and small-n caveats.
+
+    Parameters
+    ----------
+    run : ClusterRun
+        A clustering with its stability assessed.
+
+    Returns
+    -------
+    dict
+        ``consensus_scheme``, ``consensus_n_init``, ``consensus_reps``, ``chosen_k`` (beside
+        ``consensus_best_k``), ``consensus_note`` (a sentence when the two differ),
+        ``singleton_clusters`` with ``singleton_note``, and ``small_n_caveats`` per method.
+    """
+    from border_readiness.clustering._small_n import SMALL_N
+    from border_readiness.clustering.stability.bootstrap import SINGLETON, SINGLETON_NOTE
+
+    cons, stab = run.consensus, run.stability
+    singles = [int(c) for c, v in zip(stab.clusters, stab.verdict, strict=True) if v == SINGLETON]
+    out = {
+        "consensus_scheme": cons.scheme,
+        "consensus_n_init": int(cons.n_init),
+        "consensus_reps": int(cons.reps),
+        "chosen_k": int(run.k),
+        "consensus_note": consensus_sentence(run),
+        "singleton_clusters": singles,
+        "singleton_note": SINGLETON_NOTE if singles else "",
+    }
+    n = len(run.labels)
+    if n < SMALL_N:
+        out["small_n_caveats"] = small_n_caveats(n)
+    return out
+
+
+def consensus_sentence(run) -> str:
+    """The consensus scheme used, and whether its best k is the chosen k, as one sentence.
+
+    Parameters
+    ----------
+    run : ClusterRun
+        A clustering with its stability assessed.
+
+    Returns
+    -------
+    str
+    """
+    cons = run.consensus
+    what = (
+        "ConsensusClusterPlus's stock scheme (one k-means start per subsample, pItem 0.8, "
+        "pFeature 1)"
+        if cons.scheme == "ccp"
+        else f"a multi-start variant ({cons.n_init} k-means starts per subsample, pItem 0.8, "
+        "pFeature 1; ConsensusClusterPlus itself runs one)"
+    )
+    text = f"Consensus by {what}, {cons.reps} subsamples per k."
+    if int(cons.best_k) != int(run.k):
+        text += (
+            f" The consensus' best k (lowest PAC) is {int(cons.best_k)}, not the k = {run.k} "
+            "used: the consensus does not single out the chosen k."
+        )
+    else:
+        text += f" The consensus' best k (lowest PAC) is the chosen k = {run.k}."
+    return text
+
+
+def small_n_caveats(n: int) -> dict:
+    """What each stability and explanation figure can and cannot say with ``n`` regions.
+
+    Parameters
+    ----------
+    n : int
+        Regions analysed.
+
+    Returns
+    -------
+    dict of str to str
+        ``bootstrap``, ``consensus`` and ``surrogate`` caveats.
+
+    Examples
+    --------
+    >>> sorted(small_n_caveats(12))
+    ['bootstrap', 'consensus', 'surrogate']
+    """
+    miss = (1 - 1 / n) ** n
+    return {
+        "bootstrap": f"n = {n}: a bootstrap draw keeps about {round(n * (1 - miss))} distinct "
+        f"regions (each region is missing from {miss:.0%} of draws), so a mean Jaccard moves a "
+        "lot with one region; a one-region cluster gets no Hennig verdict (flagged singleton).",
+        "consensus": f"n = {n}: each subsample holds {int(0.8 * n)} regions and the upper "
+        f"triangle has {n * (n - 1) // 2} pairs, so PAC moves in steps of "
+        f"{1 / (n * (n - 1) // 2):.3f}; it also depends on the scheme (one k-means start or "
+        "ten), so compare PACs only under the same scheme.",
+        "surrogate": f"n = {n}: a depth-3 tree (at most 8 rules) reproduces clusters of "
+        "structureless data too; read its leave-one-out fidelity against that null (null "
+        "median and p-value beside it), not against 1.",
     }
 
 
@@ -355,7 +455,14 @@ def write_explain(out, result, run, prep) -> None:
     out.json(
         "explain.json",
         {
-            "surrogate": sur.to_dict(),
+            "surrogate": {
+                **sur.to_dict(),
+                **(
+                    {"fidelity_null": result.fidelity_null.to_dict()}
+                    if getattr(result, "fidelity_null", None) is not None
+                    else {}
+                ),
+            },
             "method": run.method,
             "k": run.k,
             "year": prep.year,

@@ -93,6 +93,19 @@ def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silh
         type=int,
         help="subsamples per k for the consensus matrices (default: the config's, 500)",
     )
+    p.add_argument(
+        "--consensus-scheme",
+        choices=("ccp", "multistart"),
+        help="consensus k-means per subsample: ccp (ConsensusClusterPlus's stock one start) "
+        "or multistart (10 starts, as the main fit) (default: the config's, ccp)",
+    )
+    p.add_argument(
+        "--surrogate-null",
+        type=int,
+        metavar="B",
+        help="structureless replicates for the surrogate fidelity's null (default: the "
+        "config's, 49)",
+    )
 
 
 def _sub(sub, name: str, func, help_: str, description: str, example: str):

@@ -2,8 +2,8 @@
 
 A configuration has optional top-level ``description``, ``catalogue`` and ``profiles`` (paths
 relative to the config file) and the tables ``[data]``, ``[score]``, ``[cluster]``,
-``[validate]`` and ``[model]``; every key is optional and defaults as below. The shipped
-configurations are in ``experiments/configs/`` (``default.toml``, ``all_regions.toml``).
+``[validate]``, ``[explain]`` and ``[model]``; every key is optional and defaults as below. The
+shipped configurations are in ``experiments/configs/`` (``default.toml``, ``all_regions.toml``).
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ class ExperimentConfig:
     consensus_reps: int = 500
     #: Replicates per reference null of the structure test (``[cluster].structure_nulls``).
     structure_nulls: int = 199
+    #: ``[cluster].consensus_scheme``: "ccp" (ConsensusClusterPlus's stock one-start k-means)
+    #: or "multistart" (the main fit's 10 starts per subsample).
+    consensus_scheme: str = "ccp"
+    #: ``[explain].surrogate_null``: structureless replicates for the surrogate fidelity's null.
+    surrogate_null: int = 49
     #: The root seed (top-level ``seed``), split per step; see
     #: :mod:`border_readiness.experiments.seeds`.
     seed: int = 0
@@ -101,9 +106,11 @@ SCHEMA: dict[str, dict[str, object]] = {
         "bootstrap": int,
         "consensus_reps": int,
         "structure_nulls": int,
+        "consensus_scheme": str,
         "seed": int,
     },
     "validate": {"typologies": list, "permutations": int},
+    "explain": {"surrogate_null": int},
     "model": {"name": str, "alias": str},
 }
 _TYPES = {
@@ -205,6 +212,13 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
     method = values.get("cluster.method", "kmeans")
     if method not in METHODS:
         raise ConfigError(f"{path}: cluster.method {method!r} is not one of {', '.join(METHODS)}")
+    from border_readiness.clustering.stability.consensus import SCHEMES
+
+    scheme = values.get("cluster.consensus_scheme", ExperimentConfig.consensus_scheme)
+    if scheme not in SCHEMES:
+        raise ConfigError(
+            f"{path}: cluster.consensus_scheme {scheme!r} is not one of {', '.join(SCHEMES)}"
+        )
     regions = values.get("data.regions", "border")
     if regions not in ("border", "all"):
         raise ConfigError(f"{path}: data.regions must be 'border' or 'all', got {regions!r}")
@@ -219,6 +233,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         ("cluster.structure_nulls", 19),
         ("validate.permutations", 99),
         ("cluster.k", 2),
+        ("explain.surrogate_null", 1),
     ):
         if key in values and values[key] < minimum:
             raise ConfigError(f"{path}: {key} must be >= {minimum}, got {values[key]}")
@@ -244,6 +259,8 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         bootstrap=values.get("cluster.bootstrap", 1000),
         consensus_reps=values.get("cluster.consensus_reps", 500),
         structure_nulls=values.get("cluster.structure_nulls", 199),
+        consensus_scheme=scheme,
+        surrogate_null=values.get("explain.surrogate_null", ExperimentConfig.surrogate_null),
         seed=int(root),
         cluster_seed=values.get("cluster.seed"),
         typologies=typologies,
@@ -324,6 +341,8 @@ def flatten(cfg: ExperimentConfig) -> dict[str, str]:
         "cluster.bootstrap": cfg.bootstrap,
         "cluster.consensus_reps": cfg.consensus_reps,
         "cluster.structure_nulls": cfg.structure_nulls,
+        "cluster.consensus_scheme": cfg.consensus_scheme,
+        "explain.surrogate_null": cfg.surrogate_null,
         "seed": cfg.seed,
         "cluster.seed": cfg.cluster_seed if cfg.cluster_seed is not None else "from seed",
         "validate.typologies": ",".join(cfg.typologies),

@@ -130,9 +130,20 @@ class ExplainRun:
     level_shap: pd.DataFrame
     surrogate: object
     labels: pd.Series
+    #: The surrogate fidelity's null distribution and p-value
+    #: (:class:`~border_readiness.clustering._surrogate_null.FidelityNull`); None when not run.
+    fidelity_null: object = None
 
 
-def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) -> ExplainRun:
+def explain(
+    report: ScoreReport,
+    labels: pd.Series,
+    *,
+    random_state: int = 0,
+    method: str = "kmeans",
+    k: int | None = None,
+    null_replicates: int = 49,
+) -> ExplainRun:
     """Exact SHAP values of the level scores and a surrogate tree of cluster membership.
 
     Exact SHAP per region per level of the level scores (any aggregation), with all Russian
@@ -146,7 +157,14 @@ def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) ->
     labels : pandas.Series
         The cluster label per region (index ``region_id``) the surrogate tree learns.
     random_state : int, default 0
-        Seed of the surrogate tree.
+        Seed of the surrogate tree; the fidelity's null draws from ``(random_state, 1)``.
+    method : str, default "kmeans"
+        The clustering method refitted on the structureless replicates of the fidelity's null
+        (labels read from a file, "from --clusters", are refitted with k-means).
+    k : int, optional
+        Clusters per null replicate; default the number of distinct ``labels``.
+    null_replicates : int, default 49
+        Column-permuted replicates for the fidelity's null (>= 1; 0 skips it).
 
     Returns
     -------
@@ -154,11 +172,38 @@ def explain(report: ScoreReport, labels: pd.Series, *, random_state: int = 0) ->
         ``level_shap`` (long: ``region_id, target, feature, shap_value, feature_value,
         base_value``, one row per region, level and indicator), the surrogate tree with its
         fidelity (a :class:`~border_readiness.clustering.explain.SurrogateExplanation`) and
-        the labels.
+        the labels, and ``fidelity_null``: the same surrogate's LOO fidelity on column-permuted
+        (structureless) copies of the matrix clustered with the same method and k, with its
+        median and Monte Carlo p-value.
     """
     from border_readiness.clustering.explain import surrogate_explanation
     from border_readiness.clustering.shapley import readiness_shap
 
     level_shap = readiness_shap(report.model, report.normalised)
-    surrogate = surrogate_explanation(clustering_matrix(report), labels, random_state=random_state)
-    return ExplainRun(level_shap, surrogate, labels)
+    X = clustering_matrix(report)
+    surrogate = surrogate_explanation(X, labels, random_state=random_state)
+    null = None
+    if null_replicates:
+        from border_readiness.clustering._surrogate_null import fidelity_null
+        from border_readiness.clustering.models import METHODS, adjacency_matrix
+        from border_readiness.experiments.steps import PreparationError
+
+        if null_replicates < 0:
+            raise PreparationError(f"--surrogate-null {null_replicates}: expected >= 1")
+        null_method = method if method in METHODS else "kmeans"
+        null = fidelity_null(
+            X.loc[surrogate.labels.index],
+            surrogate.fidelity_loo,
+            method=null_method,
+            k=int(k if k is not None else pd.Series(labels).nunique()),
+            B=int(null_replicates),
+            connectivity=(
+                adjacency_matrix(list(surrogate.labels.index))
+                if null_method == "ward_contiguous"
+                else None
+            ),
+            max_depth=surrogate.max_depth,
+            tree_random_state=random_state,
+            random_state=(random_state, 1),
+        )
+    return ExplainRun(level_shap, surrogate, labels, null)

@@ -259,6 +259,7 @@ def analyse(
             bootstrap_seed=seeds.bootstrap,
             consensus_seed=seeds.consensus,
             progress=say,
+            consensus_scheme=cfg.consensus_scheme,
         )
     if "validate" in todo:
         if typologies is None:
@@ -281,7 +282,14 @@ def analyse(
     if "explain" in todo:
         say("SHAP values of the level scores and of a surrogate of the clusters")
         a.explanation = timed(
-            "explain", interpret.explain, a.report, a.run.labels, random_state=seeds.surrogate
+            "explain",
+            interpret.explain,
+            a.report,
+            a.run.labels,
+            random_state=seeds.surrogate,
+            method=a.run.method,
+            k=a.run.k,
+            null_replicates=cfg.surrogate_null,
         )
     if "embed" in todo:
         from border_readiness.clustering.embedding import embed_2d

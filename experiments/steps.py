@@ -356,6 +356,7 @@ def assess_stability(
     bootstrap_seed: int | None = None,
     consensus_seed: int | None = None,
     progress=None,
+    consensus_scheme: str = "ccp",
 ) -> ClusterRun:
     """The stability of a fitted clustering: bootstrap, consensus, leave-one-out effects.
 
@@ -378,6 +379,9 @@ def assess_stability(
     progress : callable, optional
         Called with a short message before each long step; a
         :class:`~border_readiness.experiments._progress.ProgressPrinter` also drives bars.
+    consensus_scheme : {"ccp", "multistart"}, default "ccp"
+        "ccp": one k-means (or Gaussian-mixture) start per subsample, as ConsensusClusterPlus's
+        stock ``clusterAlg = "km"``; "multistart": the main fit's ``n_init`` starts.
 
     Returns
     -------
@@ -420,6 +424,10 @@ def assess_stability(
     elapsed = time.perf_counter() - t0
     say(f"consensus matrices for k = 2..{max_clusters(n)}, {consensus_reps} subsamples each")
     cons_method = fit_predict
+    cons_starts = 1 if consensus_scheme == "ccp" else n_init
+    if method == "gmm":
+        # The ccp scheme's one start applies to the mixture's starts too.
+        cons_method = _fit_predict(method, values, regions, k_found, cons_starts)
     if method == "ward_contiguous":
         cons_method = ContiguousWard(values, adjacency_matrix(regions))
     # HDBSCAN chooses its own number of clusters: consensus over k would repeat one run.
@@ -431,6 +439,7 @@ def assess_stability(
         k_range=k_range,
         reps=consensus_reps,
         n_init=n_init,
+        scheme=consensus_scheme,
         random_state=run.random_state if consensus_seed is None else consensus_seed,
         progress=cons_bar,
         batch_size=max(10, consensus_reps // 20) if cons_bar else BATCH_SIZE,
@@ -514,6 +523,7 @@ def cluster(
     bootstrap_seed: int | None = None,
     consensus_seed: int | None = None,
     structure_nulls: int = 199,
+    consensus_scheme: str = "ccp",
 ) -> ClusterRun:
     """Cluster the regions, test for structure, then measure how stable the clusters are.
 
@@ -542,6 +552,8 @@ def cluster(
         Seeds of the bootstrap and the consensus (default: ``random_state``).
     structure_nulls : int, default 199
         Replicates per reference null of the structure test (seeded by ``random_state``).
+    consensus_scheme : {"ccp", "multistart"}, default "ccp"
+        See :func:`assess_stability`.
 
     Returns
     -------
@@ -565,6 +577,7 @@ def cluster(
         bootstrap_seed=bootstrap_seed,
         consensus_seed=consensus_seed,
         progress=progress,
+        consensus_scheme=consensus_scheme,
     )
 
 

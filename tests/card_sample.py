@@ -193,6 +193,8 @@ def _sample() -> dict:
             "stability": {
                 "method": "clusterboot-style bootstrap, B = 100",
                 "pac": 0.18,
+                "consensus": "Consensus by the ccp scheme; its best k is the k = 4 used.",
+                "small_n": "n = 11: read the figures with their caveats.",
                 "clusters": [
                     {"cluster": 0, "size": 2, "jaccard_mean": 0.91, "verdict": "highly stable"},
                     {"cluster": 1, "size": 4, "jaccard_mean": 0.78, "verdict": "stable"},

@@ -32,31 +32,45 @@ DISSOLVED = 0.5
 PATTERNS = 0.6
 STABLE = 0.75
 HIGHLY_STABLE = 0.85
+#: The verdict of a one-region cluster, whatever its Jaccard.
+SINGLETON = "singleton"
+SINGLETON_NOTE = (
+    "a one-region cluster is flagged 'singleton', never 'stable': Hennig's thresholds do not "
+    "apply to it (its Jaccard only records whether that one region was again set apart, not "
+    "whether a group of regions holds together)"
+)
 
 
-def hennig_verdict(mean_jaccard: float) -> str:
+def hennig_verdict(mean_jaccard: float, size: int | None = None) -> str:
     """Hennig's reading of a cluster's mean bootstrap Jaccard similarity.
 
     ``<= 0.5`` "dissolved"; ``(0.5, 0.6)`` "unstable" (Hennig: do not trust it); ``[0.6, 0.75)``
     "patterns" (a real pattern, membership doubtful); ``[0.75, 0.85)`` "stable";
-    ``>= 0.85`` "highly stable"; NaN "undetermined".
+    ``>= 0.85`` "highly stable"; NaN "undetermined". A cluster of one region is "singleton"
+    whatever its Jaccard (:data:`SINGLETON_NOTE`).
 
     Parameters
     ----------
     mean_jaccard : float
         A cluster's mean Jaccard similarity over bootstrap replicates, in [0, 1] or NaN.
+    size : int, optional
+        Regions in the cluster; 1 gives "singleton".
 
     Returns
     -------
     str
         One of "dissolved", "unstable", "patterns", "stable", "highly stable",
-        "undetermined".
+        "undetermined", "singleton".
 
     Examples
     --------
     >>> [hennig_verdict(v) for v in (0.5, 0.55, 0.6, 0.8, 0.85)]
     ['dissolved', 'unstable', 'patterns', 'stable', 'highly stable']
+    >>> hennig_verdict(1.0, size=1)
+    'singleton'
     """
+    if size is not None and size <= 1:
+        return SINGLETON
     if not np.isfinite(mean_jaccard):
         return "undetermined"
     if mean_jaccard <= DISSOLVED:
@@ -92,7 +106,8 @@ class StabilityResult:
     recovered : Series
         Replicates with Jaccard > 0.75 (``bootrecover``; clusterboot counts strictly above).
     verdict : Series
-        :func:`hennig_verdict` of ``jaccard_mean``.
+        :func:`hennig_verdict` of ``jaccard_mean`` and the cluster's size ("singleton" for a
+        one-region cluster: Hennig's thresholds do not apply to it).
     membership_confidence : Series
         Per region: the share of the replicates that drew it in which it landed in the replicate's
         cluster matched to its original cluster (the one attaining the maximum Jaccard). NaN for
@@ -355,18 +370,20 @@ def bootstrap_jaccard(
         mean = np.array([np.nanmean(c) if np.isfinite(c).any() else np.nan for c in jaccard.T])
         confidence = np.where((codes >= 0) & (drawn > 0), hits / np.maximum(drawn, 1), np.nan)
     jaccard_mean = pd.Series(mean, index=cluster_index, name="jaccard_mean")
+    sizes = pd.Series(
+        np.bincount(codes[codes >= 0], minlength=k_orig), index=cluster_index, name="size"
+    )
+    verdict = [hennig_verdict(j, size=s) for j, s in zip(mean, sizes, strict=True)]
     return StabilityResult(
         jaccard=jaccard,
         clusters=clusters,
-        sizes=pd.Series(
-            np.bincount(codes[codes >= 0], minlength=k_orig), index=cluster_index, name="size"
-        ),
+        sizes=sizes,
         jaccard_mean=jaccard_mean,
         dissolved=pd.Series(
             (jaccard <= DISSOLVED).sum(axis=0), index=cluster_index, name="dissolved"
         ),
         recovered=pd.Series((jaccard > STABLE).sum(axis=0), index=cluster_index, name="recovered"),
-        verdict=jaccard_mean.map(hennig_verdict).rename("verdict"),
+        verdict=pd.Series(verdict, index=cluster_index, name="verdict"),
         membership_confidence=pd.Series(confidence, index=index, name="membership_confidence"),
         labels=pd.Series(np.asarray(labels), index=index, name="cluster"),
         B=B,

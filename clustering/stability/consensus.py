@@ -28,6 +28,12 @@ from border_readiness.features._parallel import batch_slices, run_ordered
 from border_readiness.features._parallel import child as _child
 from border_readiness.features._parallel import seed_int as _seed_int
 
+#: Consensus schemes: "ccp" is ConsensusClusterPlus's stock k-means (``clusterAlg = "km"``:
+#: ``kmeans(..., iter.max = 10, nstart = 1)``, pItem 0.8, pFeature 1); "multistart" runs
+#: ``n_init`` starts of up to ``max_iter`` iterations per subsample, as the main fit does.
+SCHEMES = ("ccp", "multistart")
+_CCP_N_INIT, _CCP_MAX_ITER = 1, 10
+
 # PAC's ambiguity window, ConsensusClusterPlus/Senbabaoglu et al. 2014: (x1, x2] = (0.1, 0.9].
 _PAC_WINDOW = (0.1, 0.9)
 
@@ -113,6 +119,11 @@ class ConsensusResult:
         "kmeans", or the name of the fit_predict callable used.
     elapsed_s : float
         Wall time of the whole call.
+    scheme : str
+        "ccp" (one k-means start per subsample, ConsensusClusterPlus's stock scheme) or
+        "multistart" (``n_init`` starts).
+    n_init : int
+        k-means starts per subsample actually used.
     """
 
     k_range: tuple
@@ -127,6 +138,8 @@ class ConsensusResult:
     p_item: float
     method: str
     elapsed_s: float
+    scheme: str = "multistart"
+    n_init: int = 10
 
     def matrix(self, k: int) -> pd.DataFrame:
         """The consensus matrix for ``k`` as a regions x regions DataFrame.
@@ -206,11 +219,14 @@ class ConsensusResult:
         Returns
         -------
         dict
-            ``method``, ``reps``, ``p_item``, ``k_range``, ``best_k``, ``elapsed_s`` and
+            ``method``, ``scheme``, ``n_init``, ``reps``, ``p_item``, ``k_range``, ``best_k``,
+            ``elapsed_s`` and
             ``pac``, ``area``, ``delta_area`` as ``{k: value}``.
         """
         return {
             "method": self.method,
+            "scheme": self.scheme,
+            "n_init": self.n_init,
             "reps": self.reps,
             "p_item": self.p_item,
             "k_range": list(self.k_range),
@@ -286,6 +302,7 @@ def consensus(
     n_jobs: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    scheme: str = "multistart",
 ) -> ConsensusResult:
     """Consensus clustering over item subsamples, following ConsensusClusterPlus.
 
@@ -318,6 +335,10 @@ def consensus(
         CDF bins (ConsensusClusterPlus's 100-bin histogram).
     random_state, n_jobs, batch_size, progress
         As in :func:`bootstrap_jaccard`; results do not depend on ``n_jobs`` or ``batch_size``.
+    scheme : {"multistart", "ccp"}, default "multistart"
+        "ccp" overrides ``n_init`` and ``max_iter`` with ConsensusClusterPlus's stock k-means
+        (one start, at most 10 iterations); "multistart" uses them as given. A callable
+        ``method`` decides its own starts: build it with one start for "ccp".
 
     Returns
     -------
@@ -327,7 +348,8 @@ def consensus(
     Raises
     ------
     ValueError
-        If ``method`` is not "kmeans" or a callable, ``k_range`` is empty or repeats a k, a
+        If ``method`` is not "kmeans" or a callable, ``scheme`` is unknown, ``k_range`` is
+        empty or repeats a k, a
         count is not a positive integer, ``p_item`` is outside (0, 1], or a subsample cannot
         hold the largest k.
 
@@ -352,6 +374,10 @@ def consensus(
     batch_size = _check_int("batch_size", batch_size, 1)
     n_init = _check_int("n_init", n_init, 1)
     max_iter = _check_int("max_iter", max_iter, 1)
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    if scheme == "ccp":
+        n_init, max_iter = _CCP_N_INIT, _CCP_MAX_ITER
     if not (isinstance(p_item, (int, float)) and 0 < p_item <= 1):
         raise ValueError(f"p_item must be in (0, 1], got {p_item!r}")
     size = int(np.floor(n * p_item))
@@ -405,4 +431,6 @@ def consensus(
         p_item=float(p_item),
         method=_method_name(method),
         elapsed_s=time.perf_counter() - start,
+        scheme=scheme,
+        n_init=n_init,
     )

@@ -27,7 +27,7 @@ _EXAMPLE_JSON = """{
     "statement": "example", "nulls": []},
   "agreement": [{"typology": "federal districts", "level": "overall", "ari": 0.5, "ami": 0.4,
                  "p_value": 0.2, "ari_ci": [0.1, 0.9]}],
-  "stability": {"method": "bootstrap", "pac": 0.2,
+  "stability": {"method": "bootstrap", "pac": 0.2, "consensus": "ccp", "small_n": "n = 2",
     "clusters": [{"cluster": 0, "size": 2, "jaccard_mean": 0.8, "verdict": "stable"}]},
   "internal_indices": {"silhouette": 0.3}, "surrogate_fidelity": [],
   "score_uncertainty": {"method": "Monte Carlo", "interval": "5-95 %", "weighting": "equal",

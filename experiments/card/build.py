@@ -306,8 +306,9 @@ def build_card_data(
             "internal_consistency": internal_consistency,
             "stability": {
                 "method": f"bootstrap Jaccard (fpc::clusterboot scheme), B = {stab.B};"
-                " consensus clustering (ConsensusClusterPlus scheme)",
+                f" consensus clustering ({run.consensus.scheme} scheme)",
                 "pac": float(run.consensus.pac.get(run.k, float("nan"))),
+                **_consensus_fields(run),
                 "clusters": clusters,
             },
             "internal_indices": {
@@ -318,6 +319,7 @@ def build_card_data(
                     "target": "cluster membership",
                     "model": f"decision tree, depth ≤ {sur.max_depth}",
                     "loo_fidelity": sur.fidelity_loo,
+                    **_fidelity_null_fields(a.explanation),
                 }
             ],
             "score_uncertainty": {
@@ -575,3 +577,34 @@ def write_card(
         embedding_figure(a.embedding, a.run.labels, expert, names, title="regions by cluster")
     )
     return write_card_files(render_card(CardData.from_dict(card, figures), formats), card_dir)
+
+
+def _consensus_fields(run) -> dict:
+    """The stability section's consensus sentence (scheme, PAC by k, best k) and caveats."""
+    from border_readiness.clustering.stability.bootstrap import SINGLETON, SINGLETON_NOTE
+    from border_readiness.experiments.artifacts import (
+        consensus_sentence,
+        small_n_caveats,
+    )
+
+    pac = ", ".join(f"k = {k}: {v:.2f}" for k, v in run.consensus.pac.items())
+    caveats = small_n_caveats(len(run.labels))
+    small = f"{caveats['bootstrap']} {caveats['consensus']}"
+    if SINGLETON in set(run.stability.verdict):
+        small += f" Note: {SINGLETON_NOTE}."
+    return {"consensus": f"{consensus_sentence(run)} PAC by k: {pac}.", "small_n": small}
+
+
+def _fidelity_null_fields(explanation) -> dict:
+    """The surrogate row's null median, p-value and small-n caveat (empty without a null)."""
+    from border_readiness.experiments.artifacts import small_n_caveats
+
+    null = getattr(explanation, "fidelity_null", None)
+    if null is None:
+        return {}
+    return {
+        "null_median": null.median,
+        "p_value": null.p_value,
+        "null_replicates": null.B,
+        "caveat": small_n_caveats(len(explanation.labels))["surrogate"],
+    }

@@ -157,6 +157,8 @@ _SCHEMA = _section(
                     "Cluster stability",
                     ("method", _f("str", "Method")),
                     ("pac", _f("number?", "PAC at the chosen k")),
+                    ("consensus", _f("str", "Consensus scheme, PAC by k and best k")),
+                    ("small_n", _f("str", "Small-n caveats")),
                     (
                         "clusters",
                         _rec(
@@ -345,6 +347,8 @@ p_value: number | None, ari_ci: [low, high] | None)
       stability: section "Cluster stability"
         method: str
         pac: number | None
+        consensus: str
+        small_n: str
         clusters: records(cluster: str | int, size: int, jaccard_mean: number | None, \
 verdict: str), at least 1 row
       internal_indices: dict[str, scalar | list[scalar]]
