@@ -1,0 +1,110 @@
+"""The card's fields of the checks that say how far the clusters can be trusted.
+
+Whether the data show cluster structure at all, how the consensus was computed (and whether
+its best k is the chosen one), and the surrogate's fidelity beside its structureless null.
+"""
+
+from __future__ import annotations
+
+__all__ = ["structure_card"]
+
+
+def structure_card(test) -> dict:
+    """The card's "Is there cluster structure?" block from a structure test.
+
+    Parameters
+    ----------
+    test : StructureTest or None
+        :func:`~border_readiness.clustering.structure.structure_test`'s result; None when the
+        run did not test (the card then says so and does not call the clusters types).
+
+    Returns
+    -------
+    dict
+        ``verdict``, ``gap_k``, ``B``, ``statement`` (sentences in words, first the verdict)
+        and ``nulls`` (one row per reference: statistic, observed, null median, p-value).
+    """
+    from border_readiness.clustering.structure import GAP_REFERENCE, NULLS
+
+    if test is None:
+        return {
+            "verdict": "not tested",
+            "gap_k": 0,
+            "B": 0,
+            "statement": [
+                "The structure test was not run: the clusters are not presented as types."
+            ],
+            "nulls": [],
+        }
+    if test.has_structure:
+        head = (
+            f"The data show cluster structure: the gap statistic chooses k = {test.gap_k} and "
+            f"the best {test.criterion} beats both structureless nulls "
+            + ", ".join(f"(p = {p:.3f})" for p in test.p_values.values())
+            + "."
+        )
+    else:
+        head = (
+            "The data show no cluster structure: the clusters are a partition of a "
+            "structureless data set, not types of regions, and each agreement below reads as "
+            "the expert typology versus a structureless data set."
+        )
+    rows = [
+        {
+            "null": GAP_REFERENCE,
+            "statistic": "gap statistic, Tibshirani's rule over k = 1.."
+            f"{int(test.per_k.index.max())}: chosen k",
+            "observed": test.gap_k,
+            "null_median": None,
+            "p_value": None,
+        }
+    ]
+    for name, text in NULLS.items():
+        rows.append(
+            {
+                "null": text,
+                "statistic": f"best {test.criterion} over k = 2..{int(test.per_k.index.max())}"
+                f" (selection-aware), B = {test.B}",
+                "observed": test.observed,
+                "null_median": test.null_median[name],
+                "p_value": test.p_values[name],
+            }
+        )
+    return {
+        "verdict": test.verdict,
+        "gap_k": test.gap_k,
+        "B": test.B,
+        "statement": [head, test.reason],
+        "nulls": rows,
+    }
+
+
+def _consensus_fields(run) -> dict:
+    """The stability section's consensus sentence (scheme, PAC by k, best k) and caveats."""
+    from border_readiness.clustering.stability.bootstrap import SINGLETON, SINGLETON_NOTE
+    from border_readiness.experiments.artifacts import (
+        consensus_sentence,
+        small_n_caveats,
+    )
+
+    pac = ", ".join(f"k = {k}: {v:.2f}" for k, v in run.consensus.pac.items())
+    caveats = small_n_caveats(len(run.labels))
+    small = f"{caveats['bootstrap']} {caveats['consensus']}"
+    if SINGLETON in set(run.stability.verdict):
+        small += f" Note: {SINGLETON_NOTE}."
+    return {"consensus": f"{consensus_sentence(run)} PAC by k: {pac}.", "small_n": small}
+
+
+def _fidelity_null_fields(explanation) -> dict:
+    """The surrogate row's null median, p-value and small-n caveat (empty without a null)."""
+    from border_readiness.experiments.artifacts import small_n_caveats
+
+    null = getattr(explanation, "fidelity_null", None)
+    if null is None:
+        return {}
+    return {
+        "null_median": null.median,
+        "p_value": null.p_value,
+        "null_replicates": null.B,
+        "caveat": small_n_caveats(len(explanation.labels))["surrogate"],
+    }
