@@ -206,13 +206,21 @@ def consensus_sentence(run) -> str:
     str
     """
     cons = run.consensus
-    what = (
-        "ConsensusClusterPlus's stock scheme (one k-means start per subsample, pItem 0.8, "
-        "pFeature 1)"
-        if cons.scheme == "ccp"
-        else f"a multi-start variant ({cons.n_init} k-means starts per subsample, pItem 0.8, "
-        "pFeature 1; ConsensusClusterPlus itself runs one)"
-    )
+    if run.method in ("kmeans", "gmm"):
+        fit = "k-means" if run.method == "kmeans" else "Gaussian-mixture"
+        what = (
+            f"ConsensusClusterPlus's stock scheme (one {fit} start per subsample, pItem 0.8, "
+            "pFeature 1)"
+            if cons.scheme == "ccp"
+            else f"a multi-start variant ({cons.n_init} {fit} starts per subsample, pItem 0.8, "
+            "pFeature 1; ConsensusClusterPlus itself runs one)"
+        )
+    else:
+        # A deterministic clusterer has no starts: the two schemes are the same computation.
+        what = (
+            f"ConsensusClusterPlus's scheme ({run.method} refitted on each subsample, pItem "
+            "0.8, pFeature 1)"
+        )
     text = f"Consensus by {what}, {cons.reps} subsamples per k."
     if int(cons.best_k) != int(run.k):
         text += (
