@@ -158,6 +158,10 @@ def _sample() -> dict:
                         "p_value": 0.55,
                     }
                 ],
+                "by_k": [
+                    {"k": 1, "gap": 0.05, "s_k": 0.12, "structure_silhouette": None},
+                    {"k": 2, "gap": -0.11, "s_k": 0.14, "structure_silhouette": 0.12},
+                ],
             },
             "agreement": [
                 {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import silhouette_score
 
@@ -165,6 +166,11 @@ def test_2021_reports_say_no_structure(run_2021):
     assert card["verdict"] == "no structure"
     assert "structureless data set" in card["statement"][0] and "not types" in card["statement"][0]
     assert [r["p_value"] for r in card["nulls"][1:]] == list(run_2021.structure.p_values.values())
+    # the card reports every k, as k_selection.csv does (k = 1 has a gap, no silhouette)
+    by_k = pd.DataFrame(card["by_k"]).set_index("k")
+    assert list(by_k.index) == [1, 2, 3, 4] and np.isnan(by_k.at[1, "structure_silhouette"])
+    shared = ["gap", "s_k", "permuted_p", "gaussian_p"]
+    pd.testing.assert_frame_equal(by_k[shared], frame.set_index("k")[shared], check_names=False)
     assert "NO cluster structure" in structure_line(run_2021)
 
 

@@ -22,7 +22,8 @@ def structure_card(test) -> dict:
     -------
     dict
         ``verdict``, ``gap_k``, ``B``, ``statement`` (sentences in words, first the verdict)
-        and ``nulls`` (one row per reference: statistic, observed, null median, p-value).
+        ``nulls`` (one row per reference: statistic, observed, null median, p-value) and
+        ``by_k`` (per k: gap, its standard error, the index and each null's median and p).
     """
     from border_readiness.clustering.structure import GAP_REFERENCE, NULLS
 
@@ -35,6 +36,7 @@ def structure_card(test) -> dict:
                 "The structure test was not run: the clusters are not presented as types."
             ],
             "nulls": [],
+            "by_k": [],
         }
     if test.has_structure:
         head = (
@@ -70,12 +72,25 @@ def structure_card(test) -> dict:
                 "p_value": test.p_values[name],
             }
         )
+    # Every k, as in k_selection.csv: the gap with its standard error, and the index against
+    # each null at that k (k = 1 has a gap but no silhouette).
+    by_k = [
+        {
+            "k": int(k),
+            "gap": row["gap"],
+            "s_k": row["s_k"],
+            f"structure_{test.criterion}": row[test.criterion],  # as in k_selection.csv
+            **{c: row[c] for c in test.per_k.columns if c.endswith(("_median", "_p"))},
+        }
+        for k, row in test.per_k.iterrows()
+    ]
     return {
         "verdict": test.verdict,
         "gap_k": test.gap_k,
         "B": test.B,
         "statement": [head, test.reason],
         "nulls": rows,
+        "by_k": by_k,
     }
 
 

@@ -133,6 +133,7 @@ _SCHEMA = _section(
                             "p_value:number?",
                         ),
                     ),
+                    ("by_k", _rec("For every k", "k:int gap:number? s_k:number?")),
                 ),
             ),
             (
@@ -340,6 +341,7 @@ at least 1 row
         statement: str | list[str]
         nulls: records(null: str, statistic: str, observed: number | None, \
 null_median: number | None, p_value: number | None)
+        by_k: records(k: int, gap: number | None, s_k: number | None)
       agreement: records(typology: str, level: str, ari: number, ami: number | None, \
 p_value: number | None, ari_ci: [low, high] | None)
       internal_consistency: records(typology: str, level: str, ari: number, ami: number | None, \
