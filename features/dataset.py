@@ -1,9 +1,10 @@
 """The long dataset: building it from the raw sources, loading, validating and summarising it.
 
 The long layout is one row per (region_id, year, indicator) with the columns
-``region_id, year, indicator, value, unit, source_file, source_table, note``. ``value`` is NaN
-where the source publishes no number; ``note`` then says why (``-`` no such phenomenon,
-``…`` not available, an empty cell) so that no published cell is dropped silently.
+``region_id, year, indicator, value, status, unit, source_file, source_table, note``. ``value``
+is NaN where the source publishes no number; ``status`` says what the cell means (a figure, a
+structural zero, not published, confidential: :mod:`border_readiness.features.status`) and
+``note`` keeps the source's wording, so that no published cell is dropped silently.
 
 Functions here take explicit paths; nothing reads or writes files behind the caller's back.
 """
@@ -15,7 +16,6 @@ import gzip
 import hashlib
 import io
 import json
-import math
 import tomllib
 from collections import Counter
 from collections.abc import Callable
@@ -36,7 +36,9 @@ from border_readiness.features.regions import (
     russian_subjects,
 )
 from border_readiness.features.sources._errors import SourceFormatError
-from border_readiness.features.sources.rosstat import LONG_COLUMNS, read_rosstat_tables
+from border_readiness.features.sources.rosstat import LONG_COLUMNS as _SOURCE_COLUMNS
+from border_readiness.features.sources.rosstat import read_rosstat_tables
+from border_readiness.features.status import cell_text, resolve_status, status_from_source_note
 
 __all__ = [
     "CORE_INDICATORS",
@@ -53,6 +55,9 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS = ["region_id", "year", "indicator", "value"]
+#: The dataset's columns: the four required ones, then ``status`` (what the value means, see
+#: :mod:`border_readiness.features.status`), then the provenance columns the sources write.
+LONG_COLUMNS = [*REQUIRED_COLUMNS, "status", *_SOURCE_COLUMNS[4:]]
 YEAR_RANGE = (1990, 2035)
 
 #: Indicators that the coverage checks of the 12 border regions look at (2010–2021).
@@ -189,17 +194,10 @@ def build_dataset(
     for source_file, part in kz.groupby("source_file", sort=True):
         record(raw_root / source_file, part)
 
-    data = pd.concat(frames, ignore_index=True)[LONG_COLUMNS]
+    data = pd.concat(frames, ignore_index=True)[_SOURCE_COLUMNS]
+    data.insert(4, "status", status_from_source_note(data["value"], data["note"]))
     data = validate_long(data, source="build")
     return data, BuildReport(dict(sorted(sources.items())), skipped)
-
-
-def _format_value(v: float) -> str:
-    # repr gives the shortest string that round-trips, so the file is stable byte for byte.
-    v = float(v)  # numpy scalars repr as "np.float64(...)"
-    if math.isnan(v):
-        return ""
-    return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def write_dataset_csv(
@@ -228,7 +226,12 @@ def write_dataset_csv(
     path = Path(path)
     compress = path.suffix == ".gz" if compress is None else compress
     frame = data[LONG_COLUMNS].sort_values(["region_id", "indicator", "year"]).copy()
-    frame["value"] = [_format_value(v) for v in frame["value"].to_numpy(dtype=float)]
+    # A cell without a figure carries its meaning in `value` too (`-` structural zero, `x`
+    # confidential), so that the file trimmed to the four required columns means the same.
+    frame["value"] = [
+        cell_text(v, s)
+        for v, s in zip(frame["value"].to_numpy(dtype=float), frame["status"], strict=True)
+    ]
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n")
     payload = buf.getvalue().encode("utf-8")
@@ -292,6 +295,7 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
                     "source_file": str,
                     "source_table": str,
                     "note": str,
+                    "status": str,
                 },
                 keep_default_na=False,
                 na_values={"value": [""]},
@@ -334,8 +338,9 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
     Raises
     ------
     DataValidationError
-        Missing column, unknown region, duplicate (region, year, indicator), text in ``value``,
-        year outside 1990–2035, a negative population, or two units for one indicator.
+        Missing column, unknown region, duplicate (region, year, indicator), text in ``value``
+        that is not a status marker, an unknown ``status`` code, year outside 1990–2035, a
+        negative population, or two units for one indicator.
 
     Examples
     --------
@@ -378,19 +383,9 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
         )
     frame["year"] = years.astype("int64")
 
-    values = frame["value"]
-    if values.dtype == object:
-        as_text = values.astype(str).str.strip()
-        numeric = pd.to_numeric(values, errors="coerce")
-        bad = numeric.isna() & values.notna() & ~as_text.isin(["", "nan", "NaN"])
-        if bad.any():
-            i = bad.idxmax()
-            raise DataValidationError(
-                f"{source}, row {line[i]}, column value: {values[i]!r} is not a number "
-                "(use an empty cell for a missing value and explain it in `note`)"
-            )
-        values = numeric
-    frame["value"] = pd.to_numeric(values).astype("float64")
+    frame["value"], frame["status"] = resolve_status(
+        frame["value"], frame.get("status"), source=source, line=line
+    )
     if np.isinf(frame["value"]).any():
         i = np.isinf(frame["value"]).idxmax()
         raise DataValidationError(f"{source}, row {line[i]}, column value: infinite value")

@@ -3,8 +3,8 @@
 The compiler evaluates each catalogue formula over the long dataset for a year (or for each
 year of a window) and fills gaps only in documented ways, each recorded per cell:
 
-1. *structural zero*: the source publishes ``-`` ("no such phenomenon", e.g. railways in the
-   Altai Republic) — the raw series value is 0;
+1. *structural zero*: the cell's status is ``zero`` (the source publishes ``-``, "no such
+   phenomenon", e.g. railways in the Altai Republic) — the raw series value is 0;
 2. *carried forward*: the region's own value of the feature one or two years earlier;
 3. *district median*: the median of the feature over the subjects of the same federal district.
 
@@ -41,9 +41,6 @@ __all__ = [
     "national_reference",
 ]
 
-_NO_PHENOMENON = "no such phenomenon"
-
-
 class _Panel:
     """Wide views of the long table: one region × year frame per series, built on demand."""
 
@@ -61,7 +58,12 @@ class _Panel:
             if self._rows is None:
                 self._rows = self.data.groupby("indicator", sort=False, observed=True).indices
             rows = self.data.iloc[self._rows.get(name, np.array([], dtype=np.intp))]
-            zero = rows["value"].isna() & rows["note"].str.startswith(_NO_PHENOMENON)
+            # The status column, not the note's wording, says a cell is a structural zero: a
+            # file with only the four required columns writes it as `-` in `value`.
+            if "status" in rows:
+                zero = rows["value"].isna() & (rows["status"] == "zero")
+            else:
+                zero = pd.Series(False, index=rows.index)
             values = rows.assign(value=rows["value"].mask(zero, 0.0))
             wide = values.pivot(index="region_id", columns="year", values="value")
             zeros = rows.assign(z=zero.astype(float)).pivot(

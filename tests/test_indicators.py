@@ -122,9 +122,9 @@ def test_structural_zero_carry_forward_and_refusal_are_recorded(tmp_path):
         ("RU-TOM", 2021, "x", math.nan, "empty cell"),
     ]
     cat = load_catalogue(_catalogue(tmp_path, ALL_LEVELS))
-    c = compile_indicators(
-        _long(rows), year=2021, regions=REGIONS, catalogue=cat, max_imputed_share=1.0
-    )
+    # The status column marks the structural zero (the note's wording alone does not).
+    data = _long(rows).assign(status=["zero", "not_published", "value", "not_published"])
+    c = compile_indicators(data, year=2021, regions=REGIONS, catalogue=cat, max_imputed_share=1.0)
     log = c.imputations.set_index(["region_id", "indicator"])
     # A structural zero is logged against the raw series it replaces.
     assert log.loc[("RU-OMS", "x"), "method"].startswith("structural zero")
@@ -139,7 +139,7 @@ def test_structural_zero_carry_forward_and_refusal_are_recorded(tmp_path):
     assert c.refused.empty
     # With the default threshold (25 % of scored features) Novosibirsk, whose three features
     # were all carried forward, is refused too; the structural zero does not count.
-    strict = compile_indicators(_long(rows), year=2021, regions=REGIONS, catalogue=cat)
+    strict = compile_indicators(data, year=2021, regions=REGIONS, catalogue=cat)
     assert sorted(strict.refused["region_id"]) == ["RU-NVS", "RU-TOM"]
     assert "RU-OMS" in strict.matrix.index
 
