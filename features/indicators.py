@@ -41,6 +41,7 @@ __all__ = [
     "national_reference",
 ]
 
+
 class _Panel:
     """Wide views of the long table: one region × year frame per series, built on demand."""
 
