@@ -38,7 +38,12 @@ from border_readiness.features.regions import (
 from border_readiness.features.sources._errors import SourceFormatError
 from border_readiness.features.sources.rosstat import LONG_COLUMNS as _SOURCE_COLUMNS
 from border_readiness.features.sources.rosstat import read_rosstat_tables
-from border_readiness.features.status import cell_text, resolve_status, status_from_source_note
+from border_readiness.features.status import (
+    StatusError,
+    cell_text,
+    resolve_status,
+    status_from_source_note,
+)
 
 __all__ = [
     "CORE_INDICATORS",
@@ -55,8 +60,7 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS = ["region_id", "year", "indicator", "value"]
-#: The dataset's columns: the four required ones, then ``status`` (what the value means, see
-#: :mod:`border_readiness.features.status`), then the provenance columns the sources write.
+#: The four required columns, ``status`` (:mod:`border_readiness.features.status`), provenance.
 LONG_COLUMNS = [*REQUIRED_COLUMNS, "status", *_SOURCE_COLUMNS[4:]]
 YEAR_RANGE = (1990, 2035)
 
@@ -383,9 +387,12 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
         )
     frame["year"] = years.astype("int64")
 
-    frame["value"], frame["status"] = resolve_status(
-        frame["value"], frame.get("status"), source=source, line=line
-    )
+    try:
+        frame["value"], frame["status"] = resolve_status(
+            frame["value"], frame.get("status"), source=source, line=line
+        )
+    except StatusError as exc:
+        raise DataValidationError(str(exc)) from None
     if np.isinf(frame["value"]).any():
         i = np.isinf(frame["value"]).idxmax()
         raise DataValidationError(f"{source}, row {line[i]}, column value: infinite value")
