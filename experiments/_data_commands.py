@@ -64,14 +64,50 @@ def _cmd_data_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_validate(args: argparse.Namespace) -> int:
-    """Check a long-layout file and print what it holds (``data validate``)."""
-    from border_readiness.features.dataset import load_dataset
+    """Check a long-layout file and print what it holds (``data validate``).
+
+    With ``--year``, also what the file lacks to score that year, per catalogue indicator; a
+    series the catalogue reads that the file does not have at all is an error (exit 2).
+    """
+    from border_readiness.features.dataset import DataValidationError, load_dataset
 
     data = load_dataset(args.file)
+    zeros = int((data["status"] == "zero").sum())
     print(
         f"{args.file}: OK — {len(data)} rows, {data['region_id'].nunique()} regions, "
         f"{data['indicator'].nunique()} indicators, years {data['year'].min()}–"
-        f"{data['year'].max()}, {int(data['value'].isna().sum())} missing values"
+        f"{data['year'].max()}, {int(data['value'].isna().sum()) - zeros} missing values"
+        + (f", {zeros} structural zeros" if zeros else "")
+    )
+    if getattr(args, "year", None) is None:
+        return 0
+    from border_readiness.features.coverage_check import check_coverage
+    from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
+
+    border = args.regions == "border"
+    selection = list(BORDER_REGIONS) if border else russian_subjects()
+    absent = [r for r in selection if r not in set(data["region_id"])]
+    if border and absent:
+        raise DataValidationError(
+            f"{args.file}: cannot score {args.year}: no rows for border region(s) "
+            f"{', '.join(absent)}"
+        )
+    selection = [r for r in selection if r not in absent]
+    check = check_coverage(data, year=args.year, regions=selection)
+    lines = check.lines()
+    who = f"the {len(selection)} {'border regions' if border else 'Russian subjects'}"
+    if not lines:
+        print(f"{args.file}: has every series, region and year needed to score {args.year}")
+        return 0
+    print(f"{args.file}: to score {args.year} for {who}, the file lacks:")
+    for line in lines:
+        print(f"  {line}")
+    if not check.ok:
+        raise DataValidationError(check.absent_message(args.file))
+    print(
+        "Missing cells are imputed when scoring (carried forward from the two years before, "
+        "else the federal-district median), and a region needing that for more than "
+        "max_imputed_share of its features is refused."
     )
     return 0
 

@@ -26,7 +26,7 @@ __all__ = ["build_parser", "main"]
 EXAMPLES = {
     "data build": "border-readiness data build --raw ../shared/data/raw",
     "data summary": "border-readiness data summary --json",
-    "data validate": "border-readiness data validate my_region_stats.csv",
+    "data validate": "border-readiness data validate my_region_stats.csv --year 2022",
     "data export": "border-readiness data export --out regions_long.csv",
     "score": "border-readiness score --year 2021 --out out/score",
     "cluster": "border-readiness cluster --method ward --bootstrap 1000 --out out/cluster",
@@ -153,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     text = "check a long-layout CSV, Parquet or XLSX file"
     p = _sub(dsub, "validate", _cmd_data_validate, text, text, "data validate")
     p.add_argument("file", help="the file to check")
+    p.add_argument("--year", type=int, help="also list what the file lacks to score this year")
+    p.add_argument(
+        "--regions", choices=("border", "all"), default="border", help="regions scored with --year"
+    )
     text = "write the dataset as a long CSV"
     p = _sub(dsub, "export", _cmd_data_export, text, text, "data export")
     p.add_argument("--out", required=True, help="output .csv (or .csv.gz) file")

@@ -108,6 +108,7 @@ def prepare(
     >>> p.year, len(p.regions)
     (2021, 12)
     """
+    from border_readiness.features import coverage_check as cov
     from border_readiness.features.catalogue import load_catalogue
     from border_readiness.features.indicators import (
         compile_indicators,
@@ -134,13 +135,21 @@ def prepare(
             f"--year {year}: the data has no figures for that year "
             f"(covers {min(years)}–{max(years)})"
         )
-    catalogue = load_catalogue(catalogue_path, known_series=set(data["indicator"]))
+    catalogue = load_catalogue(catalogue_path)
+    # What the data lacks, in its own series names, before any work (not a catalogue error).
+    last = year or max(years)
+    absent = cov.absent_series_check(data, year=last, regions=selection, cat=catalogue)
+    if absent is not None:
+        raise PreparationError(f"--data {absent.absent_message(data_label)}")
     rules = load_profile_rules(profiles_path)
     if year is None:
         try:
             year = latest_complete_year(data, regions=selection, catalogue=catalogue)
         except ValueError as exc:
             raise PreparationError(f"--data {data_label}: {exc}") from None
+    gaps = cov.check_coverage(data, year=year, regions=selection, catalogue=catalogue).gaps
+    if len(gaps):
+        say(f"data check for {year}: {cov.gaps_sentence(gaps)}")
     say(f"compiling {len(catalogue)} indicators for {year}")
     try:
         compiled = compile_indicators(data, year=year, catalogue=catalogue)
