@@ -58,15 +58,26 @@ def experiment_config(args: argparse.Namespace):
         for option, key in _OVERRIDES.items()
         if getattr(args, option, None) is not None
     }
-    return dataclasses.replace(cfg, **given) if given else cfg
+    cfg = dataclasses.replace(cfg, **given) if given else cfg
+    share = getattr(args, "max_imputed_share_indicator", None)
+    if share is not None:
+        if not 0 <= share <= 1:
+            from border_readiness.errors import UsageError
+
+            raise UsageError(f"--max-imputed-share-indicator {share:g}: expected a share in [0, 1]")
+        score = dataclasses.replace(cfg.score, max_imputed_share_indicator=share)
+        cfg = dataclasses.replace(cfg, score=score)
+    return cfg
 
 
-def add_layering_options(p: argparse.ArgumentParser) -> None:
+def add_layering_options(p: argparse.ArgumentParser, *, fits: bool = True) -> None:
     """Add ``--add FILE`` (repeatable) and ``--replace`` to a command that reads data.
 
     Parameters
     ----------
     p : argparse.ArgumentParser
+    fits : bool, default True
+        The command fits the composite: also ``--max-imputed-share-indicator``.
     """
     p.add_argument(
         "--add",
@@ -80,6 +91,14 @@ def add_layering_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="let --add values override different ones; each is listed in replaced.csv",
     )
+    if fits:
+        p.add_argument(
+            "--max-imputed-share-indicator",
+            type=float,
+            metavar="S",
+            help="refuse a fit where one indicator is gap-filled for more than this share of "
+            "the scored regions (default: the config's [score] key, 0.5; 1 admits any)",
+        )
 
 
 def load_data(args: argparse.Namespace, cfg) -> tuple[pd.DataFrame, str, str]:

@@ -152,17 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     text = "coverage and missingness of the bundled or a user dataset"
     p = _sub(dsub, "summary", _cmd_data_summary, text, text, "data summary")
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
-    add_layering_options(p)
+    add_layering_options(p, fits=False)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     text = "check a long-layout CSV, Parquet or XLSX file"
     p = _sub(dsub, "validate", _cmd_data_validate, text, text, "data validate")
     p.add_argument("file", help="the file to check")
-    add_layering_options(p)
+    add_layering_options(p, fits=False)
     text = "write the dataset as a long CSV"
     p = _sub(dsub, "export", _cmd_data_export, text, text, "data export")
     p.add_argument("--out", required=True, help="output .csv (or .csv.gz) file")
     p.add_argument("--data", help="a long-layout file to re-export (default: bundled)")
-    add_layering_options(p)
+    add_layering_options(p, fits=False)
     _add_year_filter(p)
 
     p = _sub(

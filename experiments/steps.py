@@ -100,6 +100,9 @@ def prepare(
     PreparationError
         When ``regions`` is unknown, a border region has no rows or too little data, the
         year is not in the data or none is complete enough; the message names the option.
+    ImputationPolicyError
+        An indicator is gap-filled for more than ``max_imputed_share_indicator`` of the
+        scored regions (the message lists each).
 
     Examples
     --------
@@ -109,6 +112,7 @@ def prepare(
     (2021, 12)
     """
     from border_readiness.features.catalogue import load_catalogue
+    from border_readiness.features.imputation_policy import check_indicator_share
     from border_readiness.features.indicators import (
         compile_indicators,
         latest_complete_year,
@@ -143,7 +147,12 @@ def prepare(
             raise PreparationError(f"--data {data_label}: {exc}") from None
     say(f"compiling {len(catalogue)} indicators for {year}")
     try:
-        compiled = compile_indicators(data, year=year, catalogue=catalogue)
+        compiled = compile_indicators(
+            data,
+            year=year,
+            catalogue=catalogue,
+            max_imputed_share=(score_config or ScoreConfig()).max_imputed_share,
+        )
     except ValueError as exc:
         raise PreparationError(f"--year {year}: {exc}") from None
     refused = sorted(set(compiled.refused["region_id"]) & set(selection))
@@ -155,6 +164,12 @@ def prepare(
     for rid in refused:
         say(f"warning: {rid} refused (too little data), not analysed")
     selection = [r for r in selection if r not in refused]
+    check_indicator_share(
+        compiled.imputations,
+        selection,
+        (score_config or ScoreConfig()).max_imputed_share_indicator,
+        year=int(year),
+    )
     reference = national_reference(data, year=year, catalogue=catalogue)
     return Prepared(
         data,

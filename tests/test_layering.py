@@ -141,3 +141,21 @@ def _untimed(obj):
     if isinstance(obj, list):
         return [_untimed(v) for v in obj]
     return obj
+
+
+@pytest.mark.parametrize("year", [2021, 2022])
+def test_the_layered_table_equals_the_bundled_one_bit_for_bit(tmp_path, year):
+    import argparse
+
+    from border_readiness.experiments._inputs import load_layered
+    from border_readiness.features.dataset import write_dataset_csv
+
+    data = load_dataset()
+    base, new = tmp_path / "base.csv", tmp_path / "new.csv.gz"
+    write_dataset_csv(data[data.year != year], base)
+    write_dataset_csv(data[data.year == year], new)
+    args = argparse.Namespace(data=str(base), add=[str(new)], replace=False)
+    got, label, _, layered = load_layered(args)
+    assert got.equals(data)  # exact: values, dtypes, order
+    assert label == f"{base} + {new}"
+    assert layered.added.iloc[0]["new"] == (data.year == year).sum()
