@@ -176,6 +176,10 @@ def layer(
                 }
             )
         take = frame[(~same).to_numpy()].drop(columns="_line")
+        # A row without a unit joins its series in the series' unit (a four-column file).
+        known = unit_of[(~same).to_numpy()].to_numpy()
+        blank = (take["unit"] == "").to_numpy() & pd.notna(known)
+        take.loc[blank, "unit"] = known[blank]
         keys = pd.MultiIndex.from_frame(take[KEY])
         keep = ~pd.MultiIndex.from_frame(data[KEY]).isin(keys)
         data = pd.concat([data[keep], take], ignore_index=True)

@@ -159,3 +159,12 @@ def test_the_layered_table_equals_the_bundled_one_bit_for_bit(tmp_path, year):
     assert got.equals(data)  # exact: values, dtypes, order
     assert label == f"{base} + {new}"
     assert layered.added.iloc[0]["new"] == (data.year == year).sum()
+
+
+def test_a_row_without_unit_joins_its_series_in_the_series_unit_and_a_clash_is_an_error():
+    base = BASE.assign(unit="persons")
+    out = layer(base, [("a.csv", _rows(("RU-OMS", 2021, "x", 4.0)))])
+    assert set(out.data["unit"]) == {"persons"}
+    other = _rows(("RU-OMS", 2021, "x", 4.0)).assign(unit="thousand persons")
+    with pytest.raises(LayerConflictError, match=r"^b.csv, row 2: x for RU-OMS is in 'thousand"):
+        layer(base, [("b.csv", other)])
