@@ -147,12 +147,8 @@ def prepare(
             raise PreparationError(f"--data {data_label}: {exc}") from None
     say(f"compiling {len(catalogue)} indicators for {year}")
     try:
-        compiled = compile_indicators(
-            data,
-            year=year,
-            catalogue=catalogue,
-            max_imputed_share=(score_config or ScoreConfig()).max_imputed_share,
-        )
+        limit = (score_config or ScoreConfig()).max_imputed_share
+        compiled = compile_indicators(data, year=year, catalogue=catalogue, max_imputed_share=limit)
     except ValueError as exc:
         raise PreparationError(f"--year {year}: {exc}") from None
     refused = sorted(set(compiled.refused["region_id"]) & set(selection))
@@ -164,12 +160,8 @@ def prepare(
     for rid in refused:
         say(f"warning: {rid} refused (too little data), not analysed")
     selection = [r for r in selection if r not in refused]
-    check_indicator_share(
-        compiled.imputations,
-        selection,
-        (score_config or ScoreConfig()).max_imputed_share_indicator,
-        year=int(year),
-    )
+    limit = (score_config or ScoreConfig()).max_imputed_share_indicator
+    check_indicator_share(compiled.imputations, selection, limit, year=int(year))
     reference = national_reference(data, year=year, catalogue=catalogue)
     return Prepared(
         data,

@@ -295,8 +295,7 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
                 },
                 keep_default_na=False,
                 na_values={"value": [""]},
-                # The C parser's default is off by an ulp for some numbers: a table written by
-                # write_dataset_csv and read back must give the same floats, bit for bit.
+                # The default parser is off by an ulp for some numbers; re-read must be exact.
                 float_precision="round_trip",
             )
         if name.endswith(".parquet"):
