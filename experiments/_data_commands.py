@@ -52,14 +52,16 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 
 def _cmd_data_summary(args: argparse.Namespace) -> int:
     """Print the coverage and missingness of a dataset (``data summary``)."""
+    from border_readiness.experiments._inputs import load_layered
     from border_readiness.experiments._reporting import print_data_summary
-    from border_readiness.features.dataset import coverage_summary, load_dataset
+    from border_readiness.features.dataset import coverage_summary
 
-    summary = coverage_summary(load_dataset(args.data))
+    data, label, _, _ = load_layered(args)
+    summary = coverage_summary(data)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
-        print_data_summary(summary, args.data or "bundled")
+        print_data_summary(summary, label)
     return 0
 
 
@@ -68,13 +70,18 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
 
     With ``--year``, also what the file lacks to score that year, per catalogue indicator; a
     series the catalogue reads that the file does not have at all is an error (exit 2).
+    With ``--add``, the layered table is checked.
     """
-    from border_readiness.features.dataset import DataValidationError, load_dataset
+    from border_readiness.experiments._inputs import load_layered
+    from border_readiness.features.dataset import DataValidationError
 
-    data = load_dataset(args.file)
+    args.data = args.file
+    data, label, _, layered = load_layered(args)
+    for row in [] if layered is None else layered.added.itertuples():
+        print(f"  {row.file}: {row.new} new, {row.identical} identical, {row.replaced} replaced")
     zeros = int((data["status"] == "zero").sum())
     print(
-        f"{args.file}: OK — {len(data)} rows, {data['region_id'].nunique()} regions, "
+        f"{label}: OK — {len(data)} rows, {data['region_id'].nunique()} regions, "
         f"{data['indicator'].nunique()} indicators, years {data['year'].min()}–"
         f"{data['year'].max()}, {int(data['value'].isna().sum()) - zeros} missing values"
         + (f", {zeros} structural zeros" if zeros else "")
@@ -114,12 +121,38 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
 
 def _cmd_data_export(args: argparse.Namespace) -> int:
     """Write the dataset as a long CSV (``data export``)."""
-    from border_readiness.features.dataset import load_dataset, write_dataset_csv
+    from border_readiness.experiments._inputs import load_layered
+    from border_readiness.features.dataset import write_dataset_csv
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".gz"):
         raise UsageError(f"--out {out}: expected a .csv or .csv.gz file name")
-    data = load_dataset(args.data)
+    data, _, _, _ = load_layered(args)
+    if args.years:
+        data = data[data["year"].isin(_years(args.years, "--years"))]
+    if args.exclude_years:
+        data = data[~data["year"].isin(_years(args.exclude_years, "--exclude-years"))]
+    if data.empty:
+        raise UsageError("data export: no rows left after the year filter")
     write_dataset_csv(data, out)
     print(f"wrote {len(data)} rows to {out}")
     return 0
+
+
+def _add_year_filter(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--years", help="only these years, e.g. 2022 or 2019,2021 or 2015-2021")
+    p.add_argument("--exclude-years", help="all but these years (same forms as --years)")
+
+
+def _years(text: str, option: str) -> set[int]:
+    """The years of ``2022``, ``2019,2021`` or ``2015-2021`` (ranges inclusive)."""
+    years: set[int] = set()
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.strip().partition("-")
+            years.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise UsageError(
+            f"{option} {text}: expected years such as 2022, 2019,2021 or 2015-2021"
+        ) from None
+    return years

@@ -8,10 +8,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the parser imports this module: pandas only when data are read
+    import pandas as pd
 
-__all__ = ["experiment_config", "load_data", "read_clusters"]
+__all__ = [
+    "add_layering_options",
+    "experiment_config",
+    "load_data",
+    "load_layered",
+    "read_clusters",
+]
 
 #: Command-line options that override a key of the experiment configuration.
 _OVERRIDES = {
@@ -50,11 +58,53 @@ def experiment_config(args: argparse.Namespace):
         for option, key in _OVERRIDES.items()
         if getattr(args, option, None) is not None
     }
-    return dataclasses.replace(cfg, **given) if given else cfg
+    cfg = dataclasses.replace(cfg, **given) if given else cfg
+    share = getattr(args, "max_imputed_share_indicator", None)
+    if share is not None:
+        if not 0 <= share <= 1:
+            from border_readiness.errors import UsageError
+
+            raise UsageError(f"--max-imputed-share-indicator {share:g}: expected a share in [0, 1]")
+        score = dataclasses.replace(cfg.score, max_imputed_share_indicator=share)
+        cfg = dataclasses.replace(cfg, score=score)
+    return cfg
+
+
+def add_layering_options(p: argparse.ArgumentParser, *, fits: bool = True) -> None:
+    """Add ``--add FILE`` (repeatable) and ``--replace`` to a command that reads data.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+    fits : bool, default True
+        The command fits the composite: also ``--max-imputed-share-indicator``.
+    """
+    p.add_argument(
+        "--add",
+        action="append",
+        metavar="FILE",
+        help="a long-layout file whose rows are layered over the data (repeatable, in order); "
+        "a key the data holds with another value is an error unless --replace",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="let --add values override different ones; each is listed in replaced.csv",
+    )
+    if fits:
+        p.add_argument(
+            "--max-imputed-share-indicator",
+            type=float,
+            metavar="S",
+            help="refuse a fit where one indicator is gap-filled for more than this share of "
+            "the scored regions (default: the config's [score] key, 0.5; 1 admits any)",
+        )
 
 
 def load_data(args: argparse.Namespace, cfg) -> tuple[pd.DataFrame, str, str]:
     """The long table of ``--data`` (else the config's data, else the bundled dataset).
+
+    With ``--add FILE`` the files' rows are layered over it (:func:`load_layered`).
 
     Parameters
     ----------
@@ -65,17 +115,61 @@ def load_data(args: argparse.Namespace, cfg) -> tuple[pd.DataFrame, str, str]:
     -------
     data : DataFrame
     label : str
-        How messages name the data ("bundled" or the path as given).
+        How messages name the data ("bundled" or the path as given, then ``+ FILE`` per
+        added file).
     source : str
         The resolved path, for the MLflow dataset lineage.
     """
-    from border_readiness.features.dataset import bundled_dataset_path, load_dataset
+    data, label, source, _ = load_layered(args, cfg)
+    return data, label, source
 
-    path = getattr(args, "data", None) or cfg.data
+
+def load_layered(args: argparse.Namespace, cfg=None):
+    """:func:`load_data` with what the layering of ``--add`` did.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``data``, ``add`` (list of paths) and ``replace`` are read when present.
+    cfg : ExperimentConfig, optional
+        Its ``data`` is the base when ``--data`` is not given.
+
+    Returns
+    -------
+    data : DataFrame
+    label : str
+    source : str
+    layered : Layered or None
+        None without ``--add``; else the replaced values and per-file counts.
+
+    Raises
+    ------
+    DataValidationError
+        A file breaks the contract, or an added row conflicts with the data (no ``--replace``).
+    """
+    from border_readiness.features.dataset import (
+        bundled_dataset_path,
+        load_dataset,
+        read_long_file,
+        validate_long,
+    )
+    from border_readiness.features.layering import file_lines, layer
+
+    path = getattr(args, "data", None) or (cfg.data if cfg is not None else None)
     data = load_dataset(path)
     label = str(path) if path else "bundled"
     source = str(Path(path).resolve()) if path else str(bundled_dataset_path())
-    return data, label, source
+    adds = getattr(args, "add", None) or []
+    if not adds:
+        return data, label, source, None
+    frames = []
+    for add in adds:
+        raw = read_long_file(add)
+        valid = validate_long(raw, source=str(add))
+        frames.append((str(add), valid.assign(line=file_lines(raw, valid))))
+    layered = layer(data, frames, replace=bool(getattr(args, "replace", False)))
+    label = " + ".join([label, *map(str, adds)])
+    return layered.data, label, source, layered
 
 
 def read_clusters(path: str) -> pd.Series:
@@ -96,6 +190,8 @@ def read_clusters(path: str) -> pd.Series:
     DataValidationError
         The file cannot be read, lacks a column, or lists a region twice.
     """
+    import pandas as pd
+
     from border_readiness.features.dataset import DataValidationError
     from border_readiness.features.regions import resolve_region
 

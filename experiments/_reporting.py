@@ -11,11 +11,57 @@ __all__ = [
     "print_comparison",
     "print_data_summary",
     "print_explain",
+    "print_imputations",
     "print_run",
     "print_scores",
     "print_validation",
     "structure_line",
 ]
+
+
+def print_imputations(report, prep) -> None:
+    """How many cells the fit imputed, per indicator and method (imputations.csv has each).
+
+    Parameters
+    ----------
+    report : ScoreReport
+        Its ``imputations`` log (kind, method, used_in per cell).
+    prep : Prepared
+        The scored regions and the year.
+    """
+    from border_readiness.features.imputation_policy import imputation_counts
+
+    log = report.imputations
+    if log is None:
+        return
+    log = log[log["used_in"] != "none"]
+    scored = list(prep.regions)
+    mine = log[log["region_id"].isin(scored)]
+
+    def listing(part, method: bool = True) -> str:
+        counts = imputation_counts(part, scored)
+        return ", ".join(
+            f"{r.indicator}{' ' + r.method if method else ''} × {r.cells}"
+            for r in counts.itertuples()
+        )
+
+    gap, zero = mine[mine["kind"] == "gap fill"], mine[mine["kind"] == "structural zero"]
+    print(
+        f"imputed in the {len(scored)} scored regions ({prep.year}): "
+        + (f"{len(gap)} cells: {listing(gap)}" if len(gap) else "none (no carry-forward or median)")
+    )
+    if len(zero):
+        print(
+            f"  read as structural zero ('-' in the source): {len(zero)} cells: "
+            + listing(zero, method=False)
+        )
+    others = log[~log["region_id"].isin(scored)]
+    if len(others):
+        n_ref = others["region_id"].nunique()
+        print(
+            f"  and {len(others)} imputed cells in {n_ref} other reference subjects "
+            "(each in imputations.csv)"
+        )
 
 
 def structure_line(run) -> str:
@@ -119,6 +165,7 @@ def print_scores(a, out) -> None:
             f"{row['rank_p05']:>5.0f}–{row['rank_p95']:<5.0f}  {prof[rid]}"
         )
     print_coherence_flags(report)
+    print_imputations(report, prep)
     print(f"wrote results to {out}")
 
 
@@ -290,6 +337,7 @@ def print_run(summary, a, *, decision_printed: bool = False) -> None:
     )
     if line := structure_line(a.run):
         print(line)
+    print_imputations(a.report, a.prep)
     # Expert typologies first; the package's own profiles after them, as what they are.
     validations = sorted(a.validations.items(), key=lambda item: item[1].typology.is_own)
     for name, v in validations:

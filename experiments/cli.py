@@ -15,11 +15,13 @@ from pathlib import Path
 
 from border_readiness.errors import UsageError, UserInputError
 from border_readiness.experiments._data_commands import (
+    _add_year_filter,
     _cmd_data_build,
     _cmd_data_export,
     _cmd_data_summary,
     _cmd_data_validate,
 )
+from border_readiness.experiments._inputs import add_layering_options
 
 __all__ = ["build_parser", "main"]
 
@@ -47,6 +49,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
+    add_layering_options(p)
     p.add_argument("--year", type=int, help="year to analyse (default: latest complete year)")
     p.add_argument(
         "--regions",
@@ -149,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     text = "coverage and missingness of the bundled or a user dataset"
     p = _sub(dsub, "summary", _cmd_data_summary, text, text, "data summary")
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
+    add_layering_options(p, fits=False)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     text = "check a long-layout CSV, Parquet or XLSX file"
     p = _sub(dsub, "validate", _cmd_data_validate, text, text, "data validate")
@@ -157,10 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--regions", choices=("border", "all"), default="border", help="regions scored with --year"
     )
+    add_layering_options(p, fits=False)
     text = "write the dataset as a long CSV"
     p = _sub(dsub, "export", _cmd_data_export, text, text, "data export")
     p.add_argument("--out", required=True, help="output .csv (or .csv.gz) file")
     p.add_argument("--data", help="a long-layout file to re-export (default: bundled)")
+    add_layering_options(p, fits=False)
+    _add_year_filter(p)
 
     p = _sub(
         sub,
@@ -260,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", help="experiment TOML (default: experiments/configs/default.toml)")
     p.add_argument("--data", help="a long-layout file (default: the config's or the bundled)")
+    add_layering_options(p)
     p.add_argument("--year", type=int, help="year to fit (default: the config's, else latest)")
     tracked(p)
 
@@ -276,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True, help="the year to fit")
     p.add_argument("--config", help="experiment TOML (default: experiments/configs/default.toml)")
     p.add_argument("--data", help="a long-layout file with the new year (default: bundled)")
+    add_layering_options(p)
     tracked(p)
 
     p = _sub(
@@ -324,12 +333,12 @@ def _cmd_typology_check(args: argparse.Namespace) -> int:
 
 def _analyse(args: argparse.Namespace, *wanted: str, **kwargs):
     """The analysis of a single-step command: the steps ``wanted`` and what they need."""
-    from border_readiness.experiments._inputs import experiment_config, load_data
+    from border_readiness.experiments._inputs import experiment_config, load_layered
     from border_readiness.experiments._progress import progress_printer
     from border_readiness.experiments.pipeline import analyse, steps_for
 
     cfg = experiment_config(args)
-    data, label, _ = load_data(args, cfg)
+    data, label, _, args.layered = load_layered(args, cfg)
     return analyse(
         cfg,
         data,
@@ -341,11 +350,14 @@ def _analyse(args: argparse.Namespace, *wanted: str, **kwargs):
     )
 
 
-def _write(out: str, writer, *parts) -> None:
+def _write(args: argparse.Namespace, writer, *parts) -> None:
     from border_readiness.experiments._outputs import OutputSet
 
-    files = OutputSet(out)
+    files = OutputSet(args.out)
     writer(files, *parts)
+    layered = getattr(args, "layered", None)
+    if layered is not None and len(layered.replaced):
+        files.csv("replaced.csv", layered.replaced)
     files.commit()
 
 
@@ -355,7 +367,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from border_readiness.experiments.artifacts import write_score
 
     a = _analyse(args, "score", "uncertainty")
-    _write(args.out, write_score, a.report, a.prep)
+    _write(args, write_score, a.report, a.prep)
     if not args.quiet:
         print_scores(a, args.out)
     return 0
@@ -367,7 +379,7 @@ def _cmd_cluster(args: argparse.Namespace) -> int:
     from border_readiness.experiments.artifacts import write_cluster
 
     a = _analyse(args, "stability", "embed")
-    _write(args.out, write_cluster, a.run, a.prep, a.embedding)
+    _write(args, write_cluster, a.run, a.prep, a.embedding)
     if not args.quiet:
         print_cluster(a, args.out)
     return 0
@@ -398,9 +410,7 @@ def _cmd_typology_validate(args: argparse.Namespace) -> int:
     )
     # The clusters are written only when this command made them.
     run = None if clusters is not None else a.run
-    _write(
-        args.out, write_validation, a.validations[expert.name], a.prep, a.run.method, a.run.k, run
-    )
+    _write(args, write_validation, a.validations[expert.name], a.prep, a.run.method, a.run.k, run)
     if not args.quiet:
         print_validation(a, args.out)
     return 0
@@ -412,7 +422,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from border_readiness.experiments.artifacts import write_explain
 
     a = _analyse(args, "explain")
-    _write(args.out, write_explain, a.explanation, a.run, a.prep)
+    _write(args, write_explain, a.explanation, a.run, a.prep)
     if not args.quiet:
         print_explain(a, args.out)
     return 0
@@ -420,18 +430,19 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     """Run the whole pipeline as one tracked MLflow run (``run``)."""
-    from border_readiness.experiments._inputs import experiment_config, load_data
+    from border_readiness.experiments._inputs import experiment_config, load_layered
     from border_readiness.experiments._progress import progress_printer
     from border_readiness.experiments._reporting import print_run
     from border_readiness.experiments.runner import run_experiment
 
     cfg = experiment_config(args)
-    data, label, source = load_data(args, cfg)
+    data, label, source, layered = load_layered(args, cfg)
     summary, a = run_experiment(
         cfg,
         data=data,
         data_label=label,
         data_source=source,
+        layered=layered,
         tracking_uri=args.tracking_uri,
         out=Path(args.out),
         year=args.year,
@@ -446,7 +457,7 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     """Fit a new year, compare with the registered model, promote or keep (``retrain``)."""
     import time
 
-    from border_readiness.experiments._inputs import experiment_config, load_data
+    from border_readiness.experiments._inputs import experiment_config, load_layered
     from border_readiness.experiments._progress import progress_printer
     from border_readiness.experiments._reporting import print_comparison, print_run
     from border_readiness.experiments.pipeline import analyse
@@ -457,7 +468,7 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     say = progress_printer(args.quiet)
     cfg = experiment_config(args)
-    data, label, source = load_data(args, cfg)
+    data, label, source, layered = load_layered(args, cfg)
     if args.year not in set(int(y) for y in data["year"].unique()):
         raise UsageError(f"--year {args.year}: the data has no figures for that year")
     client, uri = open_store(args.tracking_uri)
@@ -473,6 +484,7 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
         a,
         data=data,
         data_source=source,
+        layered=layered,
         tracking_uri=args.tracking_uri,
         out=Path(args.out),
         promotion=Promotion(comparison.decision.promote, comparison.note, comparison.files),

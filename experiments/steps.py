@@ -100,6 +100,9 @@ def prepare(
     PreparationError
         When ``regions`` is unknown, a border region has no rows or too little data, the
         year is not in the data or none is complete enough; the message names the option.
+    ImputationPolicyError
+        An indicator is gap-filled for more than ``max_imputed_share_indicator`` of the
+        scored regions (the message lists each).
 
     Examples
     --------
@@ -110,6 +113,7 @@ def prepare(
     """
     from border_readiness.features import coverage_check as cov
     from border_readiness.features.catalogue import load_catalogue
+    from border_readiness.features.imputation_policy import check_indicator_share
     from border_readiness.features.indicators import (
         compile_indicators,
         latest_complete_year,
@@ -152,7 +156,8 @@ def prepare(
         say(f"data check for {year}: {cov.gaps_sentence(gaps)}")
     say(f"compiling {len(catalogue)} indicators for {year}")
     try:
-        compiled = compile_indicators(data, year=year, catalogue=catalogue)
+        limit = (score_config or ScoreConfig()).max_imputed_share
+        compiled = compile_indicators(data, year=year, catalogue=catalogue, max_imputed_share=limit)
     except ValueError as exc:
         raise PreparationError(f"--year {year}: {exc}") from None
     refused = sorted(set(compiled.refused["region_id"]) & set(selection))
@@ -164,6 +169,8 @@ def prepare(
     for rid in refused:
         say(f"warning: {rid} refused (too little data), not analysed")
     selection = [r for r in selection if r not in refused]
+    limit = (score_config or ScoreConfig()).max_imputed_share_indicator
+    check_indicator_share(compiled.imputations, selection, limit, year=int(year))
     reference = national_reference(data, year=year, catalogue=catalogue)
     return Prepared(
         data,

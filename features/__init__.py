@@ -4,7 +4,8 @@ The dataset, the indicator catalogue, the composite model and its uncertainty. N
 imports MLflow, SHAP or UMAP.
 
 * :mod:`.regions` -- the region registry; :mod:`.dataset` -- the long table (load, validate,
-  summarise); :mod:`.sources` -- the readers of the raw official files;
+  summarise), :mod:`.layering` (a user's rows over it); :mod:`.sources` -- the readers of the
+  raw official files;
 * :mod:`.catalogue`, :mod:`.indicators` -- the indicator catalogue and its compilation into a
   region x indicator matrix, with every imputation recorded (:mod:`.imputation_log`: each
   imputed cell of the reference matrix with its role);
@@ -30,6 +31,7 @@ _WHERE = {
     "coverage_summary": "border_readiness.features.dataset",
     "load_dataset": "border_readiness.features.dataset",
     "write_dataset_csv": "border_readiness.features.dataset",
+    "layer": "border_readiness.features.layering",
     "CatalogueError": "border_readiness.features.catalogue",
     "Indicator": "border_readiness.features.catalogue",
     "load_catalogue": "border_readiness.features.catalogue",

@@ -303,6 +303,8 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
                 },
                 keep_default_na=False,
                 na_values={"value": [""]},
+                # The default parser is off by an ulp for some numbers; re-read must be exact.
+                float_precision="round_trip",
             )
         if name.endswith(".parquet"):
             return pd.read_parquet(path)

@@ -69,6 +69,11 @@ class ScoreConfig:
     mc_aggregations: tuple[str, ...] = ("arithmetic", "geometric", "copeland")
     mc_dropout: bool = True
     top_indicators: int = 2
+    #: A region needing gap fills for more than this share of its scored features is refused.
+    max_imputed_share: float = 0.25
+    #: A fit where one indicator is gap-filled for more than this share of the scored regions
+    #: is refused (:mod:`~border_readiness.features.imputation_policy`); 1 admits any.
+    max_imputed_share_indicator: float = 0.5
 
     def __post_init__(self):
         """Reject unknown method names, empty Monte Carlo choices and too small samples."""
@@ -88,6 +93,9 @@ class ScoreConfig:
             bad = [v for v in values if v not in allowed]
             if bad or not values:
                 raise ValueError(f"{name}: {bad or 'empty'} not in {', '.join(allowed)}")
+        for name in ("max_imputed_share", "max_imputed_share_indicator"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.n_replicates < 100:
             raise ValueError(f"n_replicates must be >= 100, got {self.n_replicates}")
         if self.sobol_n < 16:

@@ -81,7 +81,17 @@ def imputation_records(report) -> tuple[list[dict], list[dict]]:
     log = report.imputations
     if log is None or log.empty:
         return [], []
-    return imputation_summary(log), _records(log)
+    summary = imputation_summary(log)
+    # Each (kind, method, role) row also says which indicators, with their cell counts.
+    for row in summary:
+        part = log[
+            (log["kind"] == row["kind"])
+            & (log["method"] == row["method"])
+            & (log["used_in"] == row["used_in"])
+        ]
+        counts = part["indicator"].value_counts()
+        row["indicators"] = ", ".join(f"{i} × {n}" for i, n in sorted(counts.items()))
+    return summary, _records(log)
 
 
 def imputation_sentence(report) -> str:
@@ -100,5 +110,25 @@ def imputation_sentence(report) -> str:
         + (f" ({', '.join(sorted(gap['region_id'].unique()))})" if len(gap) else "")
         + f"; {len(scored)} of them in scored regions"
         + (f" ({', '.join(sorted(scored['region_id'].unique()))})" if len(scored) else "")
-        + "."
+        + ". "
+        + _policy_sentence(report)
+    )
+
+
+def _policy_sentence(report) -> str:
+    """The imputation policy the fit passed, with the largest shares it reached."""
+    from border_readiness.features.imputation_policy import indicator_shares
+
+    cfg = report.config
+    regions = sorted(report.scores["region_id"].unique())
+    shares = indicator_shares(report.imputations, regions)
+    top = (
+        f"largest here {shares.iloc[0]:.0%} ({shares.index[0]})"
+        if len(shares)
+        else "no indicator gap-filled in a scored region"
+    )
+    return (
+        f"Policy: a region gap-filled in more than {cfg.max_imputed_share:.0%} of its scored "
+        f"features is refused; a fit where one indicator is gap-filled for more than "
+        f"{cfg.max_imputed_share_indicator:.0%} of the scored regions is refused ({top})."
     )
