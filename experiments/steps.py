@@ -85,15 +85,13 @@ def prepare(
     profiles_path : str or Path, optional
         A file of profile rules; None is the shipped one.
     progress : callable, optional
-        Called with a short message before each long step (and with warnings about regions
-        refused for too little data).
+        Called with a short message before each long step and each region refused.
 
     Returns
     -------
     Prepared
-        The data, the analysed regions (refused ones dropped), the year, the compiled
-        indicators of all Russian subjects, the national reference, catalogue, profile
-        rules and score configuration.
+        Data, regions analysed, year, indicators compiled for all Russian subjects, national
+        reference, catalogue, profile rules and score configuration.
 
     Raises
     ------
@@ -155,9 +153,11 @@ def prepare(
     if len(gaps):
         say(f"data check for {year}: {cov.gaps_sentence(gaps)}")
     say(f"compiling {len(catalogue)} indicators for {year}")
+    policy = score_config or ScoreConfig()
     try:
-        limit = (score_config or ScoreConfig()).max_imputed_share
-        compiled = compile_indicators(data, year=year, catalogue=catalogue, max_imputed_share=limit)
+        compiled = compile_indicators(
+            data, year=year, catalogue=catalogue, max_imputed_share=policy.max_imputed_share
+        )
     except ValueError as exc:
         raise PreparationError(f"--year {year}: {exc}") from None
     refused = sorted(set(compiled.refused["region_id"]) & set(selection))
@@ -169,8 +169,9 @@ def prepare(
     for rid in refused:
         say(f"warning: {rid} refused (too little data), not analysed")
     selection = [r for r in selection if r not in refused]
-    limit = (score_config or ScoreConfig()).max_imputed_share_indicator
-    check_indicator_share(compiled.imputations, selection, limit, year=int(year))
+    check_indicator_share(
+        compiled.imputations, selection, policy.max_imputed_share_indicator, year=int(year)
+    )
     reference = national_reference(data, year=year, catalogue=catalogue)
     return Prepared(
         data,
@@ -512,17 +513,9 @@ def assess_structure(
     from border_readiness.clustering.structure import structure_test
 
     if B < 19:
-        raise PreparationError(
-            f"--structure-nulls {B}: expected at least 19 replicates (with fewer, the Monte "
-            "Carlo p-value can never reach 0.05)"
-        )
-    test = structure_test(
-        run.X.to_numpy(dtype=float),
-        B=B,
-        alpha=alpha,
-        n_init=run.n_init,
-        random_state=random_state,
-    )
+        raise PreparationError(f"--structure-nulls {B}: expected at least 19 (fewer: p > 0.05)")
+    values = run.X.to_numpy(dtype=float)
+    test = structure_test(values, B=B, alpha=alpha, n_init=run.n_init, random_state=random_state)
     return dataclasses.replace(run, structure=test)
 
 

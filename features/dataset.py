@@ -4,9 +4,8 @@ The long layout is one row per (region_id, year, indicator) with the columns
 ``region_id, year, indicator, value, status, unit, source_file, source_table, note``. ``value``
 is NaN where the source publishes no number; ``status`` says what the cell means (a figure, a
 structural zero, not published, confidential: :mod:`border_readiness.features.status`) and
-``note`` keeps the source's wording, so that no published cell is dropped silently.
-
-Functions here take explicit paths; nothing reads or writes files behind the caller's back.
+``note`` keeps the source's wording: no published cell is dropped silently. Functions take
+explicit paths; nothing reads or writes files behind the caller's back.
 """
 
 from __future__ import annotations
@@ -524,9 +523,8 @@ def coverage_summary(
     window = data[data["year"].between(*years)]
     present = window.dropna(subset=["value"])
 
-    # An indicator covers a region over the window when the region has a value in every year of
-    # the window that the indicator is published for at all.
-    # A region's years are a subset of the indicator's, so equal counts mean equal sets.
+    # A region covers an indicator when it has a value in every year the indicator is published
+    # in the window; its years are a subset of those, so equal counts mean equal sets.
     published_years = present.groupby("indicator")["year"].agg(lambda s: set(s))
     have = present.groupby(["region_id", "indicator"])["year"].nunique()
     needed = present.groupby("indicator")["year"].nunique()
