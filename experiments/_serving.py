@@ -2,7 +2,7 @@ r"""What the served model says about input it cannot score, and the example it i
 
 ``mlflow models serve`` turns an ``MlflowException`` raised in ``predict`` into an HTTP response
 with the exception's error code (``INVALID_PARAMETER_VALUE`` is 400) and its message, but first
-rewrites the message as ``"Failed to predict data '<the whole input frame>'. \\nError: ..."``
+rewrites the message as ``"Failed to predict data '<the whole input frame>'. \nError: ..."``
 (``mlflow.pyfunc.scoring_server.invocations``): many lines, most of them the user's own data.
 Any other exception becomes a 400 whose body carries the Python stack trace. The error type here
 keeps its one-line message through that rewrite, so the client reads one line naming the

@@ -12,6 +12,7 @@ import gzip
 import io
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -98,7 +99,7 @@ def test_same_subtitle_under_two_parents_is_told_apart(tmp_path):
 
 def test_a_table_in_another_unit_is_a_one_line_error_naming_it(tmp_path):
     book = _two_exports(
-        tmp_path / "b.xlsx", cis_unit="(в фактически действовавших ценах; тысяч долларов США)"
+        tmp_path / BOOK, cis_unit="(в фактически действовавших ценах; тысяч долларов США)"
     )
     expected = load_table_specs()
     spec = TableSpec("exports_cis", "21.2.1.", *expected["exports_cis"])
@@ -112,6 +113,9 @@ def test_a_table_in_another_unit_is_a_one_line_error_naming_it(tmp_path):
         "21.2.1. has that title in another unit "
         "(в фактически действовавших ценах; тысяч долларов сша)" in msg
     )
+    # The README shows this case's message as the CLI prints it.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"border-readiness: error: {msg}\n" in readme
 
 
 def test_a_missing_table_names_it_and_what_its_sheet_holds_now(tmp_path):
