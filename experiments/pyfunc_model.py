@@ -51,11 +51,25 @@ class ReadinessModel(mlflow.pyfunc.PythonModel):
             One row per region that can be scored: ``region_id, year, cluster,
             profile_type``, the level and overall scores (``score__<level>``) and the SHAP
             value of every indicator for its level score (``shap__<level>__<feature>``).
+
+        Raises
+        ------
+        mlflow.exceptions.MlflowException
+            ``INVALID_PARAMETER_VALUE`` (HTTP 400 when served) with a one-line message naming
+            the regions and year, when the input cannot be scored for that year.
         """
+        from border_readiness.errors import UserInputError
+        from border_readiness.experiments._serving import check_years, unscorable
         from border_readiness.experiments.frozen_model import predict_frozen
 
         year = (params or {}).get("year") or None  # 0 means the latest complete year
-        return predict_frozen(self.state, model_input, year=year)
+        check_years(model_input, year)
+        try:
+            return predict_frozen(self.state, model_input, year=year)
+        except (ValueError, KeyError, UserInputError) as exc:
+            # Regions or years the model cannot score: one line for the client (HTTP 400
+            # from `mlflow models serve`), not a stack trace.
+            raise unscorable(model_input, year, exc) from None
 
 
 mlflow.models.set_model(ReadinessModel())

@@ -244,6 +244,7 @@ def record(
 
     import mlflow
 
+    from border_readiness.experiments._serving import input_example
     from border_readiness.experiments.artifacts import write_analysis
     from border_readiness.experiments.card import build_card_data, data_digest, write_card
     from border_readiness.experiments.config import flatten
@@ -273,7 +274,8 @@ def record(
         write_analysis(tmp / "results", a)
         _write_layering(tmp / "results", layered)
         state_path = tmp / "model_state.skops"
-        dump(freeze(a.prep, a.report, a.run), state_path)
+        state = freeze(a.prep, a.report, a.run)
+        dump(state, state_path)
         with mlflow.start_run(run_name=f"{a.prep.year}-{a.run.method}-k{a.run.k}") as active:
             run_id = active.info.run_id
             mlflow.log_params(flatten(cfg))
@@ -304,6 +306,10 @@ def record(
                 python_model=str(Path(__file__).with_name("pyfunc_model.py")),
                 artifacts={"state": str(state_path)},
                 signature=_signature(),
+                # A real request the model scores (Russia and the fitted regions, the series
+                # the catalogue reads, the fitted year): `mlflow models serve` users see the
+                # body shape, and MLflow checks at logging that it is served.
+                input_example=input_example(a.prep.data, state),
                 # The model carries the package's own code (features with its catalogue and
                 # registry data), so it loads where border-readiness is not installed; the
                 # requirements are stated, not inferred (inference misses scikit-learn and

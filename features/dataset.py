@@ -18,7 +18,7 @@ import json
 import tomllib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from border_readiness.features.regions import (
 )
 from border_readiness.features.sources._errors import SourceFormatError
 from border_readiness.features.sources.rosstat import LONG_COLUMNS as _SOURCE_COLUMNS
-from border_readiness.features.sources.rosstat import read_rosstat_tables
+from border_readiness.features.sources.rosstat_editions import read_rosstat_bundle
 from border_readiness.features.status import (
     StatusError,
     cell_text,
@@ -87,9 +87,14 @@ class BuildReport:
 
     sources: dict[str, dict]
     skipped_rows: list[str]
+    #: Rosstat tables found under another number than bundle.toml gives: "file: old -> new".
+    moved_tables: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"sources": self.sources, "skipped_rows": self.skipped_rows}
+        out = {"sources": self.sources, "skipped_rows": self.skipped_rows}
+        if self.moved_tables:  # absent for the edition the bundle names, so its manifest is stable
+            out["moved_tables"] = self.moved_tables
+        return out
 
 
 def bundled_dataset_path() -> Path:
@@ -163,16 +168,11 @@ def build_dataset(
         entry["rows"] += len(frame)
         frames.append(frame)
 
-    folder = raw_root / spec["rosstat"]["folder"]
-    for group in spec["rosstat"]["table"]:
-        path = folder / group["file"]
-        say(f"reading {path.name} ({len(group['tables'])} tables)")
-        if not path.is_file():
-            raise SourceFormatError(f"{path}: file not found (listed in {spec_path.name})")
-        wanted = {t["sheet"]: t["indicator"] for t in group["tables"]}
-        for entry, table in zip(
-            group["tables"], read_rosstat_tables(path, wanted, raw_root=raw_root), strict=True
-        ):
+    moved_tables: list[str] = []
+    for path, tables in read_rosstat_bundle(
+        raw_root, spec["rosstat"], spec_path.name, say, moved_tables
+    ):
+        for entry, table in tables:
             data = table.data
             if "unit" in entry:
                 data = data.assign(unit=data["unit"].replace("", entry["unit"]))
@@ -200,7 +200,7 @@ def build_dataset(
     data = pd.concat(frames, ignore_index=True)[_SOURCE_COLUMNS]
     data.insert(4, "status", status_from_source_note(data["value"], data["note"]))
     data = validate_long(data, source="build")
-    return data, BuildReport(dict(sorted(sources.items())), skipped)
+    return data, BuildReport(dict(sorted(sources.items())), skipped, moved_tables)
 
 
 def write_dataset_csv(

@@ -159,12 +159,19 @@ def test_build_workbook_not_a_rosstat_table(tmp_path, capsys):
     raw = _raw_with_first_book(
         tmp_path, lambda p: make_rosstat_workbook(p, "1.1.", [["x", "y"], [1, 2]])
     )
-    assert "sheet '1.1.': no header row of years" in _build(raw, tmp_path, capsys)
+    # Tables are found by title and unit (issue 11), so a sheet without a year header is a
+    # table that is not there.
+    line = _build(raw, tmp_path, capsys)
+    assert "table 1.1. «численность населения»" in line
+    assert "sheet 1.1. is not a table (no header row of years)" in line
 
 
 def test_build_unknown_region_in_source(tmp_path, capsys):
     rows = rosstat_rows(
-        "1.1. ЧИСЛЕННОСТЬ НАСЕЛЕНИЯ", "(тысяч человек)", [2020, 2021], [["Омскя облсть", 1, 2]]
+        "1.1. ЧИСЛЕННОСТЬ НАСЕЛЕНИЯ",
+        "(оценка на конец года; тысяч человек)",
+        [2020, 2021],
+        [["Омскя облсть", 1, 2]],
     )
     raw = _raw_with_first_book(tmp_path, lambda p: make_rosstat_workbook(p, "1.1.", rows))
     assert "unknown region 'Омскя облсть'" in _build(raw, tmp_path, capsys)
@@ -173,7 +180,7 @@ def test_build_unknown_region_in_source(tmp_path, capsys):
 def test_build_text_in_value_cell(tmp_path, capsys):
     rows = rosstat_rows(
         "1.1. ЧИСЛЕННОСТЬ НАСЕЛЕНИЯ",
-        "(тысяч человек)",
+        "(оценка на конец года; тысяч человек)",
         [2020, 2021],
         [["Омская область", "много", 2]],
     )

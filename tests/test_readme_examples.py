@@ -33,6 +33,9 @@ NOT_RUN = {
     "ruff ": "lint, run by developers (not a test dependency)",
     "python benchmarks/": "timing scripts, minutes each (see the README's figures)",
     "mlflow ui": "a server that runs until stopped",
+    "mlflow models serve": "a server that runs until stopped (tests/test_serving.py serves the "
+    "model in process)",
+    "curl ": "needs the server above; tests/test_serving.py posts the README's request bodies",
 }
 
 SMALL = """

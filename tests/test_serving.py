@@ -1,0 +1,190 @@
+"""The registered model behind MLflow's scoring server, on input it can and cannot score.
+
+The model comes from a real `run` (small replicate counts); the requests go to the app that
+`mlflow models serve` runs (``mlflow.pyfunc.scoring_server.init``), driven in process through
+its ASGI interface, so no port, no subprocess and no HTTP client library are needed. The
+README's request bodies are taken from the README itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from border_readiness.experiments.cli import main
+from border_readiness.features.dataset import load_dataset
+
+pytestmark = pytest.mark.slow
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+SMALL = """
+[score]
+n_replicates = 200
+sobol_n = 16
+[cluster]
+bootstrap = 20
+consensus_reps = 20
+[validate]
+permutations = 99
+"""
+
+
+def _section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"### {title}\n")
+    end = text.index("\n## ", start)
+    return text[start:end]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(scoring app, pyfunc model, run folder) for the model a small `run` registered."""
+    import mlflow
+    from mlflow.pyfunc import scoring_server
+
+    folder = tmp_path_factory.mktemp("serve")
+    (folder / "small.toml").write_text(SMALL, encoding="utf-8")
+    previous = mlflow.get_tracking_uri()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        assert main(["run", "--config", "small.toml", "--out", "out", "--quiet"]) == 0
+        uri = f"sqlite:///{folder / 'mlflow.db'}"
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(uri)
+        try:
+            model = mlflow.pyfunc.load_model("models:/border-readiness@champion")
+        finally:
+            mlflow.set_tracking_uri(previous)
+            mlflow.set_registry_uri(previous)
+    return scoring_server.init(model), model, folder
+
+
+def _post(app, body: bytes | str) -> tuple[int, str]:
+    """POST ``body`` as JSON to ``/invocations`` of the ASGI ``app``: (status, body text)."""
+    body = body.encode() if isinstance(body, str) else body
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/invocations",
+        "raw_path": b"/invocations",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"host", b"127.0.0.1:5001")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 5001),
+    }
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+    answer = {"status": 0, "body": b""}
+
+    async def receive():
+        if pending:
+            return pending.pop()
+        await asyncio.Event().wait()  # the client stays connected until the answer is sent
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            answer["body"] += message.get("body", b"")
+
+    asyncio.run(app(scope, receive, send))
+    return answer["status"], answer["body"].decode()
+
+
+def _request(data: pd.DataFrame, year: int) -> str:
+    frame = data[["region_id", "year", "indicator", "value"]]
+    split = json.loads(frame.to_json(orient="split", index=False))
+    return json.dumps({"dataframe_split": split, "params": {"year": year}})
+
+
+def _refused(app, body: str) -> str:
+    """The one-line message of a 400 answer (and checks that it is only that)."""
+    status, text = _post(app, body)
+    assert status == 400, text[:300]
+    answer = json.loads(text)
+    assert answer["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "stack_trace" not in answer and "Traceback" not in text
+    message = answer["message"]
+    assert "\n" not in message and "Failed to predict data" not in message
+    return message
+
+
+def test_a_year_the_input_lacks_is_a_one_line_400_naming_it(served):
+    app, _, _ = served
+    data = load_dataset()
+    message = _refused(app, _request(data[data["year"].between(2019, 2021)], 2030))
+    assert message.startswith("cannot score 2030 for ")
+    assert "the input has no row for 2030 (its years: 2019–2021)" in message
+
+
+def test_regions_it_cannot_score_are_named(served):
+    app, _, _ = served
+    data = load_dataset()
+    kz = data[data["region_id"].isin(["KZ-27", "KZ-39"]) & (data["year"] == 2021)]
+    assert len(kz), "the bundled data have Kazakh rows for 2021"
+    message = _refused(app, _request(kz, 2021))
+    assert message.startswith("cannot score 2021 for KZ-27, KZ-39: ")
+    unknown = pd.DataFrame(
+        {"region_id": ["RU-XXX"], "year": [2021], "indicator": ["wage"], "value": [1.0]}
+    )
+    message = _refused(app, _request(unknown, 2021))
+    assert "cannot score 2021 for RU-XXX" in message and "unknown region 'RU-XXX'" in message
+
+
+def test_the_logged_model_carries_a_signature_and_a_served_example(served):
+    app, model, folder = served
+    meta = model.metadata
+    inputs = [c.name for c in meta.get_input_schema().inputs]
+    assert inputs[:4] == ["region_id", "year", "indicator", "value"]
+    assert [p.name for p in meta.get_params_schema().params] == ["year"]
+    example = Path(model._model_meta.saved_input_example_info["serving_input_path"])
+    (path,) = folder.glob(f"mlartifacts/**/artifacts/{example.name}")
+    status, text = _post(app, path.read_bytes())
+    assert status == 200, text[:300]
+    rows = pd.DataFrame(json.loads(text)["predictions"])
+    border = json.loads(path.read_text())["dataframe_split"]
+    regions = {r[border["columns"].index("region_id")] for r in border["data"]}
+    # Russia and the 12 fitted border regions; the national rows are references, not scored.
+    assert regions - set(rows["region_id"]) == {"RU", "RU-SUBJECTS-TOTAL"}
+    assert len(rows) == 12 and rows["score__overall"].notna().all()
+
+
+def test_the_readme_requests_give_the_answers_it_shows(served, tmp_path, monkeypatch):
+    app, model, _ = served
+    section = _section("Serving the model")
+    # The python block writes request.json, as the README says.
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README Serving the model", "exec"), {"__name__": "__main__"})
+    bash = "\n".join(re.findall(r"```bash\n(.*?)```", section, re.DOTALL))
+    assert "mlflow models serve -m models:/border-readiness@champion --env-manager local" in bash
+    curls = [line for line in bash.splitlines() if line.startswith("curl ")]
+    assert len(curls) == 2 and "--data @request.json" in curls[0]
+    (shown,) = re.findall(r"```\n(\{.*?)```", section, re.DOTALL)
+    shown_full, shown_refusal = shown.strip().splitlines()
+
+    status, text = _post(app, (tmp_path / "request.json").read_bytes())
+    assert status == 200 and text[:120] == shown_full  # `| head -c 120`
+    served_rows = pd.DataFrame(json.loads(text)["predictions"]).set_index("region_id")
+    direct = model.predict(load_dataset(), params={"year": 2021}).set_index("region_id")
+    assert list(served_rows.index) == list(direct.index)
+    np.testing.assert_allclose(
+        served_rows["score__overall"], direct["score__overall"], rtol=0, atol=1e-9
+    )
+
+    body = re.search(r"-d '(.*)'$", curls[1]).group(1)
+    status, text = _post(app, body)
+    assert status == 400 and text == shown_refusal
+    # The README's one row is the published figure of the bundled data.
+    (row,) = json.loads(body)["dataframe_split"]["data"]
+    data = load_dataset().set_index(["region_id", "indicator", "year"])["value"]
+    assert data[(row[0], row[2], row[1])] == row[3]
