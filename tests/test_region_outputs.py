@@ -46,3 +46,48 @@ def test_every_csv_with_region_id_has_region_name_right_after_it(outputs):
     assert with_ids >= 15
     for folder in ("score", "cluster", "federal_districts", "explain"):
         assert any(p.parent.name == folder for p in tables), folder
+
+
+# -- shipped typologies by name ----------------------------------------------------------------
+
+
+def test_typology_validate_takes_a_shipped_name(outputs):
+    assert (outputs / "federal_districts" / "agreement.json").is_file()
+
+
+def test_typology_check_by_name_equals_check_by_path(capsys):
+    from border_readiness.clustering.typologies import shipped_typologies
+
+    assert main(["typology", "check", "federal_districts"]) == 0
+    by_name = capsys.readouterr().out
+    path = shipped_typologies()["federal_districts"]
+    assert main(["typology", "check", str(path)]) == 0
+    by_path = capsys.readouterr().out
+    assert by_name.replace("federal_districts:", str(path) + ":", 1) == by_path
+
+
+def test_an_unknown_typology_name_is_one_line_listing_the_shipped_ones(tmp_path, capsys):
+    assert main(["typology", "validate", "federal_distrcts", "--out", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "federal_districts" in err and "Traceback" not in err
+    assert not (tmp_path / "v").exists()
+
+
+def test_typology_list_shows_every_shipped_file(capsys):
+    import tomllib
+    from importlib import resources
+
+    assert main(["typology", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["name", "origin", "classifies", "regions"]
+    listed = {line.split()[0]: line.split(maxsplit=4) for line in lines[1:]}
+    folder = resources.files("border_readiness.clustering") / "typologies"
+    files = [e for e in folder.iterdir() if e.name.endswith(".toml")]
+    assert sorted(listed) == sorted(e.name.removesuffix(".toml") for e in files)
+    for entry in files:
+        raw = tomllib.loads(entry.read_text(encoding="utf-8"))
+        _, origin, classifies, regions, title = listed[raw["name"]]
+        assert origin == raw.get("origin", "expert") and classifies == raw["classifies"]
+        n = len(raw.get("assignments", {}))
+        assert regions == ("template" if raw.get("template") else str(n))
+        assert title == raw["title"]
