@@ -54,8 +54,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, help="year to analyse (default: latest complete year)")
     p.add_argument(
         "--regions",
-        choices=["border", "all"],
-        help="the 12 border regions or all Russian subjects (default: the config's, border)",
+        help="border (the 12 border regions), all (every Russian subject), ids or names "
+        "separated by commas, or @FILE of them (default: the config's, border)",
     )
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument(
