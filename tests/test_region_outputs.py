@@ -91,3 +91,133 @@ def test_typology_list_shows_every_shipped_file(capsys):
         n = len(raw.get("assignments", {}))
         assert regions == ("template" if raw.get("template") else str(n))
         assert title == raw["title"]
+
+
+# -- any set of regions ------------------------------------------------------------------------
+
+
+def _subjects_of(district: str) -> list[str]:
+    # Read the registry file directly (not through the package) for an independent list.
+    import csv
+    from importlib import resources
+
+    path = resources.files("border_readiness.features") / "data" / "regions_ru.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [
+        r["region_id"] for r in rows if r["kind"] == "subject" and r["federal_district"] == district
+    ]
+
+
+def test_region_selection_takes_ids_names_districts_and_files(tmp_path):
+    from border_readiness.experiments._region_sets import region_selection
+
+    assert region_selection("border") == "border" and region_selection("all") == "all"
+    assert region_selection("RU-OMS,Novosibirsk Region, Altai Republic") == [
+        "RU-OMS",
+        "RU-NVS",
+        "RU-AL",
+    ]
+    assert region_selection(["Omskaya oblast", "Алтайский край"]) == ["RU-OMS", "RU-ALT"]
+    siberia = region_selection("Siberian Federal District")
+    assert sorted(siberia) == sorted(_subjects_of("RU-FD-SIB")) and len(siberia) == 10
+    listed = tmp_path / "mine.txt"
+    listed.write_text("# my sample\nRU-OMS\nTomsk Oblast, Kemerovo Oblast\n\n", encoding="utf-8")
+    assert region_selection(f"@{listed}") == ["RU-OMS", "RU-TOM", "RU-KEM"]
+    assert region_selection(str(listed)) == ["RU-OMS", "RU-TOM", "RU-KEM"]
+    csv_file = tmp_path / "mine.csv"
+    csv_file.write_text("region_id\nRU-OMS\nRU-NVS\n", encoding="utf-8")
+    assert region_selection(str(csv_file)) == ["RU-OMS", "RU-NVS"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("RU-OMS,Tjumen", "unknown region 'Tjumen'; closest known: Tyumen Oblast"),
+        ("RU-OMS,KZ-55", "is KZ-55 (Pavlodar Region), not a Russian federal subject"),
+        ("RU-OMS,Тюменская область", "RU-TYU-WHOLE"),
+        ("RU-OMS,Omsk Region", "RU-OMS is listed twice"),
+        (" , ", "no regions listed"),
+        ("@/nonexistent/regions.txt", "cannot be read"),
+    ],
+)
+def test_a_bad_region_set_is_one_line_with_the_reason(spec, reason):
+    from border_readiness.errors import UserInputError
+    from border_readiness.experiments._region_sets import region_selection
+
+    with pytest.raises(UserInputError) as info:
+        region_selection(spec)
+    assert reason in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def border_scores(outputs):
+    return pd.read_csv(outputs / "score" / "scores.csv")
+
+
+def test_a_set_is_scored_against_all_subjects_as_the_border_regions_are(tmp_path, border_scores):
+    config = tmp_path / "small.toml"
+    config.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "set"
+    spec = "RU-OMS,Novosibirsk Region,Altai Republic"
+    assert (
+        main(["score", "--regions", spec, "--config", str(config), "--out", str(out), "--quiet"])
+        == 0
+    )
+    scores = pd.read_csv(out / "scores.csv")
+    assert sorted(scores["region_id"].unique()) == ["RU-AL", "RU-NVS", "RU-OMS"]
+    # Normalised against all subjects: a region's score and national rank do not depend on
+    # which other regions are analysed beside it.
+    cols = ["region_id", "level", "score", "rank_in_russia"]
+    mine = scores[cols].set_index(["region_id", "level"]).sort_index()
+    border = border_scores[cols].set_index(["region_id", "level"]).loc[mine.index]
+    pd.testing.assert_frame_equal(mine, border)
+
+
+def test_a_config_takes_a_list_a_string_or_a_file_relative_to_it(tmp_path):
+    from border_readiness.experiments.config import ConfigError, load_experiment
+
+    (tmp_path / "sample.txt").write_text("RU-OMS\nRU-NVS\n", encoding="utf-8")
+    for value, expected in (
+        ('["RU-OMS", "Tomsk Oblast"]', "RU-OMS,Tomsk Oblast"),
+        ('"RU-OMS,RU-TOM"', "RU-OMS,RU-TOM"),
+        ('"sample.txt"', f"@{(tmp_path / 'sample.txt').resolve()}"),
+        ('"@sample.txt"', f"@{(tmp_path / 'sample.txt').resolve()}"),
+    ):
+        path = tmp_path / "c.toml"
+        path.write_text(f"[data]\nregions = {value}\n", encoding="utf-8")
+        assert load_experiment(path).regions == expected
+    path.write_text('[data]\nregions = ["RU-OMS", "Atlantis"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"c\.toml: data\.regions: unknown region 'Atlantis'"):
+        load_experiment(path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["cluster", "--regions", "RU-OMS,RU-NVS,RU-AL"], "3 region(s) are too few to cluster"),
+        (
+            ["cluster", "--regions", "Siberian Federal District", "--k", "4"],
+            "10 regions are too few for 4 clusters; clustering needs at least 3 × k = 12",
+        ),
+        (
+            ["typology", "validate", "federal_districts", "--regions", "Siberian Federal District"],
+            "federal_districts: too few regions to compare: it types 4 of the 10 regions",
+        ),
+    ],
+)
+def test_a_set_too_small_for_a_step_is_refused_with_nothing_written(argv, reason, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main([*argv, "--out", str(out), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert reason in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_district_is_clustered_whole(tmp_path):
+    out = tmp_path / "sib"
+    assert (
+        main(["cluster", "--regions", "Siberian Federal District", "--out", str(out), *FAST]) == 0
+    )
+    clusters = pd.read_csv(out / "clusters.csv")
+    assert sorted(clusters["region_id"]) == sorted(_subjects_of("RU-FD-SIB"))
