@@ -411,6 +411,11 @@ def load_typology(path: str | os.PathLike[str]) -> Typology:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if not suffix and not path.exists():
+        raise TypologyError(
+            f"{path}: neither a shipped typology ({', '.join(shipped_typologies())}; see "
+            "border-readiness typology list) nor a .toml or .csv typology file"
+        )
     if suffix not in (".toml", ".csv"):
         raise TypologyError(
             f"{path}: unsupported file type {path.suffix or '(none)'!r}; expected a .toml "
@@ -436,7 +441,8 @@ def check_typology(path: str | os.PathLike[str]) -> TypologyCheck:
     Parameters
     ----------
     path : str or path-like
-        A ``.toml`` or ``.csv`` typology file.
+        The name of a shipped typology (:func:`shipped_typologies`), or a ``.toml`` or ``.csv``
+        typology file.
 
     Returns
     -------
@@ -449,10 +455,11 @@ def check_typology(path: str | os.PathLike[str]) -> TypologyCheck:
     >>> c = check_typology(shipped_typologies()["sokolov_rudneva_border_stability"])
     >>> c.ok, c.n_regions, c.n_types
     (True, 10, 4)
-    >>> c = check_typology(shipped_typologies()["roy_2022_three_levels_template"])
+    >>> c = check_typology("roy_2022_three_levels_template")  # a shipped typology by name
     >>> c.ok, c.n_regions, "Set `template = false`" in c.how_to_fill
     (True, 0, True)
     """
+    path = shipped_typologies().get(str(path), path)
     try:
         typology = load_typology(path)
     except TypologyError as exc:

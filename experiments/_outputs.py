@@ -14,7 +14,7 @@ import pandas as pd
 
 from border_readiness.features._files import stage_bytes
 
-__all__ = ["OutputSet"]
+__all__ = ["OutputSet", "with_region_names"]
 
 
 class OutputSet:
@@ -40,6 +40,8 @@ class OutputSet:
         self._files[name] = text.encode("utf-8")
 
     def csv(self, name: str, frame: pd.DataFrame, **kwargs) -> None:
+        """Collect a table as CSV; a ``region_id`` column gets ``region_name`` right after it."""
+        frame = with_region_names(frame)
         buf = io.StringIO()
         frame.to_csv(buf, index=False, lineterminator="\n", float_format="%.15g", **kwargs)
         self.text(name, buf.getvalue())
@@ -76,6 +78,38 @@ class OutputSet:
         for tmp, final in staged:
             os.replace(tmp, final)
         return [final for _, final in staged]
+
+
+def with_region_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with the English ``region_name`` inserted right after its ``region_id`` column.
+
+    A table without a ``region_id`` column, or with ``region_name`` already, is returned
+    unchanged; an id the registry does not know gets an empty name.
+
+    Parameters
+    ----------
+    frame : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        A copy when a column was added, else ``frame`` itself.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> with_region_names(pd.DataFrame({"region_id": ["RU-OMS"], "x": [1]})).columns.tolist()
+    ['region_id', 'region_name', 'x']
+    """
+    if "region_id" not in frame.columns or "region_name" in frame.columns:
+        return frame
+    from border_readiness.features.regions import region_table
+
+    names = region_table()["name_en"]
+    out = frame.copy()
+    where = list(out.columns).index("region_id") + 1
+    out.insert(where, "region_name", out["region_id"].map(names).fillna("").astype(str))
+    return out
 
 
 def _jsonable(obj):

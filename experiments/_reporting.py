@@ -98,6 +98,12 @@ def _names():
     return region_table()["name_en"]
 
 
+def _label(rid: str) -> str:
+    """``"Omsk Oblast (RU-OMS)"``: printed lines name a region and give its id."""
+    name = _names().get(rid, "")
+    return f"{name} ({rid})" if name else str(rid)
+
+
 def print_data_summary(summary: dict, label: str) -> None:
     """The coverage summary of ``data summary``.
 
@@ -138,7 +144,10 @@ def print_data_summary(summary: dict, label: str) -> None:
     gaps = s["border_region_gaps"]
     print(f"\ngaps of the 12 border regions in the core indicators, {w0}–{w1}: {len(gaps)}")
     for g in gaps:
-        print(f"  {g['region_id']:8s} {g['indicator']:32s} {g['year']}  {g['note']}")
+        print(
+            f"  {g['region_id']:8s} {names.get(g['region_id'], ''):30.30s} "
+            f"{g['indicator']:32s} {g['year']}  {g['note']}"
+        )
 
 
 def print_scores(a, out) -> None:
@@ -207,7 +216,7 @@ def print_cluster(a, out) -> None:
     if line := structure_line(run):
         print(line)
     for c, jm, verdict in zip(stab.clusters, stab.jaccard_mean, stab.verdict, strict=True):
-        members = ", ".join(run.labels.index[run.labels == c])
+        members = ", ".join(_label(r) for r in run.labels.index[run.labels == c])
         print(f"  cluster {c}: mean Jaccard {jm:.2f} ({verdict}): {members}")
     print(
         "  consensus PAC by k: " + ", ".join(f"{k}: {v:.2f}" for k, v in run.consensus.pac.items())
@@ -279,7 +288,7 @@ def print_validation(a, out) -> None:
         if rep.n_resolutions > 1:
             print("  ARI " + ari_range_text(rep))
         for _, row in rep.disagreements.iterrows():
-            print(f"  disagrees: {row['region_id']}: {row['reason']}")
+            print(f"  disagrees: {_label(row['region_id'])}: {row['reason']}")
         if v.typology.is_own:
             print(
                 f"note: {name} is border-readiness's own profile typology, made from the same "
@@ -383,7 +392,8 @@ def print_comparison(comparison) -> None:
         + ", ".join(f"{k} {v}" for k, v in t.events["transition"].value_counts().items())
     )
     changes = ", ".join(
-        f"{r.region_id} {r.level} {r.old_rank:.0f}->{r.new_rank:.0f}" for r in beyond.itertuples()
+        f"{_label(r.region_id)} {r.level} {r.old_rank:.0f}->{r.new_rank:.0f}"
+        for r in beyond.itertuples()
     )
     print(
         f"  rank changes beyond the uncertainty intervals: {len(beyond)} of {len(ranks)}"

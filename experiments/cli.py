@@ -22,6 +22,10 @@ from border_readiness.experiments._data_commands import (
     _cmd_data_validate,
 )
 from border_readiness.experiments._inputs import add_layering_options
+from border_readiness.experiments._typology_commands import (
+    _cmd_typology_check,
+    _cmd_typology_list,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -32,9 +36,9 @@ EXAMPLES = {
     "data export": "border-readiness data export --out regions_long.csv",
     "score": "border-readiness score --year 2021 --out out/score",
     "cluster": "border-readiness cluster --method ward --bootstrap 1000 --out out/cluster",
-    "typology check": "border-readiness typology check my_typology.toml",
-    "typology validate": "border-readiness typology validate "
-    "clustering/typologies/federal_districts.toml --out out/validate",
+    "typology list": "border-readiness typology list",
+    "typology check": "border-readiness typology check federal_districts",
+    "typology validate": "border-readiness typology validate federal_districts --out out/validate",
     "explain": "border-readiness explain --out out/explain",
     "run": "border-readiness run --config experiments/configs/default.toml",
     "retrain": "border-readiness retrain --year 2021",
@@ -53,8 +57,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, help="year to analyse (default: latest complete year)")
     p.add_argument(
         "--regions",
-        choices=["border", "all"],
-        help="the 12 border regions or all Russian subjects (default: the config's, border)",
+        help="border (the 12 border regions), all (every Russian subject), ids or names "
+        "separated by commas, or @FILE of them (default: the config's, border)",
     )
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument(
@@ -202,15 +206,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     typ = sub.add_parser("typology", help="check expert typology files, validate them")
     tsub = typ.add_subparsers(dest="typology_command", required=True, parser_class=_Parser)
+    _sub(
+        tsub,
+        "list",
+        _cmd_typology_list,
+        "list the shipped typologies",
+        "The shipped typologies: name, origin (expert/own), what they classify, regions, title.",
+        "typology list",
+    )
     p = _sub(
         tsub,
         "check",
         _cmd_typology_check,
-        "validate a typology file (TOML or CSV)",
-        "Check a typology file; for a template, explain how to fill it in.",
+        "validate a typology (a shipped name, or a TOML or CSV file)",
+        "Check a typology; for a template, explain how to fill it in.",
         "typology check",
     )
-    p.add_argument("file")
+    p.add_argument("file", help="a shipped typology's name (typology list) or a file")
     p = _sub(
         tsub,
         "validate",
@@ -220,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         "V-measure, permutation p-value, bootstrap CI), the regions that disagree and why.",
         "typology validate",
     )
-    p.add_argument("file")
+    p.add_argument("file", help="a shipped typology's name (typology list) or a file")
     _add_common(p)
     _add_clustering(p, k_default="the number of types the typology uses, within k <= n // 3")
     p.add_argument("--clusters", help="a saved clusters.csv instead of clustering again")
@@ -302,29 +314,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="md,html,json", help="md,html,json (default: all)")
     tracked(p, seeded=False)
     return parser
-
-
-# ---------------------------------------------------------------------------------------------
-# Handler of the typology-check command (the data commands are in _data_commands.py).
-
-
-def _cmd_typology_check(args: argparse.Namespace) -> int:
-    """Check a typology file and explain how to fill a template (``typology check``)."""
-    from border_readiness.clustering.typologies import check_typology
-
-    result = check_typology(args.file)
-    if not result.ok:
-        # The file could not be loaded: the checker's message is the one-line error.
-        raise UsageError(result.messages[0] if result.messages else f"{args.file}: invalid")
-    print(
-        f"{args.file}: {'OK' if result.ok else 'problems found'} — {result.n_types} types, "
-        f"{result.n_regions} regions assigned"
-    )
-    for message in result.messages:
-        print(f"  {message}")
-    if result.how_to_fill:
-        print(result.how_to_fill)
-    return 0
 
 
 # ---------------------------------------------------------------------------------------------

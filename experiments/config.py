@@ -98,7 +98,7 @@ _SCORE_TYPES = {
 #: section -> key -> expected type(s).
 SCHEMA: dict[str, dict[str, object]] = {
     "": {"catalogue": str, "profiles": str, "description": str, "seed": int},
-    "data": {"path": str, "year": (int, str), "regions": str},
+    "data": {"path": str, "year": (int, str), "regions": (str, list)},
     "score": _SCORE_TYPES,
     "cluster": {
         "method": str,
@@ -219,9 +219,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         raise ConfigError(
             f"{path}: cluster.consensus_scheme {scheme!r} is not one of {', '.join(SCHEMES)}"
         )
-    regions = values.get("data.regions", "border")
-    if regions not in ("border", "all"):
-        raise ConfigError(f"{path}: data.regions must be 'border' or 'all', got {regions!r}")
+    regions = _config_regions(values.get("data.regions", "border"), path)
     year = values.get("data.year")
     if isinstance(year, str):
         if year != "latest":
@@ -269,6 +267,30 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         alias=values.get("model.alias", "champion"),
         source=label,
     )
+
+
+def _config_regions(regions, path: Path) -> str:
+    """``data.regions`` as a ``--regions`` value: a list joined, a file relative to the config.
+
+    Checked here so that a bad set is reported against the config file before any work.
+    """
+    from border_readiness.experiments._region_sets import RegionSetError, region_selection
+
+    if isinstance(regions, list):
+        if not all(isinstance(r, str) for r in regions):
+            raise ConfigError(f"{path}: data.regions must list ids or names, got {regions!r}")
+        regions = ",".join(regions)
+    spec = regions.strip()
+    relative = path.parent / spec.removeprefix("@")
+    if spec.startswith("@") or (
+        "," not in spec and spec not in ("border", "all") and relative.is_file()
+    ):
+        regions = f"@{relative.resolve()}"
+    try:
+        region_selection(regions, where=f"{path}: data.regions")
+    except RegionSetError as exc:
+        raise ConfigError(str(exc)) from None
+    return regions
 
 
 def load_config(path: str | Path | None, *, seed: int | None = None) -> dict:

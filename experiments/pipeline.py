@@ -262,12 +262,24 @@ def analyse(
             consensus_scheme=cfg.consensus_scheme,
         )
     if "validate" in todo:
+        from border_readiness.experiments._region_sets import typed_enough
+
+        asked = typologies is not None  # by the command (typology validate), not the config
         if typologies is None:
             from border_readiness.clustering.typologies import typology
 
             typologies = {name: typology(name) for name in cfg.typologies}
         others = typologies if ceiling_typologies is None else ceiling_typologies
         for name, typ in typologies.items():
+            last = not a.validations and name == list(typologies)[-1]
+            # The card needs one typology at least: the last short one refuses the run.
+            hint = (
+                ""
+                if asked
+                else "; no typology in validate.typologies types enough: add one of these regions"
+            )
+            if not typed_enough(typ, a.run.labels, name, refuse=asked or last, say=say, hint=hint):
+                continue
             say(f"agreement with {name}: {cfg.permutations} permutations")
             a.validations[name] = timed(
                 "validate",

@@ -76,8 +76,9 @@ def prepare(
         How the data is named in error messages (a file name, or "bundled").
     year : int, optional
         The year to analyse; None picks the latest year complete enough for the selection.
-    regions : {"border", "all"}, default "border"
-        The 12 border regions, or every Russian subject present in the data.
+    regions : str or list of str, default "border"
+        ``"border"``, ``"all"`` (every Russian subject in the data) or any set of subjects
+        (see ``experiments/_region_sets.py``); normalised against all subjects whatever the set.
     score_config : ScoreConfig, optional
         The score's configuration; None is ``ScoreConfig()``.
     catalogue_path : str or Path, optional
@@ -109,6 +110,7 @@ def prepare(
     >>> p.year, len(p.regions)
     (2021, 12)
     """
+    from border_readiness.experiments._region_sets import region_selection
     from border_readiness.features import coverage_check as cov
     from border_readiness.features.catalogue import load_catalogue
     from border_readiness.features.imputation_policy import check_indicator_share
@@ -121,15 +123,18 @@ def prepare(
     from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
 
     say = progress or (lambda _m: None)
-    if regions not in ("border", "all"):
-        raise PreparationError(f"--regions {regions!r}: expected 'border' or 'all'")
-    selection = list(BORDER_REGIONS) if regions == "border" else russian_subjects()
+    chosen = region_selection(regions)
+    # A set the user listed is analysed whole or not at all, like the border regions.
+    what = "listed region(s)" if isinstance(chosen, list) else "border region(s)"
+    selection = chosen if isinstance(chosen, list) else None
+    if selection is None:
+        selection = list(BORDER_REGIONS) if chosen == "border" else russian_subjects()
+    regions = regions if isinstance(regions, str) else ",".join(regions)
+    explicit = chosen != "all"
     present = set(data["region_id"])
     absent = [r for r in selection if r not in present]
-    if regions == "border" and absent:
-        raise PreparationError(
-            f"--data {data_label}: no rows for border region(s) {', '.join(absent)}"
-        )
+    if explicit and absent:
+        raise PreparationError(f"--data {data_label}: no rows for {what} {', '.join(absent)}")
     selection = [r for r in selection if r in present]
     years = set(int(y) for y in data["year"].unique())
     if year is not None and year not in years:
@@ -161,9 +166,9 @@ def prepare(
     except ValueError as exc:
         raise PreparationError(f"--year {year}: {exc}") from None
     refused = sorted(set(compiled.refused["region_id"]) & set(selection))
-    if refused and regions == "border":
+    if refused and explicit:
         raise PreparationError(
-            f"--year {year}: border region(s) {', '.join(refused)} have too "
+            f"--year {year}: {what} {', '.join(refused)} have too "
             "little data to score (see the imputation rules in the README)"
         )
     for rid in refused:
@@ -334,8 +339,11 @@ def fit_clusters(
 
     if method not in METHODS:
         raise PreparationError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
+    from border_readiness.experiments._region_sets import check_cluster_size
+
     regions = list(X.index)
     n = len(regions)
+    check_cluster_size(n, k)
     if k is not None and not 2 <= k <= n - 1:
         raise PreparationError(f"--k {k}: expected 2..{n - 1} for {n} regions")
     connectivity = adjacency_matrix(regions) if method == "ward_contiguous" else None

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import tomllib
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -28,10 +30,12 @@ __all__ = [
     "BORDER_REGIONS",
     "UnknownRegionError",
     "border_facts",
+    "closest_names",
     "normalize_name",
     "region_table",
     "resolve_region",
     "russian_subjects",
+    "spelling_key",
 ]
 
 #: The 12 Russian federal subjects on the Kazakhstan border (domain brief), west to east.
@@ -116,43 +120,121 @@ def region_table() -> pd.DataFrame:
     return table.set_index("region_id", verify_integrity=True)
 
 
-@lru_cache(maxsize=1)
-def _lookup() -> dict[str, str]:
+def _registry_names() -> list[tuple[str, str]]:
+    """Every (name, region id) pair of the registry: ids, Russian and English names, aliases."""
     table = region_table()
-    keys: dict[str, str] = {}
-
-    def add(name: str, rid: str) -> None:
-        key = normalize_name(name)
-        if not key:
-            return
-        if keys.get(key, rid) != rid:
-            raise RuntimeError(f"registry: name {name!r} maps to both {keys[key]} and {rid}")
-        keys[key] = rid
-
+    pairs: list[tuple[str, str]] = []
     for rid, row in table.iterrows():
-        add(rid, rid)
-        add(row["name_ru"], rid)
-        add(row["name_en"], rid)
-        for alias in filter(None, row["aliases"].split("|")):
-            add(alias, rid)
+        pairs += [(rid, rid), (row["name_ru"], rid), (row["name_en"], rid)]
+        pairs += [(alias, rid) for alias in row["aliases"].split("|") if alias]
     files = resources.files("border_readiness.features") / "data"
     with (files / "region_aliases.csv").open(encoding="utf-8") as fh:
         extra = pd.read_csv(fh, dtype=str, keep_default_na=False)
     for rid, alias in zip(extra["region_id"], extra["alias"], strict=True):
         if rid not in table.index:
             raise RuntimeError(f"region_aliases.csv: unknown region_id {rid!r}")
-        add(alias, rid)
+        pairs.append((alias, rid))
+    return pairs
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for name, rid in _registry_names():
+        key = normalize_name(name)
+        if not key:
+            continue
+        if keys.get(key, rid) != rid:
+            raise RuntimeError(f"registry: name {name!r} maps to both {keys[key]} and {rid}")
+        keys[key] = rid
     return keys
+
+
+@lru_cache(maxsize=1)
+def _name_rules() -> dict:
+    files = resources.files("border_readiness.features") / "data"
+    with (files / "region_name_rules.toml").open("rb") as fh:
+        rules = tomllib.load(fh)
+    rules["table"] = str.maketrans(rules["transliteration"])
+    rules["ignored"] = frozenset(rules["ignored"]["words"])
+    return rules
+
+
+def spelling_key(name: str) -> str:
+    """A name in Latin letters with the romanisation differences folded (rules are data).
+
+    Cyrillic (Russian and Kazakh) is transliterated, accents dropped, and the folds of
+    ``features/data/region_name_rules.toml`` applied, so that ``Tyumen``, ``Tjumen`` and
+    ``Тюмень`` meet.
+
+    Parameters
+    ----------
+    name : str
+        A name in any script.
+
+    Returns
+    -------
+    str
+        Lower-case Latin words separated by single spaces.
+
+    Examples
+    --------
+    >>> spelling_key("Тюменская обл.") == spelling_key("Tjumenskaja obl")
+    True
+    >>> spelling_key("Qostanay") == spelling_key("Kostanay")
+    True
+    """
+    rules = _name_rules()
+    text, _ = strip_footnote(str(name))
+    text = text.casefold().replace("\u00ad", "").translate(rules["table"])
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    for old, new in rules["folds"].items():
+        text = text.replace(old, new)
+    return " ".join(re.findall(r"[0-9a-z]+", text))
+
+
+def _word_key(name: str) -> str:
+    """The spelling key with designations made canonical, ignored words dropped, words sorted."""
+    rules = _name_rules()
+    words = (rules["designations"].get(w, w) for w in spelling_key(name).split())
+    return " ".join(sorted(w for w in words if w not in rules["ignored"]))
+
+
+@lru_cache(maxsize=1)
+def _word_lookup() -> dict[str, frozenset[str]]:
+    # A name without a designation word ("Kustanai") also matches with its unit's designation
+    # ("Kustanai region"), as the unit's English and Russian names spell it.
+    canonical = set(_name_rules()["designations"].values())
+    table = region_table()
+    keys: dict[str, set[str]] = {}
+    for name, rid in _registry_names():
+        words = _word_key(name).split()
+        if not words:
+            continue
+        keys.setdefault(" ".join(words), set()).add(rid)
+        if not canonical.intersection(words) and rid in table.index:
+            official = _word_key(table.at[rid, "name_en"]).split()
+            designation = [w for w in official if w in canonical]
+            if designation:
+                keys.setdefault(" ".join(sorted(words + designation)), set()).add(rid)
+    for name, ids in _name_rules()["ambiguous"].items():
+        keys.setdefault(_word_key(name), set()).update(ids)
+    return {k: frozenset(v) for k, v in keys.items()}
 
 
 def resolve_region(name: str, *, country: str | None = None) -> str:
     """Resolve a region name or id, in any of the variants the sources use, to its id.
 
+    The name is matched as printed (up to case, spacing, footnotes and look-alike letters),
+    else in its Latin spelling with the designation words made canonical, so English and
+    transliterated names and their variants resolve ("Omsk Region", "Republic of Altai",
+    "Orenburgskaya oblast", "Qostanay region").
+
     Parameters
     ----------
     name : str
-        A name as printed in a source (Russian, English, with footnote marks, homoglyphs,
-        known typos or old names) or an id.
+        A name as printed in a source (Russian, English, transliterated, with footnote marks,
+        homoglyphs, known typos or old names) or an id.
     country : {"RU", "KZ"}, optional
         Restrict the match to one country.
 
@@ -164,7 +246,7 @@ def resolve_region(name: str, *, country: str | None = None) -> str:
     Raises
     ------
     UnknownRegionError
-        With the closest known names, when nothing matches.
+        With the closest known names, when nothing matches (or the name fits two units).
 
     Examples
     --------
@@ -172,18 +254,41 @@ def resolve_region(name: str, *, country: str | None = None) -> str:
     'RU-OMS'
     >>> resolve_region("Тюменская область без автономных округов")
     'RU-TYU'
+    >>> resolve_region("Republic of Altai"), resolve_region("Orenburgskaya oblast")
+    ('RU-AL', 'RU-ORE')
     """
+    table = region_table()
+
+    def fits(rid: str) -> bool:
+        return country is None or table.at[rid, "country"] == country
+
     rid = _lookup().get(normalize_name(name))
-    if rid is not None and (country is None or region_table().at[rid, "country"] == country):
+    if rid is not None and fits(rid):
         return rid
+    found = sorted(r for r in _word_lookup().get(_word_key(name), ()) if fits(r))
+    if len(found) == 1:
+        return found[0]
+    what = f"ambiguous region {str(name).strip()!r}" if found else "unknown region"
+    if found:
+        raise UnknownRegionError(f"{what}: fits {', '.join(found)}; give the id")
     raise UnknownRegionError(
-        f"unknown region {str(name).strip()!r}; "
-        f"closest known: {', '.join(closest_names(name, country))}"
+        f"{what} {str(name).strip()!r}; closest known: {', '.join(closest_names(name, country))}"
     )
+
+
+def _similarity(query: str, candidate: str) -> float:
+    """Similarity of two keys; a query that matches the start of a long name counts whole."""
+    full = difflib.SequenceMatcher(None, query, candidate).ratio()
+    head = difflib.SequenceMatcher(None, query, candidate[: len(query)]).ratio()
+    return max(full, 0.95 * head)
 
 
 def closest_names(name: str, country: str | None = None, n: int = 3) -> list[str]:
     """The ``n`` registry names closest to ``name`` (for error messages).
+
+    Every name, alias and id of the registry is compared with ``name``, both as printed and
+    in its Latin spelling (:func:`spelling_key`), so a misspelling in either script finds a
+    name written in the other.
 
     Parameters
     ----------
@@ -197,17 +302,30 @@ def closest_names(name: str, country: str | None = None, n: int = 3) -> list[str
     Returns
     -------
     list of str
-        ``"<Russian name> (<id>)"`` entries, closest first, without repeats.
+        ``"<name> (<id>)"`` entries, closest first, without repeats; the name is the English
+        one for a query in Latin letters, else the Russian one.
+
+    Examples
+    --------
+    >>> closest_names("Tjumen")[0]
+    'Tyumen Oblast (without autonomous okrugs) (RU-TYU)'
+    >>> closest_names("Тюмин")[0]
+    'Тюменская область без автономных округов (RU-TYU)'
     """
     table = region_table()
-    if country is not None:
-        table = table[table["country"] == country]
-    candidates: dict[str, str] = {}
-    for rid, row in table.iterrows():
-        for label in (row["name_ru"], row["name_en"], rid):
-            candidates[normalize_name(label)] = f"{row['name_ru']} ({rid})"
-    keys = difflib.get_close_matches(normalize_name(name), list(candidates), n=n, cutoff=0.0)
-    return list(dict.fromkeys(candidates[k] for k in keys))
+    latin = not re.search(r"[а-яёәғқңөұүһі]", str(name).casefold())
+    label_col = "name_en" if latin else "name_ru"
+    query = (normalize_name(name), spelling_key(name).replace(" ", ""))
+    best: dict[str, float] = {}
+    for alias, rid in _registry_names():
+        if country is not None and table.at[rid, "country"] != country:
+            continue
+        keys = (normalize_name(alias), spelling_key(alias).replace(" ", ""))
+        pairs = [(q, k) for q, k in zip(query, keys, strict=True) if q and k]
+        score = max((_similarity(q, k) for q, k in pairs), default=0.0)
+        best[rid] = max(score, best.get(rid, 0.0))
+    ranked = sorted(best, key=lambda r: (-best[r], r))[:n]
+    return [f"{table.at[r, label_col]} ({r})" for r in ranked]
 
 
 def russian_subjects() -> list[str]:

@@ -38,7 +38,7 @@ def test_cluster_writes_the_files(cluster_out):
     ):
         assert (cluster_out / name).stat().st_size > 0, name
     clusters = pd.read_csv(cluster_out / "clusters.csv")
-    assert list(clusters.columns) == ["region_id", "cluster", "confidence"]
+    assert list(clusters.columns) == ["region_id", "region_name", "cluster", "confidence"]
     assert sorted(clusters["region_id"]) == sorted(BORDER_REGIONS)
     assert clusters["confidence"].between(0, 1).all()
     stab = json.loads((cluster_out / "stability.json").read_text())
@@ -47,8 +47,11 @@ def test_cluster_writes_the_files(cluster_out):
     assert all(0 <= j <= 1 for j in stab["jaccard_mean"])
     assert any("n = 12 regions" in n for n in stab["notes"])
     features = pd.read_csv(cluster_out / "features.csv")
-    assert len(features) == 12 and features.drop(columns="region_id").stack().between(0, 1).all()
-    consensus = pd.read_csv(cluster_out / "consensus.csv", index_col=0)
+    assert (
+        len(features) == 12
+        and features.drop(columns=["region_id", "region_name"]).stack().between(0, 1).all()
+    )
+    consensus = pd.read_csv(cluster_out / "consensus.csv", index_col=0).drop(columns="region_name")
     assert (consensus.to_numpy().diagonal() == 1).all()
 
 
@@ -96,7 +99,13 @@ def test_typology_validate_each_shipped(name, tmp_path, cluster_out):
     assert body["n_permutations"] == 99 and 0 < body["p_value"] <= 1
     assert -1 <= body["ari"] <= 1
     disagreements = pd.read_csv(out / "disagreements.csv")
-    assert list(disagreements.columns[:4]) == ["region_id", "expert_type", "data_type", "reason"]
+    assert list(disagreements.columns[:5]) == [
+        "region_id",
+        "region_name",
+        "expert_type",
+        "data_type",
+        "reason",
+    ]
     assert (out / "contingency.csv").exists()
     # Every admissible resolution of the multi-type regions, with its ARI (issue 10).
     resolutions = pd.read_csv(out / "resolutions.csv")
@@ -141,7 +150,7 @@ def test_explain_writes_shap(tmp_path):
     out = tmp_path / "explain"
     assert main(["explain", "--config", str(config), "--out", str(out), *FAST]) == 0
     shap = pd.read_csv(out / "shap.csv")
-    assert list(shap.columns) == ["region_id", "target", "feature", "shap_value"]
+    assert list(shap.columns) == ["region_id", "region_name", "target", "feature", "shap_value"]
     levels = {"transport_communication", "joint_projects", "social_services"}
     assert levels <= set(shap["target"])
     assert any(t.startswith("cluster") for t in shap["target"])

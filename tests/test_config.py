@@ -60,7 +60,10 @@ def test_a_partial_config_takes_the_defaults(tmp_path):
         ("[cluster]\nbootstrap = 1.5\n", r"cluster\.bootstrap must be int"),
         ('[cluster]\nmethod = "dbscan"\n', r"cluster\.method 'dbscan' is not one of kmeans"),
         ('[score]\nnormalisation = "softmax"\n', r"\[score\].*softmax"),
-        ('[data]\nregions = "siberia"\n', r"data\.regions must be 'border' or 'all'"),
+        (
+            '[data]\nregions = "siberia"\n',
+            r"data\.regions: unknown region 'siberia'; closest known: Siberian Federal District",
+        ),
         ('[data]\nyear = "last"\n', r"data\.year must be a year or 'latest'"),
         ("[cluster]\nbootstrap = 0\n", r"cluster\.bootstrap must be >= "),
         ("[validate]\ntypologies = [1]\n", r"validate\.typologies must list names or paths"),

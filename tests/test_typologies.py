@@ -311,8 +311,8 @@ def test_toml_round_trip(tmp_path, assignments):
 
 
 def test_error_unknown_region_lists_closest_names(tmp_path):
-    message = load_error(write_toml(tmp_path, '"Омская обл" = "east"\n'))
-    assert "[assignments] 'Омская обл'" in message
+    message = load_error(write_toml(tmp_path, '"Омская облась" = "east"\n'))
+    assert "[assignments] 'Омская облась'" in message
     assert "unknown region" in message and "closest known: Омская область (RU-OMS)" in message
     message = load_error(write_csv(tmp_path, "region_id,type\nRU-OMS,east\nОмск,east\n"))
     assert "line 3" in message and "closest known:" in message and "RU-OMS" in message

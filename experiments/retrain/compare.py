@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from border_readiness.experiments._outputs import with_region_names
+
 __all__ = ["Comparison", "RegisteredFit", "compare", "registered_fit"]
 
 
@@ -79,10 +81,16 @@ class Comparison:
         return {
             "decision.json": dump(self.decision.to_dict()),
             "transitions.json": dump(self.transitions.to_dict()),
-            "rank_changes.csv": self.ranks.to_csv(index=False),
-            "indicator_drift.csv": self.drift.to_csv(index=False),
+            "rank_changes.csv": with_region_names(self.ranks).to_csv(index=False),
+            "indicator_drift.csv": with_region_names(self.drift).to_csv(index=False),
             "agreement_over_time.csv": self.over_time.to_csv(index=False),
         }
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    # The region names written beside the ids are for readers; the comparison works on ids
+    # (models registered before the names were written have none).
+    return pd.read_csv(path).drop(columns="region_name", errors="ignore")
 
 
 def registered_fit(client, version) -> RegisteredFit:
@@ -112,10 +120,10 @@ def registered_fit(client, version) -> RegisteredFit:
             version=str(version.version),
             run_id=version.run_id,
             year=year,
-            scores=pd.read_csv(old / "score" / "scores.csv"),
-            uncertainty=pd.read_csv(old / "score" / "uncertainty.csv"),
-            clusters=pd.read_csv(old / "cluster" / "clusters.csv").set_index("region_id"),
-            features=pd.read_csv(old / "cluster" / "features.csv").set_index("region_id"),
+            scores=_read_table(old / "score" / "scores.csv"),
+            uncertainty=_read_table(old / "score" / "uncertainty.csv"),
+            clusters=_read_table(old / "cluster" / "clusters.csv").set_index("region_id"),
+            features=_read_table(old / "cluster" / "features.csv").set_index("region_id"),
             stability=json.loads((old / "cluster" / "stability.json").read_text()),
             agreement={
                 p.parent.name: json.loads(p.read_text())
