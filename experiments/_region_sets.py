@@ -19,6 +19,7 @@ __all__ = [
     "RegionSetError",
     "check_cluster_size",
     "region_selection",
+    "selected_in_data",
     "typed_enough",
 ]
 
@@ -126,6 +127,50 @@ def region_selection(regions: str | list[str] | tuple[str, ...], *, where: str =
                 raise RegionSetError(f"{origin}: {rid} is listed twice")
             ids.append(rid)
     return ids
+
+
+def selected_in_data(regions, present: set[str], data_label: str):
+    """The selected regions the data holds, refusing a named set with a region it lacks.
+
+    Parameters
+    ----------
+    regions : str or list of str
+        A ``--regions`` value (see :func:`region_selection`).
+    present : set of str
+        The region ids that have rows in the data.
+    data_label : str
+        How the data is named in the error ("bundled" or a file name).
+
+    Returns
+    -------
+    (list of str, str, bool, str)
+        The ids in order, the selection as text, whether it was named (``border`` or a list,
+        analysed whole or not at all, unlike ``all``), and how messages call its regions.
+
+    Raises
+    ------
+    RegionSetError
+        A named set with a region that has no rows.
+
+    Examples
+    --------
+    >>> selected_in_data("RU-OMS, Orenburg", {"RU-OMS", "RU-ORE"}, "bundled")[:3]
+    (['RU-OMS', 'RU-ORE'], 'RU-OMS, Orenburg', True)
+    """
+    from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
+
+    chosen = region_selection(regions)
+    what = "listed region(s)" if isinstance(chosen, list) else "border region(s)"
+    if isinstance(chosen, list):
+        selection = chosen
+    else:
+        selection = list(BORDER_REGIONS) if chosen == "border" else russian_subjects()
+    explicit = chosen != "all"
+    absent = [r for r in selection if r not in present]
+    if explicit and absent:
+        raise RegionSetError(f"--data {data_label}: no rows for {what} {', '.join(absent)}")
+    label = regions if isinstance(regions, str) else ",".join(regions)
+    return [r for r in selection if r in present], label, explicit, what
 
 
 def check_cluster_size(n: int, k: int | None) -> None:

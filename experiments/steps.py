@@ -96,9 +96,11 @@ def prepare(
 
     Raises
     ------
+    RegionSetError
+        When ``regions`` names no usable set, or a named region has no rows.
     PreparationError
-        When ``regions`` is unknown, a border region has no rows or too little data, the
-        year is not in the data or none is complete enough; the message names the option.
+        When a region has too little data, the year is not in the data or none is complete
+        enough; the message names the option.
     ImputationPolicyError
         An indicator is gap-filled for more than ``max_imputed_share_indicator`` of the
         scored regions (the message lists each).
@@ -110,7 +112,7 @@ def prepare(
     >>> p.year, len(p.regions)
     (2021, 12)
     """
-    from border_readiness.experiments._region_sets import region_selection
+    from border_readiness.experiments._region_sets import selected_in_data
     from border_readiness.features import coverage_check as cov
     from border_readiness.features.catalogue import load_catalogue
     from border_readiness.features.imputation_policy import check_indicator_share
@@ -120,22 +122,11 @@ def prepare(
         national_reference,
     )
     from border_readiness.features.profiles import load_profile_rules
-    from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
 
     say = progress or (lambda _m: None)
-    chosen = region_selection(regions)
-    # A set the user listed is analysed whole or not at all, like the border regions.
-    what = "listed region(s)" if isinstance(chosen, list) else "border region(s)"
-    selection = chosen if isinstance(chosen, list) else None
-    if selection is None:
-        selection = list(BORDER_REGIONS) if chosen == "border" else russian_subjects()
-    regions = regions if isinstance(regions, str) else ",".join(regions)
-    explicit = chosen != "all"
-    present = set(data["region_id"])
-    absent = [r for r in selection if r not in present]
-    if explicit and absent:
-        raise PreparationError(f"--data {data_label}: no rows for {what} {', '.join(absent)}")
-    selection = [r for r in selection if r in present]
+    selection, regions, explicit, what = selected_in_data(
+        regions, set(data["region_id"]), data_label
+    )
     years = set(int(y) for y in data["year"].unique())
     if year is not None and year not in years:
         raise PreparationError(

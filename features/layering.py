@@ -1,10 +1,11 @@
 """Layering a user's rows over a long table (``--add FILE`` over the bundled data or ``--data``).
 
 A row of an added file whose key ``(region_id, year, indicator)`` is new is appended; one whose
-key the base (or an earlier added file) already holds with the same value is accepted as it is;
-one with a different value -- a NaN against a number counts as different -- is an error naming
-the file, its line, the key and both values, unless ``replace`` is given: then the added value
-wins and every replaced value is listed. Pure pandas: the caller reads and validates the files.
+key the base (or an earlier added file) already holds with the same value and status is accepted
+as it is; one with a different value -- a NaN against a number, or a structural zero against
+"not published", counts as different -- is an error naming the file, its line, the key and both
+values, unless ``replace`` is given: then the added value wins and every replaced value is
+listed. Pure pandas: the caller reads and validates the files.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ __all__ = ["REPLACED_COLUMNS", "LayerConflictError", "Layered", "file_lines", "l
 KEY = ["region_id", "year", "indicator"]
 
 #: Columns of :attr:`Layered.replaced`.
-REPLACED_COLUMNS = [*KEY, "old_value", "new_value", "file", "row"]
+REPLACED_COLUMNS = [*KEY, "old_value", "new_value", "old_status", "new_status", "file", "row"]
 
 
 class LayerConflictError(DataValidationError):
@@ -86,7 +87,11 @@ def file_lines(raw: pd.DataFrame, validated: pd.DataFrame) -> pd.Series:
     )
 
 
-def _show(v: float) -> str:
+def _show(v: float, status: str) -> str:
+    if status != "value":
+        return {"zero": "a structural zero (-)", "confidential": "confidential (x)"}.get(
+            status, "not published (empty)"
+        )
     return "empty" if pd.isna(v) else repr(float(v))
 
 
@@ -121,7 +126,7 @@ def layer(
     Examples
     --------
     >>> base = pd.DataFrame({"region_id": ["RU-AL"], "year": [2020], "indicator": ["x"],
-    ...                      "value": [1.0], "unit": [""], "source_file": [""],
+    ...                      "value": [1.0], "status": ["value"], "unit": [""], "source_file": [""],
     ...                      "source_table": [""], "note": [""]})
     >>> new = base.assign(year=2021, value=2.0)
     >>> layer(base, [("new.csv", new)]).data["year"].tolist()
@@ -134,14 +139,21 @@ def layer(
         lines = frame["line"].to_numpy() if "line" in frame else np.arange(2, len(frame) + 2)
         frame = frame[LONG_COLUMNS].reset_index(drop=True).assign(_line=lines)
         joined = frame.merge(
-            data[[*KEY, "value", "unit"]].rename(columns={"value": "_old", "unit": "_old_unit"}),
+            data[[*KEY, "value", "status", "unit"]].rename(
+                columns={"value": "_old", "status": "_old_status", "unit": "_old_unit"}
+            ),
             on=KEY,
             how="left",
             indicator="_where",
         )
         both = joined["_where"] == "both"
-        same = both & (
-            (joined["value"] == joined["_old"]) | (joined["value"].isna() & joined["_old"].isna())
+        same = (
+            both
+            & (joined["status"] == joined["_old_status"])
+            & (
+                (joined["value"] == joined["_old"])
+                | (joined["value"].isna() & joined["_old"].isna())
+            )
         )
         differ = both & ~same
         series_units = data.groupby(["region_id", "indicator"])["unit"].first()
@@ -159,7 +171,8 @@ def layer(
             more = int(differ.sum()) - 1
             raise LayerConflictError(
                 f"{name}, row {r['_line']}: ({r['region_id']}, {r['year']}, {r['indicator']}) "
-                f"is {_show(r['value'])} here and {_show(r['_old'])} in the data it is added to"
+                f"is {_show(r['value'], r['status'])} here and "
+                f"{_show(r['_old'], r['_old_status'])} in the data it is added to"
                 + (f" ({more} more such row(s))" if more else "")
                 + "; pass --replace to let the added values win"
             )
@@ -171,6 +184,8 @@ def layer(
                     "indicator": r["indicator"],
                     "old_value": r["_old"],
                     "new_value": r["value"],
+                    "old_status": r["_old_status"],
+                    "new_status": r["status"],
                     "file": name,
                     "row": r["_line"],
                 }

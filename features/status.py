@@ -160,6 +160,11 @@ def resolve_status(
         text = value.astype(str).str.strip().where(value.notna(), "")
         text = text.mask(text.isin(["nan", "NaN"]), "")
         numbers = pd.to_numeric(text.where(~text.isin(VALUE_MARKERS) & (text != "")), "coerce")
+        # pandas' string parser can be an ulp off; Python's float() is exact, so a file written
+        # with the shortest round-tripping repr reads back bit for bit.
+        parsed = numbers.notna()
+        numbers = numbers.astype("float64")
+        numbers[parsed] = text[parsed].map(float).to_numpy(dtype="float64")
         bad = numbers.isna() & (text != "") & ~text.isin(VALUE_MARKERS)
         if bad.any():
             i = bad.idxmax()

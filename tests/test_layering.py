@@ -18,6 +18,7 @@ def _rows(*rows):
     for col in ("unit", "source_file", "source_table", "note"):
         frame[col] = ""
     frame["value"] = frame["value"].astype(float)
+    frame["status"] = frame["value"].map(lambda v: "not_published" if math.isnan(v) else "value")
     return frame[LONG_COLUMNS]
 
 
@@ -41,8 +42,8 @@ def test_new_and_identical_rows_are_taken_without_listing():
     ("row", "shown"),
     [
         (("RU-AL", 2020, "x", 2.0), "is 2.0 here and 1.0"),
-        (("RU-AL", 2020, "x", math.nan), "is empty here and 1.0"),  # NaN against a value
-        (("RU-AL", 2021, "x", 5.0), "is 5.0 here and empty"),  # a value against NaN
+        (("RU-AL", 2020, "x", math.nan), "is not published (empty) here and 1.0"),
+        (("RU-AL", 2021, "x", 5.0), "is 5.0 here and not published (empty)"),
     ],
 )
 def test_a_different_value_is_an_error_naming_file_row_key_and_both_values(row, shown):
@@ -52,6 +53,18 @@ def test_a_different_value_is_an_error_naming_file_row_key_and_both_values(row, 
     msg = str(err.value)
     assert msg.startswith(f"mine.csv, row 3: ({row[0]}, {row[1]}, x) {shown}")
     assert "--replace" in msg and "\n" not in msg
+
+
+def test_a_structural_zero_against_not_published_is_a_difference():
+    # Both have value NaN; only the status tells them apart, and it changes the scores
+    # (0 against an imputed median), so it must not pass as "identical".
+    added = _rows(("RU-AL", 2021, "x", math.nan)).assign(status="zero")
+    with pytest.raises(LayerConflictError, match=r"a structural zero \(-\) here and not published"):
+        layer(BASE, [("mine.csv", added)])
+    out = layer(BASE, [("mine.csv", added)], replace=True)
+    assert out.replaced[["old_status", "new_status"]].values.tolist() == [["not_published", "zero"]]
+    got = out.data.set_index(["region_id", "year", "indicator"])["status"]
+    assert got[("RU-AL", 2021, "x")] == "zero"
 
 
 def test_replace_lets_the_added_value_win_and_lists_it():

@@ -158,14 +158,26 @@ def test_score_command_writes_the_files(tmp_path, capsys):
     ):
         assert (out / name).stat().st_size > 0, name
     scores = pd.read_csv(out / "scores.csv")
-    assert list(scores.columns[:4]) == ["region_id", "level", "score", "rank"]
+    assert list(scores.columns[:5]) == ["region_id", "region_name", "level", "score", "rank"]
     assert len(scores) == 12 * 4
     unc = pd.read_csv(out / "uncertainty.csv")
     assert {"region_id", "level", "rank_median", "rank_p05", "rank_p95"} <= set(unc.columns)
     prof = pd.read_csv(out / "profiles.csv")
-    assert list(prof.columns[:4]) == ["region_id", "profile_type", "growth_point", "bottleneck"]
+    assert list(prof.columns[:5]) == [
+        "region_id",
+        "region_name",
+        "profile_type",
+        "growth_point",
+        "bottleneck",
+    ]
     contrib = pd.read_csv(out / "contributions.csv")
-    assert list(contrib.columns) == ["region_id", "level", "indicator", "contribution"]
+    assert list(contrib.columns) == [
+        "region_id",
+        "region_name",
+        "level",
+        "indicator",
+        "contribution",
+    ]
     cfg = json.loads((out / "score_config.json").read_text())
     assert "own operationalisation" in cfg["note"]
     # Same inputs and seed: identical tables.
