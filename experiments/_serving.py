@@ -145,7 +145,7 @@ def input_example(data: pd.DataFrame, state: dict) -> tuple[pd.DataFrame, dict]:
         The rows of Russia (``RU`` and ``RU-SUBJECTS-TOTAL``, the national references) and
         of the fitted regions, for the series the catalogue's formulas read, in the fitted
         year and the :data:`_HISTORY` years before, with the columns ``region_id, year,
-        indicator, value``; and the params ``{"year": <fitted year>}``. Imputation and
+        indicator, value, status`` (the status tells a structural zero from a gap); and the params ``{"year": <fitted year>}``. Imputation and
         growth rates see only these regions, so the scores differ from those of the whole
         country's data: the example shows the request's shape.
 
@@ -162,6 +162,6 @@ def input_example(data: pd.DataFrame, state: dict) -> tuple[pd.DataFrame, dict]:
         & data["indicator"].isin(series)
         & data["year"].between(year - _HISTORY, year)
     )
-    cols = ["region_id", "year", "indicator", "value"]
+    cols = ["region_id", "year", "indicator", "value", "status"]
     frame = data.loc[keep, cols].sort_values(cols[:3]).reset_index(drop=True)
     return frame, {"year": year}

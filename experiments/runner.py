@@ -422,6 +422,9 @@ def _signature():
             ColSpec("long", "year"),
             ColSpec("string", "indicator"),
             ColSpec("double", "value", required=False),
+            # What an empty value means (value|zero|not_published|confidential): JSON has no
+            # "-", so a structural zero is {"value": null, "status": "zero"}.
+            ColSpec("string", "status", required=False),
             ColSpec("string", "unit", required=False),
             ColSpec("string", "source_file", required=False),
             ColSpec("string", "source_table", required=False),
