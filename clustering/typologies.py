@@ -402,12 +402,12 @@ def load_typology(path: str | os.PathLike[str]) -> Typology:
     >>> t = load_typology(csv_file)
     >>> t.name, t.classifies, t.assignments
     ('my_zones', 'regions', {'RU-OMS': ('east',), 'RU-AST': ('west',)})
-    >>> _ = csv_file.write_text("region_id,type\nОмск,east\n", encoding="utf-8")
+    >>> _ = csv_file.write_text("region_id,type\nОмскк,east\n", encoding="utf-8")
     >>> load_typology(csv_file)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
     border_readiness.clustering.typologies.TypologyError: ...my_zones.csv, line 2: unknown region
-    'Омск'; ...
+    'Омскк'; ...
     """
     path = Path(path)
     suffix = path.suffix.lower()

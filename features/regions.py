@@ -217,6 +217,15 @@ def _word_lookup() -> dict[str, frozenset[str]]:
             designation = [w for w in official if w in canonical]
             if designation:
                 keys.setdefault(" ".join(sorted(words + designation)), set()).add(rid)
+    # And the bare stem ("Omsk", "Orenburg") matches every unit whose name it is without the
+    # designation, so a stem two units share ("Altai": the Republic and the Krai) is ambiguous.
+    stems: dict[str, set[str]] = {}
+    for key, ids in keys.items():
+        stem = " ".join(w for w in key.split() if w not in canonical)
+        if stem and stem != key:
+            stems.setdefault(stem, set()).update(ids)
+    for stem, ids in stems.items():
+        keys.setdefault(stem, set()).update(ids)
     for name, ids in _name_rules()["ambiguous"].items():
         keys.setdefault(_word_key(name), set()).update(ids)
     return {k: frozenset(v) for k, v in keys.items()}

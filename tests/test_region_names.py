@@ -65,6 +65,22 @@ def test_a_name_two_units_share_resolves_to_neither():
         resolve_region("Almaty")
 
 
+@pytest.mark.parametrize(
+    ("name", "rid"),
+    [("Omsk", "RU-OMS"), ("Orenburg", "RU-ORE"), ("Kurgan", "RU-KGN"), ("Kostanay", "KZ-39"),
+     ("Chelyabinsk", "RU-CHE"), ("Nenets", "RU-NEN")],
+)  # fmt: skip
+def test_a_bare_stem_resolves_when_one_unit_has_it(name, rid):
+    assert resolve_region(name) == rid
+
+
+def test_a_stem_two_units_share_is_ambiguous_not_the_first_one():
+    # "Altai" is both the Altai Republic and Altai Krai: neither may be guessed.
+    with pytest.raises(UnknownRegionError, match=r"ambiguous.*RU-AL, RU-ALT"):
+        resolve_region("Altai")
+    assert resolve_region("Moscow") == "RU-MOW"  # an exact name wins over the oblast's stem
+
+
 def test_spelling_key_folds_romanisations():
     assert spelling_key("Тюмень") == spelling_key("Tjumen") == spelling_key("Tiumen")
     assert spelling_key("Qostanay") == spelling_key("Kostanai")

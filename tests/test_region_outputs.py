@@ -133,7 +133,7 @@ def test_region_selection_takes_ids_names_districts_and_files(tmp_path):
 @pytest.mark.parametrize(
     ("spec", "reason"),
     [
-        ("RU-OMS,Tjumen", "unknown region 'Tjumen'; closest known: Tyumen Oblast"),
+        ("RU-OMS,Tjumenn", "unknown region 'Tjumenn'; closest known: Tyumen Oblast"),
         ("RU-OMS,KZ-55", "is KZ-55 (Pavlodar Region), not a Russian federal subject"),
         ("RU-OMS,Тюменская область", "RU-TYU-WHOLE"),
         ("RU-OMS,Omsk Region", "RU-OMS is listed twice"),
