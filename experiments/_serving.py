@@ -145,9 +145,10 @@ def input_example(data: pd.DataFrame, state: dict) -> tuple[pd.DataFrame, dict]:
         The rows of Russia (``RU`` and ``RU-SUBJECTS-TOTAL``, the national references) and
         of the fitted regions, for the series the catalogue's formulas read, in the fitted
         year and the :data:`_HISTORY` years before, with the columns ``region_id, year,
-        indicator, value, status`` (the status tells a structural zero from a gap); and the params ``{"year": <fitted year>}``. Imputation and
-        growth rates see only these regions, so the scores differ from those of the whole
-        country's data: the example shows the request's shape.
+        indicator, value, status`` (the status tells a structural zero from a gap); and the
+        params ``{"year": <fitted year>}``. Imputation and growth rates see only these
+        regions, so the scores differ from those of the whole country's data: the example
+        shows the request's shape.
 
     Examples
     --------

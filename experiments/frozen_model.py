@@ -14,6 +14,7 @@ model never executes untrusted serialised code.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,20 @@ import pandas as pd
 from border_readiness.features.catalogue import Indicator
 from border_readiness.features.profiles import ProfileRule, assign_profiles
 
-__all__ = ["STATE_VERSION", "TRUSTED_TYPES", "dump", "freeze", "load", "predict_frozen"]
+__all__ = [
+    "STATE_VERSION",
+    "TRUSTED_TYPES",
+    "UnscoredRegionsWarning",
+    "dump",
+    "freeze",
+    "load",
+    "predict_frozen",
+]
+
+
+class UnscoredRegionsWarning(UserWarning):
+    """Regions of the input left without a row because they have too little data."""
+
 
 STATE_VERSION = 2
 
@@ -163,8 +177,9 @@ def predict_frozen(
     Returns
     -------
     pandas.DataFrame
-        One row per region that can be scored (regions with too little data are refused),
-        columns as described above.
+        One row per region that can be scored, columns as described above. Regions with too
+        little data are refused: they have no row, and an :class:`UnscoredRegionsWarning`
+        names them (``out.attrs["not_scored"]`` lists them too).
 
     Raises
     ------
@@ -198,6 +213,18 @@ def predict_frozen(
             f"no region of the input can be scored for {year}: "
             f"{len(compiled.refused)} refused for too little data"
         )
+    if len(compiled.refused):
+        # Never drop a region silently: say which were left out and why (a caller can
+        # turn the warning into an error with ``warnings.simplefilter("error")``).
+        why = compiled.refused.set_index("region_id")["missing_features"]
+        left_out = sorted(set(why.index) & set(regions or present))
+        if left_out:
+            warnings.warn(
+                f"{year}: not scored, too little data (see the imputation rules): "
+                + "; ".join(f"{r} (missing {why[r].replace('|', ', ')})" for r in left_out),
+                UnscoredRegionsWarning,
+                stacklevel=2,
+            )
     model = state["readiness"]
     X = compiled.matrix[state["features"]]
     if regions is not None:
@@ -231,7 +258,9 @@ def predict_frozen(
     out = out.join(wide[order])
     out = out.reset_index().rename(columns={"index": "region_id"})
     first = ["region_id", "year", "cluster", "profile_type"]
-    return out[first + [c for c in out.columns if c not in first]]
+    out = out[first + [c for c in out.columns if c not in first]]
+    out.attrs["not_scored"] = sorted(set(compiled.refused["region_id"]) & set(regions or present))
+    return out
 
 
 def _percentile(distribution, value: float) -> float:

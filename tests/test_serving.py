@@ -188,3 +188,17 @@ def test_the_readme_requests_give_the_answers_it_shows(served, tmp_path, monkeyp
     (row,) = json.loads(body)["dataframe_split"]["data"]
     data = load_dataset().set_index(["region_id", "indicator", "year"])["value"]
     assert data[(row[0], row[2], row[1])] == row[3]
+
+
+def test_a_region_left_without_a_row_is_named_not_dropped_silently(served):
+    from border_readiness.experiments.frozen_model import UnscoredRegionsWarning
+
+    _, model, _ = served
+    data = load_dataset()
+    # In 2022 the Nenets okrug's mobile subscriptions and CIS trade stay missing after the
+    # documented imputations (its 2019-2021 CIS trade is Rosstat's "-", and only published
+    # figures are carried forward), so it cannot be scored.
+    with pytest.warns(UnscoredRegionsWarning, match=r"2022: not scored.*RU-NEN \(missing .*cis"):
+        rows = model.predict(data, params={"year": 2022})
+    assert "RU-NEN" not in set(rows["region_id"])
+    assert "RU-NEN" in rows.attrs["not_scored"]
