@@ -6,7 +6,7 @@ and move a lot with one of them.
 
 from __future__ import annotations
 
-__all__ = ["SMALL_N", "small_n_note"]
+__all__ = ["SMALL_N", "small_n_caveats", "small_n_note"]
 
 #: Below this many regions, reports carry the small-n note.
 SMALL_N = 30
@@ -53,3 +53,36 @@ def small_n_note(n: int, about: str = "clusters") -> str:
     if n >= SMALL_N:
         return ""
     return _NOTES[about].format(n=n, k=max(2, n // 3))
+
+
+def small_n_caveats(n: int) -> dict:
+    """What each stability and explanation figure can and cannot say with ``n`` regions.
+
+    Parameters
+    ----------
+    n : int
+        Regions analysed.
+
+    Returns
+    -------
+    dict of str to str
+        ``bootstrap``, ``consensus`` and ``surrogate`` caveats.
+
+    Examples
+    --------
+    >>> sorted(small_n_caveats(12))
+    ['bootstrap', 'consensus', 'surrogate']
+    """
+    miss = (1 - 1 / n) ** n
+    return {
+        "bootstrap": f"n = {n}: a bootstrap draw keeps about {round(n * (1 - miss))} distinct "
+        f"regions (each region is missing from {miss:.0%} of draws), so a mean Jaccard moves a "
+        "lot with one region; a one-region cluster gets no Hennig verdict (flagged singleton).",
+        "consensus": f"n = {n}: each subsample holds {int(0.8 * n)} regions and the upper "
+        f"triangle has {n * (n - 1) // 2} pairs, so PAC moves in steps of "
+        f"{1 / (n * (n - 1) // 2):.3f}; it also depends on the scheme (one k-means start or "
+        "ten), so compare PACs only under the same scheme.",
+        "surrogate": f"n = {n}: a depth-3 tree (at most 8 rules) reproduces clusters of "
+        "structureless data too; read its leave-one-out fidelity against that null (null "
+        "median and p-value beside it), not against 1.",
+    }

@@ -173,7 +173,7 @@ def consensus_summary(run) -> dict:
         ``consensus_best_k``), ``consensus_note`` (a sentence when the two differ),
         ``singleton_clusters`` with ``singleton_note``, and ``small_n_caveats`` per method.
     """
-    from border_readiness.clustering._small_n import SMALL_N
+    from border_readiness.clustering._small_n import SMALL_N, small_n_caveats
     from border_readiness.clustering.stability.bootstrap import SINGLETON, SINGLETON_NOTE
 
     cons, stab = run.consensus, run.stability
@@ -230,39 +230,6 @@ def consensus_sentence(run) -> str:
     else:
         text += f" The consensus' best k (lowest PAC) is the chosen k = {run.k}."
     return text
-
-
-def small_n_caveats(n: int) -> dict:
-    """What each stability and explanation figure can and cannot say with ``n`` regions.
-
-    Parameters
-    ----------
-    n : int
-        Regions analysed.
-
-    Returns
-    -------
-    dict of str to str
-        ``bootstrap``, ``consensus`` and ``surrogate`` caveats.
-
-    Examples
-    --------
-    >>> sorted(small_n_caveats(12))
-    ['bootstrap', 'consensus', 'surrogate']
-    """
-    miss = (1 - 1 / n) ** n
-    return {
-        "bootstrap": f"n = {n}: a bootstrap draw keeps about {round(n * (1 - miss))} distinct "
-        f"regions (each region is missing from {miss:.0%} of draws), so a mean Jaccard moves a "
-        "lot with one region; a one-region cluster gets no Hennig verdict (flagged singleton).",
-        "consensus": f"n = {n}: each subsample holds {int(0.8 * n)} regions and the upper "
-        f"triangle has {n * (n - 1) // 2} pairs, so PAC moves in steps of "
-        f"{1 / (n * (n - 1) // 2):.3f}; it also depends on the scheme (one k-means start or "
-        "ten), so compare PACs only under the same scheme.",
-        "surrogate": f"n = {n}: a depth-3 tree (at most 8 rules) reproduces clusters of "
-        "structureless data too; read its leave-one-out fidelity against that null (null "
-        "median and p-value beside it), not against 1.",
-    }
 
 
 def k_selection_frame(run) -> pd.DataFrame:

@@ -96,11 +96,9 @@ def structure_card(test) -> dict:
 
 def _consensus_fields(run) -> dict:
     """The stability section's consensus sentence (scheme, PAC by k, best k) and caveats."""
+    from border_readiness.clustering._small_n import small_n_caveats
     from border_readiness.clustering.stability.bootstrap import SINGLETON, SINGLETON_NOTE
-    from border_readiness.experiments.artifacts import (
-        consensus_sentence,
-        small_n_caveats,
-    )
+    from border_readiness.experiments.artifacts import consensus_sentence
 
     pac = ", ".join(f"k = {k}: {v:.2f}" for k, v in run.consensus.pac.items())
     caveats = small_n_caveats(len(run.labels))
@@ -112,7 +110,7 @@ def _consensus_fields(run) -> dict:
 
 def _fidelity_null_fields(explanation) -> dict:
     """The surrogate row's null median, p-value and small-n caveat (empty without a null)."""
-    from border_readiness.experiments.artifacts import small_n_caveats
+    from border_readiness.clustering._small_n import small_n_caveats
 
     null = getattr(explanation, "fidelity_null", None)
     if null is None:
