@@ -65,7 +65,7 @@ def test_a_partial_config_takes_the_defaults(tmp_path):
             r"data\.regions: unknown region 'siberia'; closest known: Siberian Federal District",
         ),
         ('[data]\nyear = "last"\n', r"data\.year must be a year or 'latest'"),
-        ("[cluster]\nbootstrap = 0\n", r"cluster\.bootstrap must be >= "),
+        ("[cluster]\nbootstrap = 0\n", r"cluster\.bootstrap = 0: expected an integer from 10 to "),
         ("[validate]\ntypologies = [1]\n", r"validate\.typologies must list names or paths"),
         ("[data\n", r"not valid TOML"),
     ],
