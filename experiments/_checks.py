@@ -188,10 +188,11 @@ def warn_if_slow(cfg) -> None:
     for option, value in counts.items():
         bound = BOUNDS[option]
         if bound.warn is not None and value > bound.warn:
-            minutes = value * bound.seconds / 60
+            seconds = value * bound.seconds
+            took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
             print(
                 f"border-readiness: warning: {option} = {value} is above {bound.warn}; "
-                f"expect roughly {minutes:.0f} extra minute(s) for it on 12 regions",
+                f"expect roughly {took} more for it on 12 regions (longer on more regions)",
                 file=sys.stderr,
             )
 
