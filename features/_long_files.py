@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from border_readiness.errors import UserInputError
 from border_readiness.features._file_kinds import (
     decode_utf8,
     describe,
@@ -19,16 +20,21 @@ from border_readiness.features._file_kinds import (
     sniff,
 )
 
-__all__ = ["read_long_file"]
+__all__ = ["DataValidationError", "read_long_file"]
 
 _REQUIRED = "region_id, year, indicator, value"
 _TEXT_COLUMNS = ("region_id", "indicator", "unit", "source_file", "source_table", "note", "status")
 
 
-def _cls() -> type[Exception]:
-    # Imported here: dataset.py imports this module, and the error class lives there.
-    from border_readiness.features.dataset import DataValidationError
+class DataValidationError(UserInputError):
+    """A dataset that does not meet the long-layout contract; the message names the place."""
 
+    # Defined here so that the reader needs no import of dataset.py (which imports it);
+    # users meet it as border_readiness.features.dataset.DataValidationError.
+    __module__ = "border_readiness.features.dataset"
+
+
+def _cls() -> type[Exception]:
     return DataValidationError
 
 

@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from border_readiness.errors import UserInputError
 from border_readiness.features._files import atomic_write_bytes
-from border_readiness.features._long_files import read_long_file
+from border_readiness.features._long_files import DataValidationError, read_long_file
 from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
@@ -76,10 +75,6 @@ CORE_INDICATORS = (
 
 # Population counts can never be negative (growth rates of population can).
 _POPULATION_COUNT = r"^(kz_)?population(_avg|_end_year)?(_(men|women)(_urban|_rural)?)?$"
-
-
-class DataValidationError(UserInputError):
-    """A dataset that does not meet the long-layout contract; the message names the place."""
 
 
 @dataclass(frozen=True)
