@@ -76,6 +76,8 @@ def _read_text(path: Path) -> str:
     except OSError as exc:
         raise TypologyError(f"{path}: cannot read ({exc.strerror})") from None
     kind = sniff(raw)
+    if kind == "utf16":
+        raise TypologyError(f"{path}: UTF-16 text, expected UTF-8; re-save it as UTF-8")
     if kind != "text":  # a workbook or archive saved under .toml/.csv: say what it is
         raise TypologyError(
             f"{path}: binary content ({describe(kind)}), expected a UTF-8 TOML or CSV typology"

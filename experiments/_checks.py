@@ -31,7 +31,7 @@ __all__ = [
 SEED_MAX = 2**32 - 1
 
 
-class Bound(NamedTuple):
+class _Bound(NamedTuple):
     """Allowed range of one option or key; ``warn`` and ``seconds`` estimate the run time."""
 
     low: int
@@ -42,16 +42,16 @@ class Bound(NamedTuple):
 
 
 #: option (without ``--``, dashes as underscores) -> bound; config keys map onto these below.
-BOUNDS: dict[str, Bound] = {
-    "seed": Bound(0, SEED_MAX),
-    "year": Bound(1990, 2035),
-    "k": Bound(2, 20),
-    "bootstrap": Bound(10, 100_000, warn=20_000, seconds=0.0003),
-    "consensus_reps": Bound(10, 100_000, warn=20_000, seconds=0.004),
-    "structure_nulls": Bound(19, 100_000, warn=20_000, seconds=0.004),
-    "surrogate_null": Bound(1, 10_000, warn=2_000, seconds=0.05),
-    "permutations": Bound(99, 1_000_000, warn=200_000, seconds=0.0002),
-    "n_replicates": Bound(100, 1_000_000, warn=200_000, seconds=0.0005),
+BOUNDS: dict[str, _Bound] = {
+    "seed": _Bound(0, SEED_MAX),
+    "year": _Bound(1990, 2035),
+    "k": _Bound(2, 20),
+    "bootstrap": _Bound(10, 100_000, warn=20_000, seconds=0.0003),
+    "consensus_reps": _Bound(10, 100_000, warn=20_000, seconds=0.004),
+    "structure_nulls": _Bound(19, 100_000, warn=20_000, seconds=0.004),
+    "surrogate_null": _Bound(1, 10_000, warn=2_000, seconds=0.05),
+    "permutations": _Bound(99, 1_000_000, warn=200_000, seconds=0.0002),
+    "n_replicates": _Bound(100, 1_000_000, warn=200_000, seconds=0.0005),
 }
 #: config key -> option of :data:`BOUNDS`.
 CONFIG_KEYS = {
@@ -69,7 +69,7 @@ CONFIG_KEYS = {
 }
 
 
-def _range(bound: Bound) -> str:
+def _range(bound: _Bound) -> str:
     return f"an integer from {bound.low} to {bound.high}"
 
 

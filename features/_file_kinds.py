@@ -22,6 +22,9 @@ _MAGIC = (
     (b"PK\x05\x06", "zip"),  # an empty ZIP archive
     (b"PAR1", "parquet"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"),  # Excel 97-2003 .xls, old Word files
+    # Excel's "Unicode text" and Notepad's "Unicode" save UTF-16 with a byte-order mark.
+    (b"\xff\xfe", "utf16"),
+    (b"\xfe\xff", "utf16"),
 )
 _LABELS = {
     "gzip": "gzip-compressed data",
@@ -29,7 +32,9 @@ _LABELS = {
     "parquet": "a Parquet file",
     "ole2": "an Excel 97-2003 (.xls) workbook",
     "binary": "not text, CSV, Parquet, Excel or gzip",
+    "utf16": "UTF-16 text",
 }
+_UTF16 = "UTF-16 text (Excel's 'Unicode text'), expected UTF-8; re-save it as UTF-8"
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
@@ -45,6 +50,7 @@ def sniff(raw: bytes) -> str:
     -------
     str
         ``"gzip"``, ``"zip"`` (also every ``.xlsx``), ``"parquet"``, ``"ole2"`` (``.xls``),
+        ``"utf16"`` (UTF-16 text with a byte-order mark),
         ``"binary"`` (a NUL byte in the first 8 KiB: no text file has one), or ``"text"``.
 
     Examples
@@ -245,6 +251,8 @@ def read_user_text(
     label = label or str(path)
     raw = read_user_bytes(Path(path), error, label=label)
     kind = sniff(raw)
+    if kind == "utf16":
+        raise error(f"{label}: {_UTF16}; expected {expected}")
     if kind != "text":
         raise error(f"{label}: binary content ({describe(kind)}), expected {expected}")
     return decode_utf8(raw, label, error)

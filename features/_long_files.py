@@ -145,6 +145,8 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
         if isinstance(exc, _cls()):
             raise
         raise _error(f"{label}: cannot be read ({str(exc).splitlines()[0]})") from None
+    if kind == "utf16":
+        raise _error(f"{label}: UTF-16 text (Excel's 'Unicode text'); save it as UTF-8 CSV")
     if kind == "ole2":
         raise _error(
             f"{label}: {describe(kind)}; save it as .xlsx or UTF-8 CSV (the long layout: "
