@@ -52,6 +52,8 @@ BOUNDS: dict[str, _Bound] = {
     "surrogate_null": _Bound(1, 10_000, warn=2_000, seconds=0.05),
     "permutations": _Bound(99, 1_000_000, warn=200_000, seconds=0.0002),
     "n_replicates": _Bound(100, 1_000_000, warn=200_000, seconds=0.0005),
+    # Sobol' base sample: N·(d + 2) model evaluations.
+    "sobol_n": _Bound(16, 65_536, warn=8_192, seconds=0.002),
 }
 #: config key -> option of :data:`BOUNDS`.
 CONFIG_KEYS = {
@@ -66,6 +68,7 @@ CONFIG_KEYS = {
     "explain.surrogate_null": "surrogate_null",
     "validate.permutations": "permutations",
     "score.n_replicates": "n_replicates",
+    "score.sobol_n": "sobol_n",
 }
 
 
@@ -184,6 +187,7 @@ def warn_if_slow(cfg) -> None:
         "surrogate_null": cfg.surrogate_null,
         "permutations": cfg.permutations,
         "n_replicates": cfg.score.n_replicates,
+        "sobol_n": cfg.score.sobol_n,
     }
     for option, value in counts.items():
         bound = BOUNDS[option]
