@@ -59,6 +59,9 @@ def experiment_config(args: argparse.Namespace):
         if getattr(args, option, None) is not None
     }
     cfg = dataclasses.replace(cfg, **given) if given else cfg
+    from border_readiness.experiments._checks import warn_if_slow
+
+    warn_if_slow(cfg)
     share = getattr(args, "max_imputed_share_indicator", None)
     if share is not None:
         if not 0 <= share <= 1:
@@ -92,9 +95,11 @@ def add_layering_options(p: argparse.ArgumentParser, *, fits: bool = True) -> No
         help="let --add values override different ones; each is listed in replaced.csv",
     )
     if fits:
+        from border_readiness.experiments._checks import share
+
         p.add_argument(
             "--max-imputed-share-indicator",
-            type=float,
+            type=share,
             metavar="S",
             help="refuse a fit where one indicator is gap-filled for more than this share of "
             "the scored regions (default: the config's [score] key, 0.5; 1 admits any)",
@@ -190,14 +195,20 @@ def read_clusters(path: str) -> pd.Series:
     DataValidationError
         The file cannot be read, lacks a column, or lists a region twice.
     """
+    import io
+
     import pandas as pd
 
+    from border_readiness.features._file_kinds import read_user_text
     from border_readiness.features.dataset import DataValidationError
     from border_readiness.features.regions import resolve_region
 
+    text = read_user_text(
+        path, DataValidationError, expected="a UTF-8 clusters CSV", label=f"--clusters {path}"
+    )
     try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        frame = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError) as exc:
         raise DataValidationError(f"--clusters {path}: cannot be read ({exc})") from None
     missing = {"region_id", "cluster"} - set(frame.columns)
     if missing:

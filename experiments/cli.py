@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from border_readiness.errors import UsageError, UserInputError
+from border_readiness.experiments._checks import bounded_int
 from border_readiness.experiments._data_commands import (
     _add_year_filter,
     _cmd_data_build,
@@ -54,7 +55,9 @@ class _Parser(argparse.ArgumentParser):
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
     add_layering_options(p)
-    p.add_argument("--year", type=int, help="year to analyse (default: latest complete year)")
+    p.add_argument(
+        "--year", type=bounded_int("year"), help="year to analyse (default: latest complete year)"
+    )
     p.add_argument(
         "--regions",
         help="border (the 12 border regions), all (every Russian subject), ids or names "
@@ -73,7 +76,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def _add_seed(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seed",
-        type=int,
+        type=bounded_int("seed"),
         help="root random seed, split per step (default: the config's seed, else 0)",
     )
 
@@ -86,18 +89,18 @@ def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silh
     )
     p.add_argument(
         "--k",
-        type=int,
+        type=bounded_int("k"),
         help=f"number of clusters (default: the config's, else {k_default})",
     )
     p.add_argument(
         "--bootstrap",
-        type=int,
+        type=bounded_int("bootstrap"),
         metavar="B",
         help="bootstrap replicates for the Jaccard stability (default: the config's, 1000)",
     )
     p.add_argument(
         "--consensus-reps",
-        type=int,
+        type=bounded_int("consensus_reps"),
         help="subsamples per k for the consensus matrices (default: the config's, 500)",
     )
     p.add_argument(
@@ -108,7 +111,7 @@ def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silh
     )
     p.add_argument(
         "--surrogate-null",
-        type=int,
+        type=bounded_int("surrogate_null"),
         metavar="B",
         help="structureless replicates for the surrogate fidelity's null (default: the "
         "config's, 49)",
@@ -161,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     text = "check a long-layout CSV, Parquet or XLSX file"
     p = _sub(dsub, "validate", _cmd_data_validate, text, text, "data validate")
     p.add_argument("file", help="the file to check")
-    p.add_argument("--year", type=int, help="also list what the file lacks to score this year")
+    p.add_argument(
+        "--year", type=bounded_int("year"), help="also list what the file lacks to score this year"
+    )
     p.add_argument(
         "--regions", choices=("border", "all"), default="border", help="regions scored with --year"
     )
@@ -198,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_clustering(p)
     p.add_argument(
         "--structure-nulls",
-        type=int,
+        type=bounded_int("structure_nulls"),
         metavar="B",
         help="replicates per reference null of the structure test, >= 19 (default: the "
         "config's, 199)",
@@ -238,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clusters", help="a saved clusters.csv instead of clustering again")
     p.add_argument(
         "--permutations",
-        type=int,
+        type=bounded_int("permutations"),
         help="Monte Carlo permutations for the p-value (default: the config's, 9999)",
     )
 
@@ -280,7 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="experiment TOML (default: experiments/configs/default.toml)")
     p.add_argument("--data", help="a long-layout file (default: the config's or the bundled)")
     add_layering_options(p)
-    p.add_argument("--year", type=int, help="year to fit (default: the config's, else latest)")
+    p.add_argument(
+        "--year", type=bounded_int("year"), help="year to fit (default: the config's, else latest)"
+    )
     tracked(p)
 
     p = _sub(
@@ -293,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
         "time), register the new version and promote it or keep the current one.",
         "retrain",
     )
-    p.add_argument("--year", type=int, required=True, help="the year to fit")
+    p.add_argument("--year", type=bounded_int("year"), required=True, help="the year to fit")
     p.add_argument("--config", help="experiment TOML (default: experiments/configs/default.toml)")
     p.add_argument("--data", help="a long-layout file with the new year (default: bundled)")
     add_layering_options(p)

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from border_readiness.errors import UserInputError
 from border_readiness.features._files import atomic_write_bytes
+from border_readiness.features._long_files import DataValidationError, read_long_file
 from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
@@ -75,10 +75,6 @@ CORE_INDICATORS = (
 
 # Population counts can never be negative (growth rates of population can).
 _POPULATION_COUNT = r"^(kz_)?population(_avg|_end_year)?(_(men|women)(_urban|_rural)?)?$"
-
-
-class DataValidationError(UserInputError):
-    """A dataset that does not meet the long-layout contract; the message names the place."""
 
 
 @dataclass(frozen=True)
@@ -244,78 +240,6 @@ def write_dataset_csv(
             gz.write(payload)
         payload = out.getvalue()
     atomic_write_bytes(path, payload)
-
-
-def read_long_file(path: str | Path) -> pd.DataFrame:
-    """Read a long-layout file (CSV, CSV.GZ, Parquet or XLSX) without validating it.
-
-    Parameters
-    ----------
-    path : path-like
-        The file; the type is taken from the extension (``.csv``, ``.csv.gz``, ``.parquet``,
-        ``.xlsx``/``.xlsm``). CSV must be UTF-8 (a byte-order mark is accepted).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The table as read: text columns as strings, empty ``value`` cells as NaN. Pass it to
-        :func:`validate_long` before use.
-
-    Raises
-    ------
-    DataValidationError
-        For a missing, empty, non-UTF-8 or unreadable file, or an unknown extension.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataValidationError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise DataValidationError(
-            f"{path}: the file is empty; expected a long table with "
-            f"columns {', '.join(REQUIRED_COLUMNS)}"
-        )
-    name = path.name.lower()
-    try:
-        if name.endswith((".csv", ".csv.gz")):
-            raw = path.read_bytes()
-            if name.endswith(".gz"):
-                raw = gzip.decompress(raw)
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise DataValidationError(
-                    f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8 "
-                    "(a cp1251/Windows-1251 file must be converted)"
-                ) from None
-            if not text.strip():
-                raise DataValidationError(f"{path}: the file is empty")
-            return pd.read_csv(
-                io.StringIO(text),
-                dtype={
-                    "region_id": str,
-                    "indicator": str,
-                    "unit": str,
-                    "source_file": str,
-                    "source_table": str,
-                    "note": str,
-                    "status": str,
-                },
-                keep_default_na=False,
-                na_values={"value": [""]},
-                # The default parser is off by an ulp for some numbers; re-read must be exact.
-                float_precision="round_trip",
-            )
-        if name.endswith(".parquet"):
-            return pd.read_parquet(path)
-        if name.endswith((".xlsx", ".xlsm")):
-            return pd.read_excel(path, engine="openpyxl", dtype={"region_id": str})
-    except DataValidationError:
-        raise
-    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
-        raise DataValidationError(f"{path}: cannot be read ({str(exc).splitlines()[0]})") from None
-    raise DataValidationError(
-        f"{path}: unknown file type; expected .csv, .csv.gz, .parquet or .xlsx"
-    )
 
 
 def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
