@@ -375,6 +375,11 @@ def check_args(args) -> None:
         return
     create = command == "run"
     if args.tracking_uri is None and create:
+        if _inside_package(Path.cwd()) is not None:
+            raise UsageError(
+                f"the default store ./mlflow.db would be inside the border_readiness package "
+                f"({Path.cwd()}); run from another folder or pass --tracking-uri"
+            )
         problem = _writable_folder(Path.cwd())
         if problem is not None:  # the default store goes into the working folder
             raise UsageError(f"the default store ./mlflow.db: {problem}; pass --tracking-uri")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.errors import UserInputError
+from border_readiness.features._csv_cells import guard_frame, unguard_frame
 from border_readiness.features._files import atomic_write_bytes
 from border_readiness.features.regions import (
     BORDER_REGIONS,
@@ -215,7 +216,7 @@ def write_dataset_csv(
     data : pandas.DataFrame
         A long table with at least the columns of :data:`LONG_COLUMNS` (other columns are not
         written). Rows are sorted by region, indicator and year; values are written in their
-        shortest round-tripping form, NaN as an empty cell.
+        shortest round-tripping form, NaN empty, formula-like text with a ``'`` (_csv_cells).
     path : path-like
         Destination file; written through a temporary file and renamed, so a reader never sees
         a half-written file.
@@ -235,9 +236,7 @@ def write_dataset_csv(
         cell_text(v, s)
         for v, s in zip(frame["value"].to_numpy(dtype=float), frame["status"], strict=True)
     ]
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    payload = buf.getvalue().encode("utf-8")
+    payload = guard_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
     if compress:
         out = io.BytesIO()
         with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="", compresslevel=9) as gz:
@@ -289,7 +288,7 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
                 ) from None
             if not text.strip():
                 raise DataValidationError(f"{path}: the file is empty")
-            return pd.read_csv(
+            frame = pd.read_csv(
                 io.StringIO(text),
                 dtype={
                     "region_id": str,
@@ -305,6 +304,7 @@ def read_long_file(path: str | Path) -> pd.DataFrame:
                 # The default parser is off by an ulp for some numbers; re-read must be exact.
                 float_precision="round_trip",
             )
+            return unguard_frame(frame)  # the ' that write_dataset_csv put before a formula
         if name.endswith(".parquet"):
             return pd.read_parquet(path)
         if name.endswith((".xlsx", ".xlsm")):
