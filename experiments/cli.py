@@ -23,6 +23,7 @@ from border_readiness.experiments._data_commands import (
     _cmd_data_validate,
 )
 from border_readiness.experiments._inputs import add_layering_options
+from border_readiness.experiments._preflight import check_args, check_model
 from border_readiness.experiments._typology_commands import (
     _cmd_typology_check,
     _cmd_typology_list,
@@ -384,7 +385,7 @@ def _cmd_cluster(args: argparse.Namespace) -> int:
 def _cmd_typology_validate(args: argparse.Namespace) -> int:
     """Compare an expert typology with the clusters (``typology validate``)."""
     from border_readiness.clustering.typologies import load_typology, shipped_typologies, typology
-    from border_readiness.experiments._inputs import read_clusters
+    from border_readiness.experiments._inputs import experiment_config, read_clusters
     from border_readiness.experiments._reporting import print_validation
     from border_readiness.experiments.artifacts import write_validation
 
@@ -394,7 +395,8 @@ def _cmd_typology_validate(args: argparse.Namespace) -> int:
             f"{args.file}: a template with no assignments; fill it in first "
             f"(border-readiness typology check {args.file})"
         )
-    clusters = read_clusters(args.clusters) if args.clusters else None
+    regions = args.regions or experiment_config(args).regions  # suggestions come from the set
+    clusters = read_clusters(args.clusters, regions) if args.clusters else None
     shipped = {n: load_typology(p) for n, p in shipped_typologies().items()}
     a = _analyse(
         args,
@@ -432,6 +434,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from border_readiness.experiments.runner import run_experiment
 
     cfg = experiment_config(args)
+    check_model(cfg.model_name, cfg.alias, f"{cfg.source}: [model]")
     data, label, source, layered = load_layered(args, cfg)
     summary, a = run_experiment(
         cfg,
@@ -464,6 +467,7 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     say = progress_printer(args.quiet)
     cfg = experiment_config(args)
+    check_model(cfg.model_name, cfg.alias, f"{cfg.source}: [model]")
     data, label, source, layered = load_layered(args, cfg)
     if args.year not in set(int(y) for y in data["year"].unique()):
         raise UsageError(f"--year {args.year}: the data has no figures for that year")
@@ -583,6 +587,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         args = build_parser().parse_args(argv)
+        check_args(args)  # where it writes, before any work (experiments/_preflight.py)
         return args.func(args)
     except UserInputError as exc:
         message = " ".join(str(exc).split())

@@ -130,7 +130,9 @@ def _write_layering(results: Path, layered) -> None:
     if layered is None or not len(layered.replaced):
         return
     (results / "data").mkdir(parents=True, exist_ok=True)
-    layered.replaced.to_csv(
+    from border_readiness.features._csv_cells import guard_frame
+
+    guard_frame(layered.replaced).to_csv(
         results / "data" / "replaced.csv", index=False, lineterminator="\n", float_format="%.15g"
     )
 

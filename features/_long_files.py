@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from border_readiness.features._csv_cells import unguard_frame
+
 from border_readiness.errors import UserInputError
 from border_readiness.features._file_kinds import (
     decode_utf8,
@@ -45,7 +47,7 @@ def _error(message: str) -> Exception:
 def _read_csv(text: str, label: str) -> pd.DataFrame:
     if not text.strip():
         raise _error(f"{label}: the file is empty; expected a long table with columns {_REQUIRED}")
-    return pd.read_csv(
+    frame = pd.read_csv(
         io.StringIO(text),
         dtype=dict.fromkeys(_TEXT_COLUMNS, str),
         keep_default_na=False,
@@ -53,6 +55,7 @@ def _read_csv(text: str, label: str) -> pd.DataFrame:
         # The default parser is off by an ulp for some numbers; re-read must be exact.
         float_precision="round_trip",
     )
+    return unguard_frame(frame)  # the ' that write_dataset_csv put before a formula
 
 
 def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from border_readiness.features._csv_cells import guard_frame
 from border_readiness.features._files import atomic_write_bytes
 from border_readiness.features._long_files import DataValidationError, read_long_file
 from border_readiness.features.regions import (
@@ -211,7 +212,7 @@ def write_dataset_csv(
     data : pandas.DataFrame
         A long table with at least the columns of :data:`LONG_COLUMNS` (other columns are not
         written). Rows are sorted by region, indicator and year; values are written in their
-        shortest round-tripping form, NaN as an empty cell.
+        shortest round-tripping form, NaN empty, formula-like text with a ``'`` (_csv_cells).
     path : path-like
         Destination file; written through a temporary file and renamed, so a reader never sees
         a half-written file.
@@ -231,9 +232,7 @@ def write_dataset_csv(
         cell_text(v, s)
         for v, s in zip(frame["value"].to_numpy(dtype=float), frame["status"], strict=True)
     ]
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    payload = buf.getvalue().encode("utf-8")
+    payload = guard_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
     if compress:
         out = io.BytesIO()
         with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="", compresslevel=9) as gz:
