@@ -188,3 +188,75 @@ def test_the_readme_requests_give_the_answers_it_shows(served, tmp_path, monkeyp
     (row,) = json.loads(body)["dataframe_split"]["data"]
     data = load_dataset().set_index(["region_id", "indicator", "year"])["value"]
     assert data[(row[0], row[2], row[1])] == row[3]
+
+
+def _same_answer(text: str, expected: pd.DataFrame) -> None:
+    """The served predictions equal ``model.predict``'s frame (JSON turns NaN into null)."""
+    served = pd.DataFrame(json.loads(text)["predictions"])
+    assert list(served.columns) == list(expected.columns)
+    assert len(served) == len(expected)
+    for col in expected.columns:
+        if pd.api.types.is_numeric_dtype(expected[col]):
+            np.testing.assert_allclose(
+                pd.to_numeric(served[col]).to_numpy(dtype=float),
+                expected[col].to_numpy(dtype=float),
+                rtol=0,
+                atol=1e-9,
+                equal_nan=True,
+                err_msg=col,
+            )
+        else:
+            assert served[col].astype(str).tolist() == expected[col].astype(str).tolist(), col
+
+
+def test_fifty_mixed_requests_good_ones_answered_bad_ones_one_line_400(served):
+    """Under a stream of requests, a bad one never spoils the next good one."""
+    app, model, _ = served
+    data = load_dataset()
+    window = data[data["year"].between(2018, 2021)]
+    border = sorted(set(pd.DataFrame(model.predict(window, params={"year": 2021})).region_id))
+    good = {
+        "window": (window, 2021),
+        "border-only": (window[window["region_id"].isin([*border, "RU"])], 2021),
+        "earlier-year": (data[data["year"].between(2017, 2020)], 2020),
+    }
+    sent = ["region_id", "year", "indicator", "value"]  # the columns _request sends
+    expected = {k: model.predict(frame[sent], params={"year": y}) for k, (frame, y) in good.items()}
+    unknown = pd.DataFrame(
+        {"region_id": ["RU-XXX"], "year": [2021], "indicator": ["wage"], "value": [1.0]}
+    )
+    split = json.loads(_request(window, 2021))
+    bad = {
+        "not JSON": "{not json",
+        "no dataframe": json.dumps({"rows": []}),
+        "year not in the input": _request(window, 2030),
+        "unknown region": _request(unknown, 2021),
+        "no indicator column": json.dumps(
+            {
+                "dataframe_split": {
+                    "columns": ["region_id", "year", "value"],
+                    "data": [["RU-ORE", 2021, 1.0]],
+                },
+                "params": {"year": 2021},
+            }
+        ),
+        "year param not a number": json.dumps({**split, "params": {"year": "latest"}}),
+    }
+    kinds = [*good, *bad]
+    answered = {"good": 0, "bad": 0}
+    for i in range(50):
+        kind = kinds[(i * 5) % len(kinds)]  # 5 is prime to 9: good and bad interleave
+        if kind in good:
+            frame, year = good[kind]
+            status, text = _post(app, _request(frame, year))
+            assert status == 200, (i, kind, text[:300])
+            _same_answer(text, expected[kind])
+            answered["good"] += 1
+        else:
+            status, text = _post(app, bad[kind])
+            assert status == 400, (i, kind, text[:300])
+            answer = json.loads(text)
+            assert "stack_trace" not in answer and "Traceback" not in text, (i, kind)
+            assert "\n" not in answer["message"], (i, kind, answer["message"])
+            answered["bad"] += 1
+    assert answered["good"] >= 15 and answered["bad"] >= 15
