@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 
 __all__ = ["Terminated", "run_guarded"]
 
@@ -41,6 +42,8 @@ def run_guarded(func, args) -> int:
     int
         ``func``'s exit code; 130 after SIGINT, 143 after SIGTERM.
     """
+    if threading.current_thread() is not threading.main_thread():
+        return func(args)  # handlers can only be installed in the main thread
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         return func(args)
