@@ -23,7 +23,9 @@ from border_readiness.experiments._data_commands import (
     _cmd_data_validate,
 )
 from border_readiness.experiments._inputs import add_layering_options
+from border_readiness.experiments._interrupts import run_guarded
 from border_readiness.experiments._preflight import check_args, check_model
+from border_readiness.experiments._runs_commands import add_runs_parser
 from border_readiness.experiments._typology_commands import (
     _cmd_typology_check,
     _cmd_typology_list,
@@ -321,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--model", help="NAME@ALIAS of a registered model")
     p.add_argument("--format", default="md,html,json", help="md,html,json (default: all)")
     tracked(p, seeded=False)
+    add_runs_parser(sub, _Parser)
     return parser
 
 
@@ -487,7 +490,9 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
         layered=layered,
         tracking_uri=args.tracking_uri,
         out=Path(args.out),
-        promotion=Promotion(comparison.decision.promote, comparison.note, comparison.files),
+        promotion=Promotion(
+            comparison.decision.promote, comparison.note, comparison.files, int(current.version)
+        ),
         progress=say,
         started=started,
     )
@@ -588,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         check_args(args)  # where it writes, before any work (experiments/_preflight.py)
-        return args.func(args)
+        return run_guarded(args.func, args)
     except UserInputError as exc:
         message = " ".join(str(exc).split())
         print(f"border-readiness: error: {message}", file=sys.stderr)

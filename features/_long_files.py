@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from border_readiness.features._csv_cells import unguard_frame
-
 from border_readiness.errors import UserInputError
+from border_readiness.features._csv_cells import unguard_frame
 from border_readiness.features._file_kinds import (
     decode_utf8,
     describe,
