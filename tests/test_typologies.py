@@ -314,7 +314,7 @@ def test_error_unknown_region_lists_closest_names(tmp_path):
     message = load_error(write_toml(tmp_path, '"Омская облась" = "east"\n'))
     assert "[assignments] 'Омская облась'" in message
     assert "unknown region" in message and "closest known: Омская область (RU-OMS)" in message
-    message = load_error(write_csv(tmp_path, "region_id,type\nRU-OMS,east\nОмск,east\n"))
+    message = load_error(write_csv(tmp_path, "region_id,type\nRU-OMS,east\nОмскк,east\n"))
     assert "line 3" in message and "closest known:" in message and "RU-OMS" in message
 
 
