@@ -236,6 +236,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
     for t in typologies:
         if not isinstance(t, str):
             raise ConfigError(f"{path}: validate.typologies must list names or paths, got {t!r}")
+    typologies = _checked_typologies(typologies, path)
 
     def resolve(value):
         return (path.parent / value).resolve() if value else None
@@ -392,3 +393,32 @@ def shipped_configs() -> dict[str, Path]:
         for p in sorted(folder.iterdir(), key=lambda p: p.name)
         if p.name.endswith(".toml")
     }
+
+
+def _checked_typologies(entries: tuple[str, ...], path: Path) -> tuple[str, ...]:
+    """Shipped names as they are; paths relative to the config's folder, each read now.
+
+    A typology that is missing or invalid must stop the command before any work (not after
+    the clustering), naming the config key.
+    """
+    from border_readiness.clustering.typologies import (
+        TypologyError,
+        load_typology,
+        shipped_typologies,
+    )
+
+    shipped = shipped_typologies()
+    checked = []
+    for entry in entries:
+        if entry in shipped:
+            checked.append(entry)
+            continue
+        file = Path(entry) if Path(entry).is_absolute() else (path.parent / entry).resolve()
+        try:
+            load_typology(file)
+        except TypologyError as exc:
+            raise ConfigError(
+                f"{path}: validate.typologies {entry!r} (read as {file}): {exc}"
+            ) from None
+        checked.append(str(file))
+    return tuple(checked)

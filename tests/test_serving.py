@@ -233,7 +233,6 @@ def _body(columns: list[str], data: list, params: dict | None = None) -> str:
 # message it writes spans lines (it prints the data frame), which the model cannot change.
 MLFLOW_LAYER = {
     "not JSON": "{not json",
-    "no indicator column": _body(["region_id", "year", "value"], [["RU-ORE", 2021, 1.0]]),
     "year param not a number": _body(
         ["region_id", "year", "indicator", "value"], [["RU-ORE", 2021, "wage", 1.0]], {"year": "x"}
     ),
@@ -292,6 +291,7 @@ def test_fifty_mixed_requests_good_ones_answered_bad_ones_one_line_400(served):
         "unknown region": _request(unknown, 2021),
         "value not a number": _body(columns, [["RU-ORE", 2021, "wage", "x"]]),
         "no rows": _body(columns, []),
+        "no indicator column": _body(["region_id", "year", "value"], [["RU-ORE", 2021, 1.0]]),
         **MLFLOW_LAYER,
     }
     kinds = [*good, *bad]
