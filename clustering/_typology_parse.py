@@ -46,7 +46,6 @@ _TYPE_FIELDS = ("id", "name", "description")
 # Registry rows that are sums of regions, not regions: typing them would compare apples with
 # baskets of apples.
 _AGGREGATE_KINDS = {"country", "federal_district", "subjects_total", "not_allocated"}
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
 class TypologyError(UserInputError):
@@ -66,6 +65,8 @@ TypeInfo.__module__ = _PUBLIC_MODULE
 
 
 def _read_text(path: Path) -> str:
+    from border_readiness.features._file_kinds import decode_utf8, describe, sniff
+
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -74,24 +75,14 @@ def _read_text(path: Path) -> str:
         raise TypologyError(f"{path}: is a folder; expected a typology file") from None
     except OSError as exc:
         raise TypologyError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        # utf-8-sig: Excel and Notepad put a BOM in front of UTF-8 files.
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # Russian Windows tools save in cp1251 by default; name it so the fix is obvious.
-        try:
-            looks_cp1251 = bool(_CYRILLIC.search(raw.decode("cp1251")))
-        except UnicodeDecodeError:
-            looks_cp1251 = False
-        if looks_cp1251:
-            raise TypologyError(
-                f"{path}: encoded as cp1251 (Windows Cyrillic), expected UTF-8; re-save it as "
-                "UTF-8 (e.g. iconv -f cp1251 -t utf-8)"
-            ) from None
+    kind = sniff(raw)
+    if kind == "utf16":
+        raise TypologyError(f"{path}: UTF-16 text, expected UTF-8; re-save it as UTF-8")
+    if kind != "text":  # a workbook or archive saved under .toml/.csv: say what it is
         raise TypologyError(
-            f"{path}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); "
-            "expected a UTF-8 file"
-        ) from None
+            f"{path}: binary content ({describe(kind)}), expected a UTF-8 TOML or CSV typology"
+        )
+    return decode_utf8(raw, str(path), TypologyError)
 
 
 def _resolve(key: str, where: str) -> str:

@@ -59,6 +59,9 @@ def experiment_config(args: argparse.Namespace):
         if getattr(args, option, None) is not None
     }
     cfg = dataclasses.replace(cfg, **given) if given else cfg
+    from border_readiness.experiments._checks import warn_if_slow
+
+    warn_if_slow(cfg)
     share = getattr(args, "max_imputed_share_indicator", None)
     if share is not None:
         if not 0 <= share <= 1:
@@ -92,9 +95,11 @@ def add_layering_options(p: argparse.ArgumentParser, *, fits: bool = True) -> No
         help="let --add values override different ones; each is listed in replaced.csv",
     )
     if fits:
+        from border_readiness.experiments._checks import share
+
         p.add_argument(
             "--max-imputed-share-indicator",
-            type=float,
+            type=share,
             metavar="S",
             help="refuse a fit where one indicator is gap-filled for more than this share of "
             "the scored regions (default: the config's [score] key, 0.5; 1 admits any)",
@@ -172,13 +177,16 @@ def load_layered(args: argparse.Namespace, cfg=None):
     return layered.data, label, source, layered
 
 
-def read_clusters(path: str) -> pd.Series:
+def read_clusters(path: str, regions: str | None = None) -> pd.Series:
     """A saved clusters.csv (region_id, cluster) as a Series; region names are resolved.
 
     Parameters
     ----------
     path : str
         A CSV with the columns ``region_id`` and ``cluster`` (other columns are ignored).
+    regions : str, optional
+        The ``--regions`` value of the analysis: an unknown name is answered with the closest
+        regions of that set (default: of the border regions), not of the whole registry.
 
     Returns
     -------
@@ -190,14 +198,24 @@ def read_clusters(path: str) -> pd.Series:
     DataValidationError
         The file cannot be read, lacks a column, or lists a region twice.
     """
+    import io
+
     import pandas as pd
 
+    from border_readiness.features._file_kinds import read_user_text
     from border_readiness.features.dataset import DataValidationError
-    from border_readiness.features.regions import resolve_region
+    from border_readiness.features.regions import (
+        UnknownRegionError,
+        closest_names,
+        resolve_region,
+    )
 
+    text = read_user_text(
+        path, DataValidationError, expected="a UTF-8 clusters CSV", label=f"--clusters {path}"
+    )
     try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        frame = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError) as exc:
         raise DataValidationError(f"--clusters {path}: cannot be read ({exc})") from None
     missing = {"region_id", "cluster"} - set(frame.columns)
     if missing:
@@ -205,7 +223,16 @@ def read_clusters(path: str) -> pd.Series:
             f"--clusters {path}: missing column(s) "
             f"{', '.join(sorted(missing))}; expected region_id, cluster"
         )
-    ids = [resolve_region(r) for r in frame["region_id"].astype(str)]
+    ids = []
+    for line, name in enumerate(frame["region_id"].astype(str), start=2):
+        try:
+            ids.append(resolve_region(name))
+        except UnknownRegionError:
+            near = closest_names(name, among=_analysed_ids(regions))
+            raise DataValidationError(
+                f"--clusters {path}: line {line}: unknown region {name.strip()!r}; closest in "
+                f"the regions analysed: {', '.join(near)}"
+            ) from None
     series = pd.Series(
         frame["cluster"].to_numpy(), index=pd.Index(ids, name="region_id"), name="cluster"
     )
@@ -213,3 +240,14 @@ def read_clusters(path: str) -> pd.Series:
         dup = series.index[series.index.duplicated()][0]
         raise DataValidationError(f"--clusters {path}: region {dup} appears twice")
     return series
+
+
+def _analysed_ids(regions: str | None) -> list[str]:
+    """The region ids a ``--regions`` value selects (None: the border regions)."""
+    from border_readiness.experiments._region_sets import region_selection
+    from border_readiness.features.regions import BORDER_REGIONS, russian_subjects
+
+    selection = region_selection(regions or "border")
+    if selection == "border":
+        return list(BORDER_REGIONS)
+    return russian_subjects() if selection == "all" else list(selection)

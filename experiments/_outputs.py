@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from border_readiness.features._csv_cells import guard_frame
 from border_readiness.features._files import stage_bytes
 
 __all__ = ["OutputSet", "with_region_names"]
@@ -40,8 +41,13 @@ class OutputSet:
         self._files[name] = text.encode("utf-8")
 
     def csv(self, name: str, frame: pd.DataFrame, **kwargs) -> None:
-        """Collect a table as CSV; a ``region_id`` column gets ``region_name`` right after it."""
-        frame = with_region_names(frame)
+        """Collect a table as CSV; a ``region_id`` column gets ``region_name`` right after it.
+
+        Text cells a spreadsheet would run as formulas are guarded with a leading ``'``
+        (:mod:`border_readiness.features._csv_cells`); numbers are written as they are.
+        """
+        # Text a spreadsheet would run as a formula gets a leading ' (features/_csv_cells.py).
+        frame = guard_frame(with_region_names(frame))
         buf = io.StringIO()
         frame.to_csv(buf, index=False, lineterminator="\n", float_format="%.15g", **kwargs)
         self.text(name, buf.getvalue())

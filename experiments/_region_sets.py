@@ -36,10 +36,11 @@ def _entries(spec: str, where: str) -> tuple[list[str], str]:
     """The names of a spec (a list or a file), and how messages call their origin."""
     path = Path(spec[1:]) if spec.startswith("@") else Path(spec)
     if spec.startswith("@") or ("," not in spec and path.is_file()):
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RegionSetError(f"{where} {spec}: cannot be read ({exc})") from None
+        from border_readiness.features._file_kinds import read_user_text
+
+        text = read_user_text(
+            path, RegionSetError, expected="a UTF-8 list of regions", label=f"{where} {spec}"
+        )
         names = []
         for line in text.splitlines():
             line = line.split("#", 1)[0]
@@ -194,7 +195,7 @@ def check_cluster_size(n: int, k: int | None) -> None:
     >>> check_cluster_size(9, 4)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    border_readiness.experiments._region_sets.RegionSetError: --k 4: 9 regions are too few ...
+    border_readiness.experiments._region_sets.RegionSetError: k = 4 (--k or ...): 9 regions ...
     """
     if k is None and n < MIN_CLUSTER_REGIONS:
         raise RegionSetError(
@@ -203,8 +204,8 @@ def check_cluster_size(n: int, k: int | None) -> None:
         )
     if k is not None and n < 3 * k:
         raise RegionSetError(
-            f"--k {k}: {n} regions are too few for {k} clusters; clustering needs at least "
-            f"3 × k = {3 * k} (the small-n guard k <= n // 3)"
+            f"k = {k} (--k or the config's cluster.k): {n} regions are too few for {k} "
+            f"clusters; clustering needs at least 3 × k = {3 * k} (the small-n guard k <= n // 3)"
         )
 
 

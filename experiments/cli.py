@@ -7,13 +7,14 @@ code 2 without a traceback; nothing is written. Bugs exit with code 1 and a trac
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from pathlib import Path
 
 from border_readiness.errors import UsageError, UserInputError
+from border_readiness.experiments._card_command import _cmd_card
+from border_readiness.experiments._checks import bounded_int
 from border_readiness.experiments._data_commands import (
     _add_year_filter,
     _cmd_data_build,
@@ -22,6 +23,9 @@ from border_readiness.experiments._data_commands import (
     _cmd_data_validate,
 )
 from border_readiness.experiments._inputs import add_layering_options
+from border_readiness.experiments._interrupts import run_guarded
+from border_readiness.experiments._preflight import check_args, check_model
+from border_readiness.experiments._runs_commands import add_runs_parser
 from border_readiness.experiments._typology_commands import (
     _cmd_typology_check,
     _cmd_typology_list,
@@ -54,7 +58,9 @@ class _Parser(argparse.ArgumentParser):
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")
     add_layering_options(p)
-    p.add_argument("--year", type=int, help="year to analyse (default: latest complete year)")
+    p.add_argument(
+        "--year", type=bounded_int("year"), help="year to analyse (default: latest complete year)"
+    )
     p.add_argument(
         "--regions",
         help="border (the 12 border regions), all (every Russian subject), ids or names "
@@ -73,7 +79,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def _add_seed(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seed",
-        type=int,
+        type=bounded_int("seed"),
         help="root random seed, split per step (default: the config's seed, else 0)",
     )
 
@@ -86,18 +92,18 @@ def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silh
     )
     p.add_argument(
         "--k",
-        type=int,
+        type=bounded_int("k"),
         help=f"number of clusters (default: the config's, else {k_default})",
     )
     p.add_argument(
         "--bootstrap",
-        type=int,
+        type=bounded_int("bootstrap"),
         metavar="B",
         help="bootstrap replicates for the Jaccard stability (default: the config's, 1000)",
     )
     p.add_argument(
         "--consensus-reps",
-        type=int,
+        type=bounded_int("consensus_reps"),
         help="subsamples per k for the consensus matrices (default: the config's, 500)",
     )
     p.add_argument(
@@ -108,7 +114,7 @@ def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silh
     )
     p.add_argument(
         "--surrogate-null",
-        type=int,
+        type=bounded_int("surrogate_null"),
         metavar="B",
         help="structureless replicates for the surrogate fidelity's null (default: the "
         "config's, 49)",
@@ -161,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     text = "check a long-layout CSV, Parquet or XLSX file"
     p = _sub(dsub, "validate", _cmd_data_validate, text, text, "data validate")
     p.add_argument("file", help="the file to check")
-    p.add_argument("--year", type=int, help="also list what the file lacks to score this year")
+    p.add_argument(
+        "--year", type=bounded_int("year"), help="also list what the file lacks to score this year"
+    )
     p.add_argument(
         "--regions", choices=("border", "all"), default="border", help="regions scored with --year"
     )
@@ -198,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_clustering(p)
     p.add_argument(
         "--structure-nulls",
-        type=int,
+        type=bounded_int("structure_nulls"),
         metavar="B",
         help="replicates per reference null of the structure test, >= 19 (default: the "
         "config's, 199)",
@@ -238,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clusters", help="a saved clusters.csv instead of clustering again")
     p.add_argument(
         "--permutations",
-        type=int,
+        type=bounded_int("permutations"),
         help="Monte Carlo permutations for the p-value (default: the config's, 9999)",
     )
 
@@ -280,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="experiment TOML (default: experiments/configs/default.toml)")
     p.add_argument("--data", help="a long-layout file (default: the config's or the bundled)")
     add_layering_options(p)
-    p.add_argument("--year", type=int, help="year to fit (default: the config's, else latest)")
+    p.add_argument(
+        "--year", type=bounded_int("year"), help="year to fit (default: the config's, else latest)"
+    )
     tracked(p)
 
     p = _sub(
@@ -293,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         "time), register the new version and promote it or keep the current one.",
         "retrain",
     )
-    p.add_argument("--year", type=int, required=True, help="the year to fit")
+    p.add_argument("--year", type=bounded_int("year"), required=True, help="the year to fit")
     p.add_argument("--config", help="experiment TOML (default: experiments/configs/default.toml)")
     p.add_argument("--data", help="a long-layout file with the new year (default: bundled)")
     add_layering_options(p)
@@ -313,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--model", help="NAME@ALIAS of a registered model")
     p.add_argument("--format", default="md,html,json", help="md,html,json (default: all)")
     tracked(p, seeded=False)
+    add_runs_parser(sub, _Parser)
     return parser
 
 
@@ -377,7 +388,7 @@ def _cmd_cluster(args: argparse.Namespace) -> int:
 def _cmd_typology_validate(args: argparse.Namespace) -> int:
     """Compare an expert typology with the clusters (``typology validate``)."""
     from border_readiness.clustering.typologies import load_typology, shipped_typologies, typology
-    from border_readiness.experiments._inputs import read_clusters
+    from border_readiness.experiments._inputs import experiment_config, read_clusters
     from border_readiness.experiments._reporting import print_validation
     from border_readiness.experiments.artifacts import write_validation
 
@@ -387,7 +398,8 @@ def _cmd_typology_validate(args: argparse.Namespace) -> int:
             f"{args.file}: a template with no assignments; fill it in first "
             f"(border-readiness typology check {args.file})"
         )
-    clusters = read_clusters(args.clusters) if args.clusters else None
+    regions = args.regions or experiment_config(args).regions  # suggestions come from the set
+    clusters = read_clusters(args.clusters, regions) if args.clusters else None
     shipped = {n: load_typology(p) for n, p in shipped_typologies().items()}
     a = _analyse(
         args,
@@ -425,6 +437,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from border_readiness.experiments.runner import run_experiment
 
     cfg = experiment_config(args)
+    check_model(cfg.model_name, cfg.alias, f"{cfg.source}: [model]")
     data, label, source, layered = load_layered(args, cfg)
     summary, a = run_experiment(
         cfg,
@@ -457,6 +470,7 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     say = progress_printer(args.quiet)
     cfg = experiment_config(args)
+    check_model(cfg.model_name, cfg.alias, f"{cfg.source}: [model]")
     data, label, source, layered = load_layered(args, cfg)
     if args.year not in set(int(y) for y in data["year"].unique()):
         raise UsageError(f"--year {args.year}: the data has no figures for that year")
@@ -476,73 +490,15 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
         layered=layered,
         tracking_uri=args.tracking_uri,
         out=Path(args.out),
-        promotion=Promotion(comparison.decision.promote, comparison.note, comparison.files),
+        promotion=Promotion(
+            comparison.decision.promote, comparison.note, comparison.files, int(current.version)
+        ),
         progress=say,
         started=started,
     )
     if not args.quiet:
         print_comparison(comparison)
         print_run(summary, a, decision_printed=True)
-    return 0
-
-
-def _cmd_card(args: argparse.Namespace) -> int:
-    """Write the model card of a run or registered model (``card``)."""
-    import tempfile
-
-    import mlflow
-
-    from border_readiness.experiments.card import (
-        CardData,
-        parse_formats,
-        render_card,
-        write_card_files,
-    )
-    from border_readiness.experiments.tracking import open_store
-
-    try:
-        formats = parse_formats(args.format)
-    except ValueError as exc:
-        raise UsageError(f"--format {args.format}: {exc}") from None
-    if args.model and "@" not in args.model:
-        raise UsageError(f"--model {args.model}: expected NAME@ALIAS")
-    client, uri = open_store(args.tracking_uri)
-    if args.model:
-        name, alias = args.model.split("@", 1)
-        try:
-            mv = client.get_model_version_by_alias(name, alias)
-        except mlflow.exceptions.MlflowException:
-            raise UsageError(f"--model {args.model}: no such model and alias in {uri}") from None
-        run_id = mv.run_id
-    else:
-        run_id = args.run_id
-        try:
-            client.get_run(run_id)
-        except mlflow.exceptions.MlflowException:
-            raise UsageError(f"--run-id {run_id}: no such run in {uri}") from None
-    with tempfile.TemporaryDirectory(prefix="br-card-") as tmp:
-        try:
-            folder = Path(
-                mlflow.artifacts.download_artifacts(
-                    run_id=run_id, artifact_path="model_card", dst_path=tmp
-                )
-            )
-        except Exception as exc:  # mlflow raises various types for a missing artifact
-            raise UsageError(
-                f"run {run_id} has no model card artifacts ({type(exc).__name__}: {exc})"
-            ) from None
-        card = json.loads((folder / "card_data.json").read_text(encoding="utf-8"))
-        figures = {p.stem: p.read_bytes() for p in sorted((folder / "figures").glob("*.png"))}
-    data = CardData.from_dict(card, figures)
-    files = render_card(data, formats)
-    details = card["model_details"]
-    card_dir = Path(args.out) / "models" / details["name"] / f"v{details['version']}"
-    written = write_card_files(files, card_dir)
-    if not args.quiet:
-        print(
-            f"model card of run {run_id} ({details['name']} version {details['version']}): "
-            f"{len(written)} files in {card_dir}"
-        )
     return 0
 
 
@@ -576,7 +532,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         args = build_parser().parse_args(argv)
-        return args.func(args)
+        check_args(args)  # where it writes, before any work (experiments/_preflight.py)
+        return run_guarded(args.func, args)
     except UserInputError as exc:
         message = " ".join(str(exc).split())
         print(f"border-readiness: error: {message}", file=sys.stderr)

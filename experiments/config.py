@@ -129,11 +129,13 @@ def _expected(t) -> tuple[type, ...]:
 
 
 def _read(path: Path) -> dict:
+    from border_readiness.features._file_kinds import read_user_text
+
+    if not path.exists():
+        raise ConfigError(f"{path}: config file not found")
+    text = read_user_text(path, ConfigError, expected="a UTF-8 TOML experiment config")
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
@@ -192,6 +194,11 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         else:
             _check(path, key, SCHEMA[""].get(key), value)
             values[key] = value
+    from border_readiness.experiments._checks import check_key
+
+    # The command line's bounds (experiments/_checks.py), so both refuse the same values.
+    for key, value in [*values.items(), *((f"score.{k}", v) for k, v in score_kwargs.items())]:
+        check_key(key, value, label, ConfigError)
     if seed is not None and seed < 0:
         raise ConfigError(f"--seed {seed}: expected an integer >= 0")
     root = values.get("seed", 0) if seed is None else seed
@@ -225,20 +232,11 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         if year != "latest":
             raise ConfigError(f"{path}: data.year must be a year or 'latest', got {year!r}")
         year = None
-    for key, minimum in (
-        ("cluster.bootstrap", 10),
-        ("cluster.consensus_reps", 10),
-        ("cluster.structure_nulls", 19),
-        ("validate.permutations", 99),
-        ("cluster.k", 2),
-        ("explain.surrogate_null", 1),
-    ):
-        if key in values and values[key] < minimum:
-            raise ConfigError(f"{path}: {key} must be >= {minimum}, got {values[key]}")
     typologies = tuple(values.get("validate.typologies", ExperimentConfig.typologies))
     for t in typologies:
         if not isinstance(t, str):
             raise ConfigError(f"{path}: validate.typologies must list names or paths, got {t!r}")
+    typologies = _checked_typologies(typologies, path)
 
     def resolve(value):
         return (path.parent / value).resolve() if value else None
@@ -395,3 +393,32 @@ def shipped_configs() -> dict[str, Path]:
         for p in sorted(folder.iterdir(), key=lambda p: p.name)
         if p.name.endswith(".toml")
     }
+
+
+def _checked_typologies(entries: tuple[str, ...], path: Path) -> tuple[str, ...]:
+    """Shipped names as they are; paths relative to the config's folder, each read now.
+
+    A typology that is missing or invalid must stop the command before any work (not after
+    the clustering), naming the config key.
+    """
+    from border_readiness.clustering.typologies import (
+        TypologyError,
+        load_typology,
+        shipped_typologies,
+    )
+
+    shipped = shipped_typologies()
+    checked = []
+    for entry in entries:
+        if entry in shipped:
+            checked.append(entry)
+            continue
+        file = Path(entry) if Path(entry).is_absolute() else (path.parent / entry).resolve()
+        try:
+            load_typology(file)
+        except TypologyError as exc:
+            raise ConfigError(
+                f"{path}: validate.typologies {entry!r} (read as {file}): {exc}"
+            ) from None
+        checked.append(str(file))
+    return tuple(checked)

@@ -26,7 +26,7 @@ import pandas as pd
 from border_readiness.experiments.interpret import ExplainRun, ValidationRun
 from border_readiness.experiments.steps import ClusterRun, Prepared
 
-__all__ = ["STEPS", "Analysis", "analyse", "steps_for", "typology_k"]
+__all__ = ["STEPS", "Analysis", "analyse", "steps_for", "typology_k", "typology_keys"]
 
 #: Every step, in the order it runs.
 STEPS = (
@@ -268,7 +268,7 @@ def analyse(
         if typologies is None:
             from border_readiness.clustering.typologies import typology
 
-            typologies = {name: typology(name) for name in cfg.typologies}
+            typologies = typology_keys([typology(entry) for entry in cfg.typologies], say)
         others = typologies if ceiling_typologies is None else ceiling_typologies
         for name, typ in typologies.items():
             last = not a.validations and name == list(typologies)[-1]
@@ -309,3 +309,43 @@ def analyse(
         say("2-D map of the regions (PCA below 30 regions; UMAP from 30, compiling with numba)")
         a.embedding = timed("embed", embed_2d, X, random_state=seeds.umap)
     return a
+
+
+def typology_keys(typologies, say=None) -> dict:
+    """The typologies keyed by their own name, made safe as a folder and metric name.
+
+    The key names the ``validate/<key>/`` folder of the results and the ``agreement.<key>.*``
+    metrics, so it comes from the typology's ``name``, never from the path it was read from
+    (a path like ``../../x/t.toml`` would write outside the results). A name used twice gets
+    ``_2``, ``_3``, ... (said through ``say``).
+
+    Parameters
+    ----------
+    typologies : list of Typology
+    say : callable, optional
+        Where a renamed duplicate is reported.
+
+    Returns
+    -------
+    dict
+        Key -> Typology, in the order given.
+
+    Examples
+    --------
+    >>> from border_readiness.clustering.typologies import typology
+    >>> list(typology_keys([typology("federal_districts")]))
+    ['federal_districts']
+    """
+    import re
+
+    keys: dict = {}
+    for typ in typologies:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "_", str(typ.name)).strip("_") or "typology"
+        key, n = base, 1
+        while key in keys:
+            n += 1
+            key = f"{base}_{n}"
+        if key != typ.name and say is not None:
+            say(f"note: typology {typ.name!r} is named {key!r} in the results and metrics")
+        keys[key] = typ
+    return keys

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from border_readiness.experiments._promotion import settle
 from border_readiness.experiments.pipeline import Analysis
 
 __all__ = ["Promotion", "RunSummary", "metrics_of", "record", "run_experiment"]
@@ -33,6 +34,9 @@ class Promotion:
     promote: bool
     note: str
     files: dict[str, str] = field(default_factory=dict)
+    #: The version the decision compared with (retrain); if the alias has moved on since,
+    #: the new version does not take it.
+    against: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,9 @@ def _write_layering(results: Path, layered) -> None:
     if layered is None or not len(layered.replaced):
         return
     (results / "data").mkdir(parents=True, exist_ok=True)
-    layered.replaced.to_csv(
+    from border_readiness.features._csv_cells import guard_frame
+
+    guard_frame(layered.replaced).to_csv(
         results / "data" / "replaced.csv", index=False, lineterminator="\n", float_format="%.15g"
     )
 
@@ -240,10 +246,13 @@ def record(
     -------
     RunSummary
     """
+    import os
     import shutil
+    from contextlib import ExitStack
 
     import mlflow
 
+    from border_readiness.experiments._runs import COMPLETE, TEMP_PREFIX, process_tags, store_lock
     from border_readiness.experiments._serving import input_example
     from border_readiness.experiments.artifacts import write_analysis
     from border_readiness.experiments.card import build_card_data, data_digest, write_card
@@ -252,7 +261,6 @@ def record(
     from border_readiness.experiments.tracking import (
         connect,
         log_metrics_safe,
-        registered_version,
         set_alias,
     )
 
@@ -262,13 +270,10 @@ def record(
     t_start = time.perf_counter() if started is None else started
     t0 = time.perf_counter()
     client, exp_id, uri = connect(tracking_uri, cfg.model_name)
-    if promotion is None:
-        current = registered_version(client, cfg.model_name, cfg.alias)
-        promotion = _default_promotion(client, current, a.prep.year, cfg.alias)
-    move, note, extra = promotion.promote, promotion.note, promotion.files
     say(f"logging to MLflow ({uri})")
     metrics = metrics_of(a)
-    with tempfile.TemporaryDirectory() as tmp:
+    # Named by the pid: `runs mark-failed` removes the folder of a run that was killed.
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         tmp = Path(tmp)
         say("writing the result tables and plots")
         write_analysis(tmp / "results", a)
@@ -276,7 +281,13 @@ def record(
         state_path = tmp / "model_state.skops"
         state = freeze(a.prep, a.report, a.run)
         dump(state, state_path)
-        with mlflow.start_run(run_name=f"{a.prep.year}-{a.run.method}-k{a.run.k}") as active:
+        with (
+            mlflow.start_run(
+                run_name=f"{a.prep.year}-{a.run.method}-k{a.run.k}", tags=process_tags()
+            ) as active,
+            # Registration, card and alias one run at a time: versions and alias move in order.
+            ExitStack() as registering,
+        ):
             run_id = active.info.run_id
             mlflow.log_params(flatten(cfg))
             mlflow.set_tags(
@@ -318,10 +329,12 @@ def record(
                 pip_requirements=_requirements(),
             )
             say("registering the model")
-            mv = mlflow.register_model(info.model_uri, cfg.model_name)
+            registering.enter_context(store_lock(uri))
+            mv = mlflow.register_model(info.model_uri, cfg.model_name, tags={COMPLETE: "false"})
             version = int(mv.version)
-            if move:
-                set_alias(client, cfg.model_name, cfg.alias, version)
+            # Settled against the holder now, under the lock (not a stale one read earlier).
+            promotion = settle(client, cfg, a.prep.year, promotion, _default_promotion)
+            move, note, extra = promotion.promote, promotion.note, promotion.files
             mlflow.set_tags(
                 {
                     "border_readiness.decision": "promote" if move else "keep",
@@ -361,6 +374,10 @@ def record(
                 mlflow.log_artifact(str(report_html), artifact_path="report")
             timings["total_s"] = time.perf_counter() - t_start
             mlflow.log_metrics({f"time.{k}": v for k, v in timings.items()})
+            # Every artifact is logged: the version is complete, and only now may take the alias.
+            client.set_model_version_tag(cfg.model_name, str(version), COMPLETE, "true")
+            if move:
+                set_alias(client, cfg.model_name, cfg.alias, version)
     return RunSummary(
         run_id,
         exp_id,
@@ -418,9 +435,11 @@ def _signature():
 
     inputs = Schema(
         [
-            ColSpec("string", "region_id"),
-            ColSpec("long", "year"),
-            ColSpec("string", "indicator"),
+            # Optional for MLflow's schema check so that a missing one reaches predict, whose
+            # error names it in one line (MLflow's own check answers with a multi-line message).
+            ColSpec("string", "region_id", required=False),
+            ColSpec("long", "year", required=False),
+            ColSpec("string", "indicator", required=False),
             ColSpec("double", "value", required=False),
             # What an empty value means (value|zero|not_published|confidential): JSON has no
             # "-", so a structural zero is {"value": null, "status": "zero"}.

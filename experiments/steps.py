@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.errors import UserInputError
+from border_readiness.experiments import _checks
 from border_readiness.features.catalogue import Indicator
 from border_readiness.features.profiles import ProfileRule
 from border_readiness.features.scoring import ScoreConfig, ScoreReport
@@ -156,6 +157,7 @@ def prepare(
         )
     except ValueError as exc:
         raise PreparationError(f"--year {year}: {exc}") from None
+    _checks.check_spread(compiled, f"--data {data_label}, --year {year}")
     refused = sorted(set(compiled.refused["region_id"]) & set(selection))
     if refused and explicit:
         raise PreparationError(

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from border_readiness.errors import UserInputError
+from border_readiness.experiments._runs import report_stale, store_lock
 
 __all__ = [
     "StoreNotFound",
@@ -85,7 +86,10 @@ def open_store(tracking_uri: str | None):
             )
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    return mlflow.MlflowClient(), uri
+    with store_lock(uri):  # a store being created by another command is waited for
+        client = mlflow.MlflowClient()
+    report_stale(client)
+    return client, uri
 
 
 def connect(tracking_uri: str | None, experiment: str):
@@ -113,13 +117,18 @@ def connect(tracking_uri: str | None, experiment: str):
     uri = tracking_uri or default_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    client = mlflow.MlflowClient()
-    exp = client.get_experiment_by_name(experiment)
-    if exp is None:
-        location = (Path.cwd() / "mlartifacts").as_uri() if tracking_uri is None else None
-        exp_id = client.create_experiment(experiment, artifact_location=location)
-    else:
-        exp_id = exp.experiment_id
+    # Creating and migrating a new store, and creating the experiment, race between
+    # concurrent first runs (MLflow's own init lock does not cover them): one at a time.
+    with store_lock(uri):
+        client = mlflow.MlflowClient()
+        client.search_registered_models(max_results=1)  # the registry's tables too
+        exp = client.get_experiment_by_name(experiment)
+        if exp is None:
+            location = (Path.cwd() / "mlartifacts").as_uri() if tracking_uri is None else None
+            exp_id = client.create_experiment(experiment, artifact_location=location)
+        else:
+            exp_id = exp.experiment_id
+    report_stale(client)
     mlflow.set_experiment(experiment_id=exp_id)
     return client, exp_id, uri
 

@@ -293,11 +293,13 @@ def load_catalogue(
     ['context', 'joint_projects', 'social_services', 'transport_communication']
     """
     path = Path(path) if path else default_catalogue_path()
+    from border_readiness.features._file_kinds import read_user_text
+
+    if not path.exists():
+        raise CatalogueError(f"{path}: catalogue file not found")
+    text = read_user_text(path, CatalogueError, expected="a UTF-8 TOML indicator catalogue")
     try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise CatalogueError(f"{path}: catalogue file not found") from None
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{path}: not valid TOML ({exc})") from None
     entries = raw.get("indicator")

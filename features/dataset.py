@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from border_readiness.errors import UserInputError
+from border_readiness.features._csv_cells import guard_frame
 from border_readiness.features._files import atomic_write_bytes
+from border_readiness.features._long_files import DataValidationError, read_long_file
 from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
@@ -75,10 +76,6 @@ CORE_INDICATORS = (
 
 # Population counts can never be negative (growth rates of population can).
 _POPULATION_COUNT = r"^(kz_)?population(_avg|_end_year)?(_(men|women)(_urban|_rural)?)?$"
-
-
-class DataValidationError(UserInputError):
-    """A dataset that does not meet the long-layout contract; the message names the place."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +212,7 @@ def write_dataset_csv(
     data : pandas.DataFrame
         A long table with at least the columns of :data:`LONG_COLUMNS` (other columns are not
         written). Rows are sorted by region, indicator and year; values are written in their
-        shortest round-tripping form, NaN as an empty cell.
+        shortest round-tripping form, NaN empty, formula-like text with a ``'`` (_csv_cells).
     path : path-like
         Destination file; written through a temporary file and renamed, so a reader never sees
         a half-written file.
@@ -235,87 +232,13 @@ def write_dataset_csv(
         cell_text(v, s)
         for v, s in zip(frame["value"].to_numpy(dtype=float), frame["status"], strict=True)
     ]
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    payload = buf.getvalue().encode("utf-8")
+    payload = guard_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
     if compress:
         out = io.BytesIO()
         with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="", compresslevel=9) as gz:
             gz.write(payload)
         payload = out.getvalue()
     atomic_write_bytes(path, payload)
-
-
-def read_long_file(path: str | Path) -> pd.DataFrame:
-    """Read a long-layout file (CSV, CSV.GZ, Parquet or XLSX) without validating it.
-
-    Parameters
-    ----------
-    path : path-like
-        The file; the type is taken from the extension (``.csv``, ``.csv.gz``, ``.parquet``,
-        ``.xlsx``/``.xlsm``). CSV must be UTF-8 (a byte-order mark is accepted).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The table as read: text columns as strings, empty ``value`` cells as NaN. Pass it to
-        :func:`validate_long` before use.
-
-    Raises
-    ------
-    DataValidationError
-        For a missing, empty, non-UTF-8 or unreadable file, or an unknown extension.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataValidationError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise DataValidationError(
-            f"{path}: the file is empty; expected a long table with "
-            f"columns {', '.join(REQUIRED_COLUMNS)}"
-        )
-    name = path.name.lower()
-    try:
-        if name.endswith((".csv", ".csv.gz")):
-            raw = path.read_bytes()
-            if name.endswith(".gz"):
-                raw = gzip.decompress(raw)
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise DataValidationError(
-                    f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8 "
-                    "(a cp1251/Windows-1251 file must be converted)"
-                ) from None
-            if not text.strip():
-                raise DataValidationError(f"{path}: the file is empty")
-            return pd.read_csv(
-                io.StringIO(text),
-                dtype={
-                    "region_id": str,
-                    "indicator": str,
-                    "unit": str,
-                    "source_file": str,
-                    "source_table": str,
-                    "note": str,
-                    "status": str,
-                },
-                keep_default_na=False,
-                na_values={"value": [""]},
-                # The default parser is off by an ulp for some numbers; re-read must be exact.
-                float_precision="round_trip",
-            )
-        if name.endswith(".parquet"):
-            return pd.read_parquet(path)
-        if name.endswith((".xlsx", ".xlsm")):
-            return pd.read_excel(path, engine="openpyxl", dtype={"region_id": str})
-    except DataValidationError:
-        raise
-    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
-        raise DataValidationError(f"{path}: cannot be read ({str(exc).splitlines()[0]})") from None
-    raise DataValidationError(
-        f"{path}: unknown file type; expected .csv, .csv.gz, .parquet or .xlsx"
-    )
 
 
 def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:

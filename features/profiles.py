@@ -125,11 +125,13 @@ def load_profile_rules(path: str | Path | None = None) -> list[ProfileRule]:
     """
     shipped = resources.files("border_readiness.features") / "data" / "profiles.toml"
     path = Path(path) if path else Path(str(shipped))
+    from border_readiness.features._file_kinds import read_user_text
+
+    if not path.exists():
+        raise ProfileRuleError(f"{path}: profile rules file not found")
+    text = read_user_text(path, ProfileRuleError, expected="a UTF-8 TOML file of profile rules")
     try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ProfileRuleError(f"{path}: profile rules file not found") from None
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileRuleError(f"{path}: not valid TOML ({exc})") from None
     rules = []

@@ -18,6 +18,7 @@ import difflib
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -292,7 +293,9 @@ def _similarity(query: str, candidate: str) -> float:
     return max(full, 0.95 * head)
 
 
-def closest_names(name: str, country: str | None = None, n: int = 3) -> list[str]:
+def closest_names(
+    name: str, country: str | None = None, n: int = 3, *, among: Iterable[str] | None = None
+) -> list[str]:
     """The ``n`` registry names closest to ``name`` (for error messages).
 
     Every name, alias and id of the registry is compared with ``name``, both as printed and
@@ -307,6 +310,8 @@ def closest_names(name: str, country: str | None = None, n: int = 3) -> list[str
         Only consider units of this country.
     n : int, default 3
         How many candidates to return at most.
+    among : iterable of str, optional
+        Only consider these region ids (the regions being analysed), not the whole registry.
 
     Returns
     -------
@@ -326,8 +331,11 @@ def closest_names(name: str, country: str | None = None, n: int = 3) -> list[str
     label_col = "name_en" if latin else "name_ru"
     query = (normalize_name(name), spelling_key(name).replace(" ", ""))
     best: dict[str, float] = {}
+    allowed = None if among is None else set(among)
     for alias, rid in _registry_names():
         if country is not None and table.at[rid, "country"] != country:
+            continue
+        if allowed is not None and rid not in allowed:
             continue
         keys = (normalize_name(alias), spelling_key(alias).replace(" ", ""))
         pairs = [(q, k) for q, k in zip(query, keys, strict=True) if q and k]

@@ -86,7 +86,7 @@ BAD_CASES = {
     "text in value": (_text_value, "row 3, column value: 'много' is not a number"),
     "year out of range": (_year_out_of_range, "row 4, column year: '1850' is not a year"),
     "negative population": (_negative_population, "negative population"),
-    "cp1251 csv": (_cp1251, "not UTF-8"),
+    "cp1251 csv": (_cp1251, "encoded as cp1251 (Windows Cyrillic), expected UTF-8"),
     "missing column": (_missing_column, "missing column(s) year"),
     "xlsx not in long layout": (_not_long_layout_xlsx, "missing column(s) region_id"),
 }

@@ -65,7 +65,7 @@ def test_a_partial_config_takes_the_defaults(tmp_path):
             r"data\.regions: unknown region 'siberia'; closest known: Siberian Federal District",
         ),
         ('[data]\nyear = "last"\n', r"data\.year must be a year or 'latest'"),
-        ("[cluster]\nbootstrap = 0\n", r"cluster\.bootstrap must be >= "),
+        ("[cluster]\nbootstrap = 0\n", r"cluster\.bootstrap = 0: expected an integer from 10 to "),
         ("[validate]\ntypologies = [1]\n", r"validate\.typologies must list names or paths"),
         ("[data\n", r"not valid TOML"),
     ],
@@ -109,8 +109,8 @@ def cli(capsys, monkeypatch):
         ("[data]\nyear = 1990\n", [], "'paved_road_density' has no data for 1990"),
         ('[score]\nnormalisation = "log"\n', [], "normalisation 'log' is not one of minmax"),
         ('[score]\naggregation = "median"\n', [], "aggregation 'median' is not one of"),
-        ("seed = -1\n", [], "seed must be an integer >= 0"),
-        ("", ["--seed", "-3"], "--seed -3: expected an integer >= 0"),
+        ("seed = -1\n", [], "seed = -1: expected an integer from 0 to"),
+        ("", ["--seed", "-3"], "argument --seed: -3: expected an integer from 0 to"),
     ],
 )
 def test_run_refuses_bad_config_or_year_and_writes_nothing(tmp_path, cli, config, extra, message):

@@ -138,7 +138,7 @@ def test_region_selection_takes_ids_names_districts_and_files(tmp_path):
         ("RU-OMS,Тюменская область", "RU-TYU-WHOLE"),
         ("RU-OMS,Omsk Region", "RU-OMS is listed twice"),
         (" , ", "no regions listed"),
-        ("@/nonexistent/regions.txt", "cannot be read"),
+        ("@/nonexistent/regions.txt", "regions.txt: file not found"),
     ],
 )
 def test_a_bad_region_set_is_one_line_with_the_reason(spec, reason):

@@ -196,7 +196,8 @@ def test_score_bad_inputs(tmp_path, capsys):
     assert main(["score", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 2
     assert "unknown key 'score.bogus'" in capsys.readouterr().err
     assert main(["score", "--year", "1850", "--out", str(tmp_path / "o")]) == 2
-    assert "--year 1850" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--year: 1850" in err and "1990 to 2035" in err
     assert main(["score", "--year", "2005", "--out", str(tmp_path / "o")]) == 2
     assert "has no data for 2005" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

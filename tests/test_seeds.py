@@ -63,7 +63,7 @@ def test_commands_without_a_config_use_the_shipped_default_config():
 @pytest.mark.parametrize(
     ("text", "seed", "message"),
     [
-        ("seed = -1\n", None, "seed must be an integer >= 0"),
+        ("seed = -1\n", None, "seed = -1: expected an integer from 0 to"),
         ('seed = "zero"\n', None, "seed must be int"),
         ("", -2, "--seed -2: expected an integer >= 0"),
     ],

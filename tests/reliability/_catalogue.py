@@ -1,13 +1,14 @@
-"""The bad-input catalogue: cases as data, inputs built by named builders.
+r"""The bad-input catalogue: cases as data, inputs built by named builders.
 
 A case is one ``[[case]]`` table in a TOML file of ``tests/reliability/cases/``::
 
     [[case]]
-    id = "data-validate-csv-renamed-xlsx"       # unique over all files
+    id = "data-validate-csv-missing-columns"    # unique over all files
     argv = ["data", "validate", "{file}"]        # the CLI arguments; {name} from the builder
-    build = "csv_renamed_xlsx"                  # a builder in a builders_*.py module
+    build = "text_file"                         # a builder in a builders_*.py module
+    params = { name = "bad.csv", text = "region_id,year\nRU-OMS,2021\n" }
     exit = 2                                    # the expected exit code
-    message = "not an Excel workbook"           # a fragment of the one-line error (exit 2)
+    message = "bad.csv"                         # a fragment of the one-line error (exit 2)
 
 Optional keys: ``params`` (a table passed to the builder as keyword arguments), ``writes``
 (paths, with placeholders, that a *successful* case may create; a failing case may create
