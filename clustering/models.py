@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from border_readiness.clustering._gmm_guard import GuardedGaussianMixture, admissible
 from border_readiness.clustering._small_n import small_n_note
-from border_readiness.features._parallel import single_threaded
+from border_readiness.features._parallel import run_ordered, single_threaded
 
 __all__ = [
     "CRITERIA",
@@ -110,6 +110,10 @@ def _within_dispersion(X: np.ndarray, labels: np.ndarray) -> float:
     return total
 
 
+def _reference_log_dispersion(R: np.ndarray, k: int, i: int, fit_predict) -> float:
+    return float(np.log(_within_dispersion(R, fit_predict(R, k, i))))
+
+
 def gap_statistic(
     X: np.ndarray,
     labels_for_k: dict[int, np.ndarray],
@@ -151,12 +155,13 @@ def gap_statistic(
     for s in seeds:
         rng = np.random.default_rng(s)
         refs.append(rng.uniform(lo, hi, size=Z.shape) @ vt + X.mean(axis=0))
+    # One joblib task per (k, reference set); its seed is the reference index, not the worker.
+    tasks = [(R, k, i, fit_predict) for k in labels_for_k for i, R in enumerate(refs)]
+    logs = iter(run_ordered(_reference_log_dispersion, tasks))
     rows = {}
     for k, labels in labels_for_k.items():
         log_w = np.log(_within_dispersion(X, labels))
-        ref_logs = np.array(
-            [np.log(_within_dispersion(R, fit_predict(R, k, i))) for i, R in enumerate(refs)]
-        )
+        ref_logs = np.array([next(logs) for _ in refs])
         rows[k] = {
             "gap": float(ref_logs.mean() - log_w),
             "s_k": float(ref_logs.std() * np.sqrt(1 + 1 / n_refs)),
