@@ -61,6 +61,14 @@ def add_compute_options(p: argparse.ArgumentParser) -> None:
     ----------
     p : argparse.ArgumentParser
         The command's parser.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_compute_options(p)
+    >>> p.parse_args(["--scheduler", "tcp://127.0.0.1:8786", "--n-jobs", "4"]).n_jobs
+    4
     """
     p.add_argument(
         "--scheduler",

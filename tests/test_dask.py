@@ -192,3 +192,29 @@ def test_bad_n_jobs_is_refused(argv, message, tmp_path, monkeypatch, capsys):
     assert main(["cluster", "--out", str(tmp_path / "out"), *argv]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["score"],
+        ["cluster"],
+        ["typology", "validate", "federal_districts"],
+        ["explain"],
+        ["run"],
+        ["retrain", "--year", "2021"],
+    ],
+)
+def test_every_command_with_replicate_loops_takes_a_scheduler(command):
+    from border_readiness.experiments.cli import build_parser
+
+    argv = [*command, "--out", "o", "--scheduler", "tcp://host:8786", "--n-jobs", "-1"]
+    args = build_parser().parse_args(argv)
+    assert (args.scheduler, args.n_jobs) == ("tcp://host:8786", -1)
+
+
+def test_commands_without_replicate_loops_run_as_they_are(tmp_path, capsys):
+    # no scheduler option, and nothing about Dask is imported or connected
+    assert main(["typology", "check", "federal_districts"]) == 0
+    assert main(["card", "--run-id", "x", "--scheduler", "tcp://host:8786"]) == 2
+    assert "unrecognized arguments: --scheduler" in capsys.readouterr().err
