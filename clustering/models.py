@@ -194,8 +194,8 @@ def internal_indices(X: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     n_labels = len(np.unique(labels))
     if n_labels < 2 or n_labels >= len(X):
         return {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
-    return {
-        "silhouette": float(silhouette_score(X, labels)),
+    return {  # n_jobs=1: split over joblib workers, the distances differ in the last bit
+        "silhouette": float(silhouette_score(X, labels, n_jobs=1)),
         "calinski_harabasz": float(calinski_harabasz_score(X, labels)),
         "davies_bouldin": float(davies_bouldin_score(X, labels)),
     }
@@ -570,7 +570,7 @@ class ClusterAssignment:
             label_map = np.full(size, -1, dtype=int)
             label_map[np.asarray(raw_labels, dtype=int)] = np.asarray(labels, dtype=int)
             return cls(fitted, label_map)
-        knn = KNeighborsClassifier(n_neighbors=1).fit(X, np.asarray(labels, dtype=int))
+        knn = KNeighborsClassifier(n_neighbors=1, n_jobs=1).fit(X, np.asarray(labels, int))
         return cls(knn, None)
 
     def predict(self, X) -> np.ndarray:
