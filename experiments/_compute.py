@@ -86,26 +86,41 @@ def add_compute_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _settings(args: argparse.Namespace) -> tuple[str | None, int | None]:
+def _settings(args: argparse.Namespace) -> tuple[str | None, int | None, str]:
+    """The scheduler, n_jobs and where the scheduler came from (for the error message)."""
     scheduler, n_jobs = getattr(args, "scheduler", None), getattr(args, "n_jobs", None)
+    where = f"--scheduler {scheduler}"
     if scheduler is None or n_jobs is None:
         from border_readiness.experiments.config import load_experiment
 
         # The config is read again by the command; its errors are the same one line here.
         cfg = load_experiment(getattr(args, "config", None))
-        scheduler = cfg.scheduler if scheduler is None else scheduler
+        if scheduler is None:
+            scheduler, where = cfg.scheduler, f"{cfg.source}: [compute] scheduler {cfg.scheduler}"
         n_jobs = cfg.n_jobs if n_jobs is None else n_jobs
-    return scheduler, n_jobs
+    return scheduler, n_jobs, where
 
 
-def _connect(address: str):
-    where = f"--scheduler {address}"
+def _connect(address: str, where: str):
     try:
         from distributed import Client
     except ImportError:
         raise UsageError(
             f"{where}: Dask is not installed; pip install 'border-readiness[dask]'"
         ) from None
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    # A malformed address is refused before a Client exists: one that fails to construct
+    # leaves a finaliser that prints a traceback and waits 20 s on exit.
+    try:
+        scheme, location = parse_address(address, strict=False)
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme {scheme!r}; known: {', '.join(sorted(backends))}")
+        if scheme != "inproc":
+            parse_host_port(location)
+    except ValueError as exc:
+        raise UsageError(f"{where}: expected an address like tcp://host:8786 ({exc})") from None
     try:
         return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -144,7 +159,7 @@ def compute_session(args: argparse.Namespace) -> Iterator[None]:
     if not hasattr(args, "scheduler"):
         yield
         return
-    scheduler, n_jobs = _settings(args)
+    scheduler, n_jobs, where = _settings(args)
     if scheduler is None and n_jobs is None:
         yield
         return
@@ -154,7 +169,7 @@ def compute_session(args: argparse.Namespace) -> Iterator[None]:
         with joblib.parallel_config(n_jobs=n_jobs):
             yield
         return
-    client = _connect(scheduler)
+    client = _connect(scheduler, where)
     try:
         # joblib's Dask backend finds the client through the backend arguments; -1 (its default)
         # uses every worker thread of the cluster.

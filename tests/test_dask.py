@@ -198,6 +198,33 @@ def test_unreachable_scheduler_is_one_line_before_any_work(tmp_path, capsys, mon
 
 
 @pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("nonsense://x", "unknown scheme 'nonsense'"),
+        ("tcp://host", "missing port number"),
+        ("", "missing port number"),
+    ],
+)
+def test_malformed_scheduler_address_is_one_line(address, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["cluster", "--out", str(out), "--scheduler", address]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "expected an address like tcp://host:8786" in err[0]
+    assert message in err[0]
+    assert not out.exists()
+
+
+def test_config_scheduler_error_names_the_config(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(_compute, "CONNECT_TIMEOUT_S", 1)
+    config = tmp_path / "c.toml"
+    config.write_text(f'[compute]\nscheduler = "tcp://127.0.0.1:{_free_port()}"\n', "utf-8")
+    assert main(["score", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{config}: [compute] scheduler tcp://127.0.0.1:" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--n-jobs", "0"], "expected -1 or an integer >= 1"),
