@@ -76,8 +76,9 @@ def loo_fidelity(
     codes = pd.factorize(pd.Series(np.asarray(labels)), sort=True)[0]
     if len(set(codes)) < 2:
         return float("nan")
+    # n_jobs=1: this runs inside a replicate task, which is the unit joblib spreads.
     pred = cross_val_predict(
-        _tree(max_depth, random_state), np.asarray(X, float), codes, cv=LeaveOneOut()
+        _tree(max_depth, random_state), np.asarray(X, float), codes, cv=LeaveOneOut(), n_jobs=1
     )
     return float(np.mean(pred == codes))
 

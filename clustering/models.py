@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from border_readiness.clustering._gmm_guard import GuardedGaussianMixture, admissible
 from border_readiness.clustering._small_n import small_n_note
-from border_readiness.features._parallel import single_threaded
+from border_readiness.features._parallel import run_ordered, single_threaded
 
 __all__ = [
     "CRITERIA",
@@ -110,6 +110,10 @@ def _within_dispersion(X: np.ndarray, labels: np.ndarray) -> float:
     return total
 
 
+def _reference_log_dispersion(R: np.ndarray, k: int, i: int, fit_predict) -> float:
+    return float(np.log(_within_dispersion(R, fit_predict(R, k, i))))
+
+
 def gap_statistic(
     X: np.ndarray,
     labels_for_k: dict[int, np.ndarray],
@@ -151,12 +155,13 @@ def gap_statistic(
     for s in seeds:
         rng = np.random.default_rng(s)
         refs.append(rng.uniform(lo, hi, size=Z.shape) @ vt + X.mean(axis=0))
+    # One joblib task per (k, reference set); its seed is the reference index, not the worker.
+    tasks = [(R, k, i, fit_predict) for k in labels_for_k for i, R in enumerate(refs)]
+    logs = iter(run_ordered(_reference_log_dispersion, tasks))
     rows = {}
     for k, labels in labels_for_k.items():
         log_w = np.log(_within_dispersion(X, labels))
-        ref_logs = np.array(
-            [np.log(_within_dispersion(R, fit_predict(R, k, i))) for i, R in enumerate(refs)]
-        )
+        ref_logs = np.array([next(logs) for _ in refs])
         rows[k] = {
             "gap": float(ref_logs.mean() - log_w),
             "s_k": float(ref_logs.std() * np.sqrt(1 + 1 / n_refs)),
@@ -189,8 +194,8 @@ def internal_indices(X: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     n_labels = len(np.unique(labels))
     if n_labels < 2 or n_labels >= len(X):
         return {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
-    return {
-        "silhouette": float(silhouette_score(X, labels)),
+    return {  # n_jobs=1: split over joblib workers, the distances differ in the last bit
+        "silhouette": float(silhouette_score(X, labels, n_jobs=1)),
         "calinski_harabasz": float(calinski_harabasz_score(X, labels)),
         "davies_bouldin": float(davies_bouldin_score(X, labels)),
     }
@@ -565,7 +570,7 @@ class ClusterAssignment:
             label_map = np.full(size, -1, dtype=int)
             label_map[np.asarray(raw_labels, dtype=int)] = np.asarray(labels, dtype=int)
             return cls(fitted, label_map)
-        knn = KNeighborsClassifier(n_neighbors=1).fit(X, np.asarray(labels, dtype=int))
+        knn = KNeighborsClassifier(n_neighbors=1, n_jobs=1).fit(X, np.asarray(labels, int))
         return cls(knn, None)
 
     def predict(self, X) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 from border_readiness.errors import UsageError, UserInputError
 from border_readiness.experiments._card_command import _cmd_card
 from border_readiness.experiments._checks import bounded_int
+from border_readiness.experiments._compute import add_compute_options, compute_session
 from border_readiness.experiments._data_commands import (
     _add_year_filter,
     _cmd_data_build,
@@ -74,6 +75,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress or summary output")
     _add_seed(p)
+    add_compute_options(p)
 
 
 def _add_seed(p: argparse.ArgumentParser) -> None:
@@ -272,8 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--out", default="out", help="folder of the model cards and results (default: out)"
         )
         p.add_argument("--quiet", action="store_true", help="no progress or summary output")
-        if seeded:
+        if seeded:  # the commands that fit: their replicate loops can go to Dask
             _add_seed(p)
+            add_compute_options(p)
 
     p = _sub(
         sub,
@@ -533,7 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         check_args(args)  # where it writes, before any work (experiments/_preflight.py)
-        return run_guarded(args.func, args)
+        with compute_session(args):  # --scheduler connects here, before any work
+            return run_guarded(args.func, args)
     except UserInputError as exc:
         message = " ".join(str(exc).split())
         print(f"border-readiness: error: {message}", file=sys.stderr)

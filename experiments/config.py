@@ -2,7 +2,8 @@
 
 A configuration has optional top-level ``description``, ``catalogue`` and ``profiles`` (paths
 relative to the config file) and the tables ``[data]``, ``[score]``, ``[cluster]``,
-``[validate]``, ``[explain]`` and ``[model]``; every key is optional and defaults as below. The
+``[validate]``, ``[explain]``, ``[model]`` and ``[compute]`` (``scheduler``, ``n_jobs``: where the
+replicate loops run, never what they compute); every key is optional and defaults as below. The
 shipped configurations are in ``experiments/configs/`` (``default.toml``, ``all_regions.toml``).
 """
 
@@ -75,6 +76,10 @@ class ExperimentConfig:
     model_name: str = "border-readiness"
     alias: str = "champion"
     source: str = "built-in defaults"
+    #: ``[compute].scheduler``: a Dask scheduler address for the replicate loops (optional).
+    scheduler: str | None = None
+    #: ``[compute].n_jobs``: joblib workers for the replicate loops (-1: all; None: serial).
+    n_jobs: int | None = None
 
     @property
     def seeds(self) -> StepSeeds:
@@ -112,6 +117,7 @@ SCHEMA: dict[str, dict[str, object]] = {
     "validate": {"typologies": list, "permutations": int},
     "explain": {"surrogate_null": int},
     "model": {"name": str, "alias": str},
+    "compute": {"scheduler": str, "n_jobs": int},
 }
 _TYPES = {
     "str": str,
@@ -226,6 +232,9 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         raise ConfigError(
             f"{path}: cluster.consensus_scheme {scheme!r} is not one of {', '.join(SCHEMES)}"
         )
+    n_jobs = values.get("compute.n_jobs")
+    if n_jobs is not None and (n_jobs == 0 or n_jobs < -1):
+        raise ConfigError(f"{path}: compute.n_jobs must be -1 or an integer >= 1, got {n_jobs}")
     regions = _config_regions(values.get("data.regions", "border"), path)
     year = values.get("data.year")
     if isinstance(year, str):
@@ -264,6 +273,8 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         model_name=values.get("model.name", "border-readiness"),
         alias=values.get("model.alias", "champion"),
         source=label,
+        scheduler=values.get("compute.scheduler") or None,
+        n_jobs=n_jobs,
     )
 
 

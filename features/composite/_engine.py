@@ -357,7 +357,7 @@ class _Engine:
 
     def ranks_batched(self, codes: np.ndarray, batch_size: int, n_jobs: int | None) -> np.ndarray:
         slices = batch_slices(codes.shape[0], batch_size)
-        # None runs in-process here (the Monte Carlo's documented default), not under the
-        # caller's joblib.parallel_config.
-        parts = run_ordered(self.ranks, [(codes[s],) for s in slices], n_jobs=n_jobs or 1)
+        # None defers to the caller's joblib.parallel_config (serial without one, as joblib);
+        # the codes are drawn before batching, so the ranks do not depend on where they run.
+        parts = run_ordered(self.ranks, [(codes[s],) for s in slices], n_jobs=n_jobs)
         return np.concatenate(parts)

@@ -9,11 +9,15 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from border_readiness.features._parallel import batch_slices, run_ordered
 from border_readiness.features.composite._engine import _Engine
 from border_readiness.features.composite.normalisation import NORMALISATIONS
 from border_readiness.features.composite.weights import WEIGHTINGS
 
 __all__ = ["rank_sensitivity", "sobol_indices"]
+
+#: Bootstrap resamples per joblib task: enough work per task to outweigh its dispatch.
+_BOOT_BATCH = 25
 
 
 def _factor_values(factor_levels: Mapping[str, int | Sequence | None]):
@@ -98,15 +102,20 @@ def _sobol_estimates(yA, yB, yAB) -> tuple[np.ndarray, np.ndarray]:
     return first / variance, total / variance
 
 
+def _bootstrap_estimates(yA, yB, yAB, picks) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [_sobol_estimates(yA[pick], yB[pick], yAB[:, pick]) for pick in picks]
+
+
 def _sobol_table(names, yA, yB, yAB, rng, n_boot: int, conf_level: float) -> pd.DataFrame:
     S1, ST = _sobol_estimates(yA, yB, yAB)
     n = yA.shape[0]
-    boot1, bootT = [], []
-    for _ in range(n_boot):
-        pick = rng.integers(n, size=n)
-        b1, bT = _sobol_estimates(yA[pick], yB[pick], yAB[:, pick])
-        boot1.append(b1)
-        bootT.append(bT)
+    # The resamples are drawn here, in order, from the one stream (as before batching), and only
+    # their estimates run through joblib: the intervals do not depend on the backend.
+    picks = [rng.integers(n, size=n) for _ in range(n_boot)]
+    tasks = [(yA, yB, yAB, picks[s]) for s in batch_slices(n_boot, _BOOT_BATCH)]
+    estimates = [e for part in run_ordered(_bootstrap_estimates, tasks) for e in part]
+    boot1 = [b1 for b1, _ in estimates]
+    bootT = [bT for _, bT in estimates]
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)
     if n_boot >= 2:
         conf1 = z * np.std(boot1, axis=0, ddof=1)

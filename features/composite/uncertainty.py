@@ -235,7 +235,8 @@ def monte_carlo_ranks(
     batch_size : int
         Replicates computed together (memory ~ batch_size x regions^2 x levels bytes).
     n_jobs : int, optional
-        joblib workers over batches; ``None`` runs in-process.
+        joblib workers over batches; ``None`` follows ``joblib.parallel_config`` (serial
+        without one), so ``parallel_config(backend="dask")`` spreads the batches.
 
     Returns
     -------
