@@ -233,6 +233,8 @@ _SCHEMA = _section(
                     "level:str flag:str",
                 ),
             ),
+            # Last, so it stands just above the figures, whose first is the map.
+            ("map_method", _f("text", "2-D map")),
         ),
     ),
     ("ethical_considerations", _f("strs", "Ethical considerations")),
