@@ -379,6 +379,7 @@ verdict: str), at least 1 row
       by_federal_district: records
       coherence_verdict: str | list[str]
       coherence: records(level: str, flag: str)
+      map_method: str | list[str]
     ethical_considerations: list[str], at least one
     caveats_and_recommendations: section "Caveats and recommendations"
       caveats: list[str], at least one
