@@ -24,6 +24,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from border_readiness.clustering._gmm_guard import GuardedGaussianMixture, admissible
+from border_readiness.clustering._methods import METHODS
 from border_readiness.clustering._small_n import small_n_note
 from border_readiness.features._parallel import run_ordered, single_threaded
 
@@ -40,7 +41,6 @@ __all__ = [
     "small_n_note",
 ]
 
-METHODS = ("kmeans", "ward", "gmm", "hdbscan", "ward_contiguous")
 CRITERIA = ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")
 
 

@@ -87,7 +87,7 @@ def _add_seed(p: argparse.ArgumentParser) -> None:
 
 
 def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silhouette") -> None:
-    from border_readiness.clustering.models import METHODS
+    from border_readiness.clustering._methods import METHODS
 
     p.add_argument(
         "--method", choices=METHODS, help="clustering method (default: the config's, kmeans)"

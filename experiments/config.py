@@ -220,7 +220,7 @@ def load_experiment(path: str | Path | None, *, seed: int | None = None) -> Expe
         score = ScoreConfig(**score_kwargs)
     except ValueError as exc:
         raise ConfigError(f"{path}: [score] {exc}") from None
-    from border_readiness.clustering.models import METHODS
+    from border_readiness.clustering._methods import METHODS
 
     method = values.get("cluster.method", "kmeans")
     if method not in METHODS:

@@ -18,11 +18,11 @@ Examples
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from border_readiness.experiments._cpu import StageClock
 from border_readiness.experiments.interpret import ExplainRun, ValidationRun
 from border_readiness.experiments.steps import ClusterRun, Prepared
 
@@ -112,6 +112,8 @@ class Analysis:
     explanation: ExplainRun | None = None
     embedding: object = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds per step, under the keys of ``timings`` (experiments/_cpu.py).
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
 def typology_k(typology, n_regions: int) -> int:
@@ -197,14 +199,12 @@ def analyse(
     say = progress or (lambda _m: None)
     todo = steps_for(*steps)
     seeds = cfg.seeds
-    timings: dict[str, float] = {}
+    clock = StageClock()
+    timings = clock.wall
 
     def timed(step, func, *args, **kwargs):
-        t0 = time.perf_counter()
-        result = func(*args, **kwargs)
-        key = _TIMING[step]
-        timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
-        return result
+        with clock(_TIMING[step]):
+            return func(*args, **kwargs)
 
     prep = timed(
         "prepare",
@@ -218,7 +218,7 @@ def analyse(
         profiles_path=cfg.profiles,
         progress=say,
     )
-    a = Analysis(cfg, todo, prep, timings=timings)
+    a = Analysis(cfg, todo, prep, timings=timings, cpu=clock.cpu)
     a.report = timed("score", st.score, prep, progress=say, uncertainty="uncertainty" in todo)
     if "cluster" not in todo:
         return a

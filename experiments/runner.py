@@ -252,6 +252,7 @@ def record(
 
     import mlflow
 
+    from border_readiness.experiments._cpu import StageClock, cpu_metrics
     from border_readiness.experiments._runs import COMPLETE, TEMP_PREFIX, process_tags, store_lock
     from border_readiness.experiments._serving import input_example
     from border_readiness.experiments.artifacts import write_analysis
@@ -269,18 +270,21 @@ def record(
     data_label = a.prep.data_label
     t_start = time.perf_counter() if started is None else started
     t0 = time.perf_counter()
+    laps = StageClock()  # CPU and wall per tracking stage, logged as cpu.* and time.record.*
     client, exp_id, uri = connect(tracking_uri, cfg.model_name)
     say(f"logging to MLflow ({uri})")
     metrics = metrics_of(a)
     # Named by the pid: `runs mark-failed` removes the folder of a run that was killed.
     with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         tmp = Path(tmp)
+        laps.lap("connect")
         say("writing the result tables and plots")
         write_analysis(tmp / "results", a)
         _write_layering(tmp / "results", layered)
         state_path = tmp / "model_state.skops"
         state = freeze(a.prep, a.report, a.run)
         dump(state, state_path)
+        laps.lap("results")
         with (
             mlflow.start_run(
                 run_name=f"{a.prep.year}-{a.run.method}-k{a.run.k}", tags=process_tags()
@@ -298,6 +302,7 @@ def record(
                     "border_readiness.data_sha256": data_digest(a.prep.data),
                 }
             )
+            laps.lap("run_start")
             say("recording the dataset lineage (schema and digest of the long table)")
             ds = mlflow.data.from_pandas(
                 data, source=data_source, name=Path(data_label.split(" + ")[0]).name
@@ -308,8 +313,10 @@ def record(
             mlflow.log_input(ds, context="training")
             _log_layers(layered)
             logged = log_metrics_safe(metrics)
+            laps.lap("lineage")
             say("logging the result files")
             mlflow.log_artifacts(str(tmp / "results"), artifact_path="results")
+            laps.lap("log_results")
             say("logging the pyfunc model")
             code = _package_code(tmp / "code")
             info = mlflow.pyfunc.log_model(
@@ -328,6 +335,7 @@ def record(
                 code_paths=[str(code)],
                 pip_requirements=_requirements(),
             )
+            laps.lap("log_model")
             say("registering the model")
             registering.enter_context(store_lock(uri))
             mv = mlflow.register_model(info.model_uri, cfg.model_name, tags={COMPLETE: "false"})
@@ -343,6 +351,7 @@ def record(
             )
             for name, payload in (extra or {}).items():
                 mlflow.log_text(payload, f"retrain/{name}")
+            laps.lap("register")
             say("writing the model card")
             timings = {**a.timings, "tracking_s": time.perf_counter() - t0}
             card_data = build_card_data(
@@ -373,7 +382,9 @@ def record(
             if report_html.exists():
                 mlflow.log_artifact(str(report_html), artifact_path="report")
             timings["total_s"] = time.perf_counter() - t_start
+            laps.lap("card")
             mlflow.log_metrics({f"time.{k}": v for k, v in timings.items()})
+            mlflow.log_metrics(cpu_metrics(a.cpu, laps))
             # Every artifact is logged: the version is complete, and only now may take the alias.
             client.set_model_version_tag(cfg.model_name, str(version), COMPLETE, "true")
             if move:

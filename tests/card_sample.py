@@ -270,6 +270,7 @@ def _sample() -> dict:
                 {"level": "transport", "cronbach_alpha": 0.5, "flag": "alpha<0.7"},
                 {"level": "social", "cronbach_alpha": 0.8, "flag": "ok"},
             ],
+            "map_method": "Invented: the 2-D map is PCA.",
         },
         "ethical_considerations": ["Scores describe statistics, not people or governments."],
         "caveats_and_recommendations": {

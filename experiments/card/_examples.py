@@ -37,7 +37,7 @@ _EXAMPLE_JSON = """{
 "training_data": {"dataset": "example", "digest": "abc", "year": 2021, "n_regions": 2,
   "n_indicators": 1, "description": "example", "indicators": []},
 "quantitative_analyses": {"by_type": [], "by_level": [], "by_federal_district": [],
-  "coherence_verdict": "example", "coherence": []},
+  "coherence_verdict": "example", "coherence": [], "map_method": "example"},
 "ethical_considerations": ["example"],
 "caveats_and_recommendations": {"caveats": ["example"], "recommendations": ["example"]},
 "datasheet": {"motivation": "example",

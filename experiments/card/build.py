@@ -55,6 +55,17 @@ def data_digest(data: pd.DataFrame) -> str:
     return hashlib.sha256(rows).hexdigest()[:16]
 
 
+def _map_sentence(embedding) -> str:
+    """One sentence for the card: which method drew the 2-D map (the figure's footer says it)."""
+    if embedding is None:
+        return "No 2-D map was drawn for this run."
+    method = {"pca": "PCA", "umap": "UMAP"}.get(embedding.method, embedding.method)
+    notes = "; ".join(embedding.notes)
+    return f"The map of the regions (figure embedding) is drawn with {method}" + (
+        f" ({notes})." if notes else "."
+    )
+
+
 def build_card_data(
     a,
     *,
@@ -365,6 +376,7 @@ def build_card_data(
             "by_federal_district": by_fd,
             "coherence_verdict": audit.coherence_verdict(report),
             "coherence": audit.coherence_records(report),
+            "map_method": _map_sentence(a.embedding),
         },
         "ethical_considerations": [
             "Scores rank regions, and rankings invite misuse: always read them with their "

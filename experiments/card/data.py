@@ -119,6 +119,7 @@ caveats_and_recommendations, datasheet
         missing = [n for n in _SECTION_NAMES if n not in data]
         if missing:
             raise CardDataError(f"card data: missing section(s) {', '.join(missing)}")
+        data = _with_map_method(data)
         return cls(**{n: data[n] for n in _SECTION_NAMES}, figures=dict(figures or {}))
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,3 +197,13 @@ intended_use.sign_off
     def _get(self, path: str) -> Any:
         section, name = path.split(".")
         return getattr(self, section).get(name)
+
+
+def _with_map_method(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A card recorded before the 2-D map's method was named says so rather than fail."""
+    qa = data["quantitative_analyses"]
+    if not isinstance(qa, Mapping) or "map_method" in qa:
+        return data
+    said = "Not recorded: the card was made before cards named the map's method."
+    qa = {**qa, "map_method": said}
+    return {**data, "quantitative_analyses": qa}

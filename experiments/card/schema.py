@@ -233,6 +233,8 @@ _SCHEMA = _section(
                     "level:str flag:str",
                 ),
             ),
+            # Last, so it stands just above the figures, whose first is the map.
+            ("map_method", _f("text", "2-D map")),
         ),
     ),
     ("ethical_considerations", _f("strs", "Ethical considerations")),
@@ -377,6 +379,7 @@ verdict: str), at least 1 row
       by_federal_district: records
       coherence_verdict: str | list[str]
       coherence: records(level: str, flag: str)
+      map_method: str | list[str]
     ethical_considerations: list[str], at least one
     caveats_and_recommendations: section "Caveats and recommendations"
       caveats: list[str], at least one
