@@ -127,12 +127,17 @@ def check_out_dir(out: str | Path | None, option: str = "--out") -> None:
             f"{where}: inside the border_readiness package or its source folders ({folder}); "
             "write the outputs elsewhere"
         )
-    ancestor = _existing_ancestor(path)
-    if not ancestor.is_dir():
-        raise UsageError(f"{where}: cannot be created: {ancestor} is a file, not a folder")
-    problem = _writable_folder(ancestor)
+    problem = _creation_problem(path, where)
     if problem is not None:
         raise UsageError(f"{where}: cannot be written: {problem}")
+
+
+def _creation_problem(start: Path, where: str) -> str | None:
+    """Why nothing can be created at ``start`` (None: it can); a file on the way is refused."""
+    ancestor = _existing_ancestor(start)
+    if not ancestor.is_dir():
+        raise UsageError(f"{where}: cannot be created: {ancestor} is a file, not a folder")
+    return _writable_folder(ancestor)
 
 
 def check_out_file(out: str | Path, option: str = "--out") -> None:
@@ -166,10 +171,7 @@ def check_out_file(out: str | Path, option: str = "--out") -> None:
             f"{where}: inside the border_readiness package or its source folders ({folder}); "
             "the bundled data are not overwritten: write the file elsewhere"
         )
-    ancestor = _existing_ancestor(path.parent if str(path.parent) else Path("."))
-    if not ancestor.is_dir():
-        raise UsageError(f"{where}: cannot be created: {ancestor} is a file, not a folder")
-    problem = _writable_folder(ancestor)
+    problem = _creation_problem(path.parent if str(path.parent) else Path("."), where)
     if problem is None and path.exists() and not os.access(path, os.W_OK):
         problem = f"{path} is read-only"
     if problem is not None:
