@@ -13,7 +13,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from border_readiness.features._parallel import batch_slices, run_ordered, seed_blocks
+from border_readiness.features._parallel import (
+    batch_slices,
+    run_ordered,
+    seed_blocks,
+    single_threaded_blas,
+)
 from border_readiness.features.composite._checks import _aligned, _choices, _structure, _values
 from border_readiness.features.composite.aggregation import (
     _TIE_TOL,
@@ -29,8 +34,16 @@ from border_readiness.features.composite.weights import WEIGHTINGS, _pca_level, 
 # its own child SeedSequence, so that replicate r depends only on (random_state, r) and never on
 # batch_size or the number of workers.
 _SEED_BLOCK = 1000
-# Copeland margins form a (replicates x regions^2) matrix; chunking keeps it to a few MB.
+# Copeland margins form a (replicates x regions x reference) matrix; replicates are taken in
+# chunks that keep it under this many bytes (at least one replicate per chunk: one replicate's
+# margins, regions x reference, are quadratic by definition).
+_COPELAND_BUDGET = 64 * 2**20
 _COPELAND_CHUNK = 256
+
+
+def _copeland_chunk(n_pairs: int, budget: int = _COPELAND_BUDGET) -> int:
+    """Replicates per chunk so that a float64 (chunk, n_pairs) margin matrix fits ``budget``."""
+    return int(max(1, min(_COPELAND_CHUNK, budget // (8 * max(1, n_pairs)))))
 
 
 def _descending_ranks(scores: np.ndarray) -> np.ndarray:
@@ -331,11 +344,12 @@ class _Engine:
             signs = self.signs[k][lev]
             N, R = len(self.regions), self.n_reference
             out = np.empty((Wl.shape[0], N))
-            for start in range(0, Wl.shape[0], _COPELAND_CHUNK):
-                chunk = Wl[start : start + _COPELAND_CHUNK]
-                margins = chunk @ signs.T
-                margins[np.abs(margins) <= _TIE_TOL] = 0.0
-                out[start : start + _COPELAND_CHUNK] = np.sign(margins).reshape(-1, N, R).sum(-1)
+            step = _copeland_chunk(N * R)
+            with single_threaded_blas():  # joblib workers, not BLAS threads, parallelise
+                for start in range(0, Wl.shape[0], step):
+                    margins = Wl[start : start + step] @ signs.T
+                    margins[np.abs(margins) <= _TIE_TOL] = 0.0
+                    out[start : start + step] = np.sign(margins).reshape(-1, N, R).sum(-1)
             return out
         V = (self.Z if method == "arithmetic" else self.logZ)[k][:, idx]
         M = self.mask[k][:, idx]
