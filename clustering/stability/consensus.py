@@ -342,7 +342,8 @@ def consensus(
     method : "kmeans", "ward", "average", "complete", "single" or callable, default "kmeans"
         "kmeans": :func:`kmeans_batched`. A hierarchical linkage (:data:`HIERARCHICAL`): one
         scipy tree per subsample, cut at every k (``cut_tree``), the same partitions as an
-        agglomerative fit per k at a fraction of the cost. A callable is called ``method(X_sub, seed, k=k)``;
+        agglomerative fit per k at a fraction of the cost. A callable is called
+        ``method(X_sub, seed, k=k)``;
         :func:`sklearn_fit_predict` objects accept this.
     k_range : sequence of int, default range(2, 6)
         The numbers of clusters to compare (distinct); each must fit in a subsample.
