@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import cut_tree, fcluster, linkage
 from scipy.spatial.distance import squareform
 
 from border_readiness.clustering.stability._kmeans_batched import kmeans_batched
@@ -33,6 +33,10 @@ from border_readiness.features._parallel import seed_int as _seed_int
 #: ``n_init`` starts of up to ``max_iter`` iterations per subsample, as the main fit does.
 SCHEMES = ("ccp", "multistart")
 _CCP_N_INIT, _CCP_MAX_ITER = 1, 10
+#: Hierarchical methods run as one tree per subsample, cut at every k of ``k_range``
+#: (ConsensusClusterPlus's ``clusterAlg = "hc"`` does the same): the partitions equal a fit per
+#: k, since an agglomerative tree's k-cluster partition is its cut at k.
+HIERARCHICAL = ("ward", "average", "complete", "single")
 
 # PAC's ambiguity window, ConsensusClusterPlus/Senbabaoglu et al. 2014: (x1, x2] = (0.1, 0.9].
 _PAC_WINDOW = (0.1, 0.9)
@@ -238,6 +242,18 @@ class ConsensusResult:
         }
 
 
+def _cut_every_k(tree: np.ndarray, ks: tuple[int, ...]) -> np.ndarray:
+    """Labels (size, len(ks)) of one tree cut into each k (fcluster in C; cut_tree on ties).
+
+    ``fcluster(maxclust)`` cuts by height, which is the k-cluster partition unless merge heights
+    tie; then it can return fewer clusters, and scipy's ``cut_tree`` (by merge order) decides.
+    """
+    out = np.column_stack([fcluster(tree, t=k, criterion="maxclust") - 1 for k in ks])
+    if any(int(out[:, j].max()) + 1 != k for j, k in enumerate(ks)):
+        return cut_tree(tree, n_clusters=ks)
+    return out
+
+
 def _consensus_batch(
     X: np.ndarray,
     children: list[np.random.SeedSequence],
@@ -260,11 +276,18 @@ def _consensus_batch(
     drawn = np.zeros((m, n))
     np.put_along_axis(drawn, idx, 1.0, axis=1)
     together = np.zeros((len(ks), n, n))
+    cuts = []
+    if method in HIERARCHICAL:
+        # One tree per subsample, cut at every k at once.
+        cuts = [_cut_every_k(linkage(X[i], method=method), ks) for i in idx]
     for ik, k in enumerate(ks):
         # The clustering seed depends on k itself, not on its position in k_range.
         seqs = [_child(_child(c, 1), k) for c in children]
         labels = np.full((m, n), -1, dtype=np.intp)
-        if isinstance(method, str):
+        if method in HIERARCHICAL:
+            for r in range(m):
+                labels[r, idx[r]] = cuts[r][:, ik]
+        elif isinstance(method, str):
             # The subsample as 0/1 weights on the shared matrix: no copies, same clustering.
             fitted = kmeans_batched(
                 np.broadcast_to(X, (m, n, d)),
@@ -316,8 +339,11 @@ def consensus(
     ----------
     X : DataFrame or ndarray of shape (n, d)
         Indicator matrix, one row per region; a DataFrame's index labels the regions.
-    method : "kmeans" or callable, default "kmeans"
-        "kmeans": :func:`kmeans_batched`. A callable is called ``method(X_sub, seed, k=k)``;
+    method : "kmeans", "ward", "average", "complete", "single" or callable, default "kmeans"
+        "kmeans": :func:`kmeans_batched`. A hierarchical linkage (:data:`HIERARCHICAL`): one
+        scipy tree per subsample, cut at every k (``cut_tree``), the same partitions as an
+        agglomerative fit per k at a fraction of the cost. A callable is called
+        ``method(X_sub, seed, k=k)``;
         :func:`sklearn_fit_predict` objects accept this.
     k_range : sequence of int, default range(2, 6)
         The numbers of clusters to compare (distinct); each must fit in a subsample.
@@ -365,7 +391,8 @@ def consensus(
     start = time.perf_counter()
     values, index, _ = _as_matrix(X)
     n = values.shape[0]
-    _check_method(method)
+    if method not in HIERARCHICAL:
+        _check_method(method)
     ks = tuple(_check_int("k in k_range", k, 1) for k in k_range)
     if not ks or len(set(ks)) != len(ks):
         raise ValueError(f"k_range must hold distinct integers, got {list(k_range)}")
