@@ -165,12 +165,13 @@ def _method_name(method: Any) -> str:
     return getattr(method, "__name__", None) or repr(method)
 
 
-def _check_method(method: Any) -> None:
-    if isinstance(method, str):
-        if method != "kmeans":
-            raise ValueError(f"method must be 'kmeans' or a fit_predict callable, got {method!r}")
-    elif not callable(method):
-        raise ValueError(f"method must be 'kmeans' or a fit_predict callable, got {method!r}")
+def _check_method(method: Any, names: tuple[str, ...] = ("kmeans",)) -> None:
+    # ``names``: the built-in methods the caller runs itself; anything else must be callable.
+    known = method in names if isinstance(method, str) else callable(method)
+    if known:
+        return
+    allowed = " or ".join(repr(n) for n in names)
+    raise ValueError(f"method must be {allowed} or a fit_predict callable, got {method!r}")
 
 
 def _call_labels(method: FitPredict, X_sub: np.ndarray, seed: int, **kwargs: Any) -> np.ndarray:

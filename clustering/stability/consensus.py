@@ -341,7 +341,8 @@ def consensus(
         Indicator matrix, one row per region; a DataFrame's index labels the regions.
     method : "kmeans", "ward", "average", "complete", "single" or callable, default "kmeans"
         "kmeans": :func:`kmeans_batched`. A hierarchical linkage (:data:`HIERARCHICAL`): one
-        scipy tree per subsample, cut at every k (``cut_tree``), the same partitions as an
+        scipy tree per subsample, cut at every k (``fcluster``; ``cut_tree`` on tied merge
+        heights), the same partitions as an
         agglomerative fit per k at a fraction of the cost. A callable is called
         ``method(X_sub, seed, k=k)``;
         :func:`sklearn_fit_predict` objects accept this.
@@ -391,8 +392,7 @@ def consensus(
     start = time.perf_counter()
     values, index, _ = _as_matrix(X)
     n = values.shape[0]
-    if method not in HIERARCHICAL:
-        _check_method(method)
+    _check_method(method, ("kmeans", *HIERARCHICAL))
     ks = tuple(_check_int("k in k_range", k, 1) for k in k_range)
     if not ks or len(set(ks)) != len(ks):
         raise ValueError(f"k_range must hold distinct integers, got {list(k_range)}")
