@@ -24,7 +24,7 @@ CSV = b"region_id,year,indicator,value\nRU-OMS,2021,grp,1.5\n"
     ("raw", "kind"),
     [
         (CSV, "text"),
-        (gzip.compress(CSV), "gzip"),
+        (gzip.compress(CSV, mtime=0), "gzip"),
         (b"PK\x03\x04rest", "zip"),
         (b"PAR1....PAR1", "parquet"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"),
