@@ -13,6 +13,7 @@ from pathlib import Path
 
 from border_readiness.errors import UserInputError
 from border_readiness.experiments._runs import report_stale, store_lock
+from border_readiness.experiments._store_template import seed_new_sqlite_store
 
 __all__ = [
     "StoreNotFound",
@@ -87,6 +88,7 @@ def open_store(tracking_uri: str | None):
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     with store_lock(uri):  # a store being created by another command is waited for
+        seed_new_sqlite_store(uri)
         client = mlflow.MlflowClient()
     report_stale(client)
     return client, uri
@@ -120,6 +122,7 @@ def connect(tracking_uri: str | None, experiment: str):
     # Creating and migrating a new store, and creating the experiment, race between
     # concurrent first runs (MLflow's own init lock does not cover them): one at a time.
     with store_lock(uri):
+        seed_new_sqlite_store(uri)  # a copy of a migrated empty store: no migrations to run
         client = mlflow.MlflowClient()
         client.search_registered_models(max_results=1)  # the registry's tables too
         exp = client.get_experiment_by_name(experiment)
