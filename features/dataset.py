@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable
@@ -28,6 +29,7 @@ import pandas as pd
 from border_readiness.features._csv_cells import guard_frame
 from border_readiness.features._files import atomic_write_bytes
 from border_readiness.features._long_files import DataValidationError, read_long_file
+from border_readiness.features._text import stripped_text
 from border_readiness.features.regions import (
     BORDER_REGIONS,
     UnknownRegionError,
@@ -321,12 +323,13 @@ def validate_long(data: pd.DataFrame, *, source: str = "data") -> pd.DataFrame:
         i = np.isinf(frame["value"]).idxmax()
         raise DataValidationError(f"{source}, row {line[i]}, column value: infinite value")
 
-    frame["indicator"] = frame["indicator"].astype(str).str.strip()
+    frame["indicator"] = stripped_text(frame["indicator"])
     if (frame["indicator"] == "").any():
         i = (frame["indicator"] == "").idxmax()
         raise DataValidationError(f"{source}, row {line[i]}, column indicator: empty")
 
-    negative = frame["indicator"].str.match(_POPULATION_COUNT) & (frame["value"] < 0)
+    counts = [i for i in pd.unique(frame["indicator"]) if re.match(_POPULATION_COUNT, i)]
+    negative = frame["indicator"].isin(counts) & (frame["value"] < 0)
     if negative.any():
         i = negative.idxmax()
         raise DataValidationError(

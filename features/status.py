@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.errors import UserInputError
+from border_readiness.features._text import stripped_text
 
 __all__ = [
     "STATUS_CODES",
@@ -182,7 +183,7 @@ def resolve_status(
     if status is None:
         return numbers.where(implied == "value"), implied.astype(object)
 
-    given = status.fillna("").astype(str).str.strip()
+    given = stripped_text(status.fillna(""))
     unknown = (given != "") & ~given.isin(STATUS_CODES)
     if unknown.any():
         i = unknown.idxmax()
