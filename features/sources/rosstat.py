@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from border_readiness.features.regions import UnknownRegionError, resolve_region
 from border_readiness.features.sources._cells import CellParseError, parse_cell, strip_footnote
@@ -330,6 +329,10 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
             try:
                 cell = parse_cell(raw, percent_unit=percent)
             except CellParseError as exc:
+                # openpyxl is imported only here and by the readers: every command that loads
+                # the built dataset imports this module for its column names, not for Excel.
+                from openpyxl.utils import get_column_letter
+
                 col = get_column_letter(j + 1)
                 raise SourceFormatError(f"{where}, cell {col}{i + 1} ({year}): {exc}") from None
             note = cell.note
