@@ -259,7 +259,7 @@ def k_selection_frame(run) -> pd.DataFrame:
     return scores.join(extra, how="outer").rename_axis("k").reset_index()
 
 
-def write_cluster(out, run, prep, emb) -> None:
+def write_cluster(out, run, prep, emb, expert=None) -> None:
     """The files of `cluster` into an OutputSet (``emb``: the 2-D map of the embed step).
 
     ``features.csv``, ``clusters.csv``, ``stability.json``, ``consensus.csv``,
@@ -279,6 +279,9 @@ def write_cluster(out, run, prep, emb) -> None:
         regions, compiled indicators, profile rules.
     emb : Embedding2D
         The 2-D map of the regions (:class:`~border_readiness.clustering.embedding.Embedding2D`).
+    expert : pandas.Series, optional
+        An expert typology (region id -> type) for a second panel of ``embedding.png``; the
+        model card shows that figure, so ``run`` draws it once, here, with the typology.
     """
     from border_readiness.experiments._plots import consensus_figure
     from border_readiness.experiments._plots_explain import embedding_figure
@@ -303,7 +306,7 @@ def write_cluster(out, run, prep, emb) -> None:
     out.csv("embedding.csv", emb.coordinates.reset_index())
     out.figure(
         "embedding.png",
-        embedding_figure(emb, run.labels, None, names, title=f"{run.method}, k = {run.k}"),
+        embedding_figure(emb, run.labels, expert, names, title=f"{run.method}, k = {run.k}"),
     )
     out.figure("consensus.png", consensus_figure(run.consensus, run.k, run.labels, names))
 
@@ -466,6 +469,24 @@ def write_explain(out, result, run, prep) -> None:
         )
 
 
+def card_expert_typology(a):
+    """The expert typology the card's 2-D map shows beside the clusters, or None.
+
+    Parameters
+    ----------
+    a : Analysis
+        The results of :func:`~border_readiness.experiments.pipeline.analyse`.
+
+    Returns
+    -------
+    pandas.Series or None
+        The federal districts (region id -> district) where the run validated against them.
+    """
+    if "federal_districts" not in a.validations:
+        return None
+    return a.validations["federal_districts"].typology.as_series(multi="first")
+
+
 def write_analysis(out_dir: str | Path, a) -> list[Path]:
     """Every table and figure of the steps ``a`` ran, in one sub-folder per step.
 
@@ -490,7 +511,10 @@ def write_analysis(out_dir: str | Path, a) -> list[Path]:
     if "uncertainty" in a.steps:
         parts.append((out_dir / "score", lambda o: write_score(o, a.report, a.prep)))
     if "stability" in a.steps:
-        parts.append((out_dir / "cluster", lambda o: write_cluster(o, a.run, a.prep, a.embedding)))
+        expert = card_expert_typology(a)
+        parts.append(
+            (out_dir / "cluster", lambda o: write_cluster(o, a.run, a.prep, a.embedding, expert))
+        )
     for name, v in a.validations.items():
         parts.append(
             (

@@ -365,9 +365,12 @@ def record(
                 data_source=data_label,
             )
             card_dir = Path(out) / "models" / cfg.model_name / f"v{version}"
-            # The rank-interval figure is the one the results hold: drawn once, not twice.
-            drawn = tmp / "results" / "score" / "rank_intervals.png"
-            figures = {"rank_intervals": drawn.read_bytes()} if drawn.is_file() else None
+            # The card's figures are the ones the results hold: drawn once, not twice.
+            drawn = {
+                "rank_intervals": tmp / "results" / "score" / "rank_intervals.png",
+                "embedding": tmp / "results" / "cluster" / "embedding.png",
+            }
+            figures = {k: p.read_bytes() for k, p in drawn.items() if p.is_file()} or None
             write_card(card_data, card_dir, a, figures=figures)
             # The result tables and figures also go next to the card, outside the store.
             results_dir = card_dir / "results"

@@ -507,6 +507,7 @@ def write_card(
     """
     from border_readiness.experiments._plots import figure_png, rank_interval_figure
     from border_readiness.experiments._plots_explain import embedding_figure
+    from border_readiness.experiments.artifacts import card_expert_typology
     from border_readiness.experiments.card.data import CardData
     from border_readiness.experiments.card.render import render_card
     from border_readiness.features.regions import region_table
@@ -518,10 +519,14 @@ def write_card(
             a.report.scores, a.report.uncertainty, names, a.prep.year, a.report.config.n_replicates
         )
         figures["rank_intervals"] = figure_png(fig)
-    expert = None
-    if "federal_districts" in a.validations:
-        expert = a.validations["federal_districts"].typology.as_series(multi="first")
-    figures["embedding"] = figure_png(
-        embedding_figure(a.embedding, a.run.labels, expert, names, title="regions by cluster")
-    )
+    if "embedding" not in figures:
+        figures["embedding"] = figure_png(
+            embedding_figure(
+                a.embedding,
+                a.run.labels,
+                card_expert_typology(a),
+                names,
+                title=f"{a.run.method}, k = {a.run.k}",
+            )
+        )
     return write_card_files(render_card(CardData.from_dict(card, figures), formats), card_dir)
