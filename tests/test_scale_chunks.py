@@ -252,3 +252,20 @@ def test_budgets_bound_the_chunks():
     for R, m in [(10, 3), (10_000, 10), (100_000, 10)]:
         rows = _copeland._row_step(R, m)
         assert rows == 1 or rows * 8 * R * (2 * m + 1) <= _copeland._ROW_BUDGET
+
+
+def test_silhouette_in_row_chunks_equals_whole_and_sklearn(monkeypatch):
+    from sklearn.metrics import silhouette_score
+
+    from border_readiness.clustering import structure
+
+    rng = np.random.default_rng(12)
+    Xb = rng.normal(size=(4, 17, 3))
+    labels = np.stack([rng.permutation(np.arange(17) % 3) for _ in range(4)])
+    monkeypatch.setattr(structure, "_SILHOUETTE_BUDGET", 2**40)
+    whole = structure.silhouette_batched(Xb, labels)
+    monkeypatch.setattr(structure, "_SILHOUETTE_BUDGET", 1)  # one row per chunk
+    chunked = structure.silhouette_batched(Xb, labels)
+    np.testing.assert_array_equal(chunked, whole)
+    reference = [silhouette_score(x, lab) for x, lab in zip(Xb, labels, strict=True)]
+    np.testing.assert_allclose(chunked, reference, rtol=0, atol=1e-12)
