@@ -364,6 +364,10 @@ def consensus(
         CDF bins (ConsensusClusterPlus's 100-bin histogram).
     random_state, n_jobs, batch_size, progress
         As in :func:`bootstrap_jaccard`; results do not depend on ``n_jobs`` or ``batch_size``.
+        Memory: the consensus matrices are n x n per k by definition (8 bytes each: 800 MB
+        per k at 10,000 regions); the running totals become them in place, each batch
+        holds its own k x n x n counts, and its k-means fits work in sub-batches of
+        about 256 MB.
     scheme : {"multistart", "ccp"}, default "multistart"
         "ccp" overrides ``n_init`` and ``max_iter`` with ConsensusClusterPlus's stock k-means
         (one start, at most 10 iterations); "multistart" uses them as given. A callable
