@@ -423,13 +423,17 @@ def consensus(
     children = np.random.SeedSequence(random_state).spawn(reps)
     batches = batch_slices(reps, batch_size)
     # The batches' counts are added up as they arrive (integers: any order gives the same
-    # sums), so memory holds the running totals and the batches in flight, never all of them.
-    together = np.zeros((len(ks), n, n))
-    drawn = np.zeros((n, n))
+    # sums), so memory holds the running totals and the batches in flight, never all of them;
+    # the first batch's counts become the totals (no zero-filled k x n x n to add them to).
+    totals: list[np.ndarray] = []
 
     def add(_i: int, part: tuple[np.ndarray, np.ndarray]) -> None:
-        np.add(together, part[0], out=together)
-        np.add(drawn, part[1], out=drawn)
+        if not totals:
+            # A result deserialised from a worker (Dask) may be a read-only buffer.
+            totals.extend(p if p.flags.writeable else p.copy() for p in part)
+            return
+        np.add(totals[0], part[0], out=totals[0])
+        np.add(totals[1], part[1], out=totals[1])
 
     run_ordered(
         _consensus_batch,
@@ -439,6 +443,7 @@ def consensus(
         progress=progress,
         collect=add,
     )
+    together, drawn = totals
 
     x = np.arange(grid + 1) / grid
     matrices, pac, area, cdf_rows = {}, {}, {}, []

@@ -404,6 +404,11 @@ class _Engine:
         return int(max(1, _BATCH_BUDGET // per_replicate))
 
     def ranks_batched(self, codes: np.ndarray, batch_size: int, n_jobs: int | None) -> np.ndarray:
+        # A task's own ranks are copied into the result: tasks are cut so that their ranks fit
+        # the batch budget too, else one 1000-replicate task at 100,000 regions holds a second
+        # 3.2 GB copy of the result (the ranks never depend on the batch size).
+        per_replicate = 8 * len(self.regions) * (len(self.levels) + 1)
+        batch_size = min(batch_size, max(1, _BATCH_BUDGET // per_replicate))
         slices = batch_slices(codes.shape[0], batch_size)
         # The result is replicates x regions x (levels + 1) float64 by definition: allocated
         # once, before any work, so a size that cannot fit fails at once with MemoryError, and
