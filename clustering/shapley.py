@@ -102,7 +102,7 @@ def _copeland_shapley(
     q_i) - sign(b_i - q_i))``: one matrix product over the coalitions instead of scoring
     ``2^m * B`` rows against every reference region (the same numbers, 50x faster).
     """
-    from border_readiness.features.composite.aggregation import _TIE_TOL
+    from border_readiness.features.composite._copeland import _TIE_TOL
 
     def signs(a: np.ndarray) -> np.ndarray:  # (rows, m) -> (rows, refs, m)
         diff = a[:, None, :] - reference[None, :, :]

@@ -141,6 +141,10 @@ class StructureTest:
         }
 
 
+# Bytes of one row chunk of silhouette_batched's pairwise differences and distances.
+_SILHOUETTE_BUDGET = 128 * 2**20
+
+
 def silhouette_batched(Xb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Mean silhouette of B labelled data sets at once (scikit-learn's definition).
 
@@ -169,10 +173,18 @@ def silhouette_batched(Xb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     k = int(labels.max()) + 1
     # Elementwise differences and reductions only: a replicate's result never depends on its
     # batch (no BLAS call whose blocking could change with the batch's shape).
-    diff = Xb[:, :, None, :] - Xb[:, None, :, :]
-    D = np.sqrt((diff * diff).sum(axis=-1))  # (B, n, n)
+    B, n, d = Xb.shape
     onehot = (labels[:, :, None] == np.arange(k)).astype(float)  # (B, n, k)
-    sums = (D[:, :, :, None] * onehot[:, None, :, :]).sum(axis=2)  # (B, n, k)
+    # The distances are n x n per data set by definition; they are formed for a chunk of rows
+    # at a time (the (B, rows, n, d) differences fit _SILHOUETTE_BUDGET), and each row's sums
+    # run over the same values in the same order whatever the chunk.
+    step = int(max(1, _SILHOUETTE_BUDGET // (8 * B * n * (2 * d + k + 1))))
+    sums = np.empty((B, n, k))
+    for start in range(0, n, step):
+        rows = slice(start, min(start + step, n))
+        diff = Xb[:, rows, None, :] - Xb[:, None, :, :]
+        D = np.sqrt((diff * diff).sum(axis=-1))  # (B, rows, n)
+        sums[:, rows] = (D[:, :, :, None] * onehot[:, None, :, :]).sum(axis=2)
     counts = onehot.sum(axis=1)  # (B, k)
     own_count = np.take_along_axis(counts, labels, axis=1)  # (B, n)
     own_sum = np.take_along_axis(sums, labels[:, :, None], axis=2)[..., 0]

@@ -93,6 +93,7 @@ def run_ordered(
     n_jobs: int | None = None,
     sizes: Sequence[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    collect: Callable[[int, Any], None] | None = None,
 ) -> list:
     """``[func(*args) for args in arguments]``, through joblib, in task order.
 
@@ -114,11 +115,16 @@ def run_ordered(
     progress : callable, optional
         Called as ``progress(done, total)`` after each task, in task order; this is how a
         caller shows a progress bar.
+    collect : callable, optional
+        Called as ``collect(i, result)`` with each task's index and result, in task order, and
+        the result is then dropped: a caller that adds results up or writes them into one
+        preallocated array holds one result at a time (plus joblib's few in flight) instead
+        of all of them.
 
     Returns
     -------
     list
-        The tasks' results, in the order of ``arguments``.
+        The tasks' results, in the order of ``arguments``; empty with ``collect``.
 
     Examples
     --------
@@ -136,11 +142,16 @@ def run_ordered(
         from joblib import Parallel, delayed
 
         tasks = (delayed(func)(*args) for args in arguments)
-        if progress is None:
+        if progress is None and collect is None:
             return Parallel(n_jobs=n_jobs)(tasks)
         results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
-    for size, result in zip(sizes, results, strict=True):
-        out.append(result)
+    for i, (size, result) in enumerate(zip(sizes, results, strict=True)):
+        if collect is None:
+            out.append(result)
+        else:
+            collect(i, result)
+            # Unbound before the next serial task runs, so two results never coexist here.
+            del result
         done += size
         if progress is not None:
             progress(done, total)

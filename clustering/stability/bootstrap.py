@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.clustering._jsonsafe import plain
+from border_readiness.clustering.stability._chunks import FIT_BUDGET, kmeans_chunked
 from border_readiness.clustering.stability._kmeans_batched import kmeans_batched
 from border_readiness.clustering.stability._replicates import (
     BATCH_SIZE,
@@ -196,7 +197,7 @@ def _bootstrap_batch(
     n_init: int,
     max_iter: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n, d = X.shape
+    n = X.shape[0]
     m = len(children)
     present = np.zeros((m, n), dtype=bool)
     fit_seqs = []
@@ -206,8 +207,9 @@ def _bootstrap_batch(
         present[r, draw] = True
         fit_seqs.append(_child(child, 1))
     if isinstance(method, str):
-        boot = kmeans_batched(
-            np.broadcast_to(X, (m, n, d)),
+        # In sub-batches whose working arrays (replicates x starts x k x n) fit a byte budget.
+        boot = kmeans_chunked(
+            X,
             k,
             n_init=n_init,
             max_iter=max_iter,
@@ -223,7 +225,8 @@ def _bootstrap_batch(
     jac, matched = _best_jaccard(codes, boot, present, k_orig)
     # A region "stays" when it lands in the replicate cluster matched to its original cluster.
     hit = present & (codes >= 0) & (boot == matched[:, np.maximum(codes, 0)])
-    return jac, hit, present
+    # Per-region counts over the batch, not (replicates x n) masks: the caller only adds them.
+    return jac, hit.sum(axis=0), present.sum(axis=0)
 
 
 def _best_jaccard(
@@ -353,7 +356,9 @@ def bootstrap_jaccard(
             raise ValueError(f"k={k} exceeds the number of regions ({n})")
 
     children = root.spawn(B)
-    batches = batch_slices(B, batch_size)
+    # The Jaccard step holds about eight (replicates x n) integer arrays per batch: batches are
+    # cut to the fit budget too (results never depend on the batch size).
+    batches = batch_slices(B, min(batch_size, max(1, FIT_BUDGET // (64 * n))))
     parts = run_ordered(
         _bootstrap_batch,
         [(values, codes, k_orig, children[s], method, k, n_init, max_iter) for s in batches],
@@ -362,8 +367,8 @@ def bootstrap_jaccard(
         progress=progress,
     )
     jaccard = np.concatenate([p[0] for p in parts])
-    hits = np.concatenate([p[1] for p in parts]).sum(axis=0)
-    drawn = np.concatenate([p[2] for p in parts]).sum(axis=0)
+    hits = np.sum([p[1] for p in parts], axis=0)
+    drawn = np.sum([p[2] for p in parts], axis=0)
 
     cluster_index = pd.Index(clusters, name="cluster")
     with np.errstate(invalid="ignore"):

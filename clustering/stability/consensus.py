@@ -13,7 +13,12 @@ import pandas as pd
 from scipy.cluster.hierarchy import cut_tree, fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from border_readiness.clustering.stability._kmeans_batched import kmeans_batched
+from border_readiness.clustering.stability._chunks import (
+    co_membership,
+    consensus_matrices,
+    kmeans_chunked,
+    upper_values,
+)
 from border_readiness.clustering.stability._replicates import (
     BATCH_SIZE,
     FitPredict,
@@ -263,7 +268,7 @@ def _consensus_batch(
     n_init: int,
     max_iter: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    n, d = X.shape
+    n = X.shape[0]
     m = len(children)
     # ConsensusClusterPlus: sort(sample(n, floor(n * pItem))), one subsample per replicate
     # shared by every k.
@@ -288,9 +293,10 @@ def _consensus_batch(
             for r in range(m):
                 labels[r, idx[r]] = cuts[r][:, ik]
         elif isinstance(method, str):
-            # The subsample as 0/1 weights on the shared matrix: no copies, same clustering.
-            fitted = kmeans_batched(
-                np.broadcast_to(X, (m, n, d)),
+            # The subsample as 0/1 weights on the shared matrix: no copies, same clustering;
+            # in sub-batches whose working arrays fit a byte budget.
+            fitted = kmeans_chunked(
+                X,
                 k,
                 n_init=n_init,
                 max_iter=max_iter,
@@ -302,12 +308,8 @@ def _consensus_batch(
             for r in range(m):
                 raw = _call_labels(method, X[idx[r]], _seed_int(seqs[r]), k=k)
                 labels[r, idx[r]] = _encode_labels(raw, size)[0]
-        kb = max(int(labels.max()) + 1, 1)
-        # (n, m * kb) membership indicators; sums of 0/1 products are exact integers, so the
-        # order BLAS sums them in cannot matter.
-        member = (labels[:, :, None] == np.arange(kb)).transpose(1, 0, 2).reshape(n, m * kb)
-        member = member.astype(float)
-        together[ik] = member @ member.T
+        # Sums of 0/1 products over sub-batches of replicates: exact integers in any order.
+        together[ik] = co_membership(labels)
     return together, drawn.T @ drawn
 
 
@@ -362,6 +364,10 @@ def consensus(
         CDF bins (ConsensusClusterPlus's 100-bin histogram).
     random_state, n_jobs, batch_size, progress
         As in :func:`bootstrap_jaccard`; results do not depend on ``n_jobs`` or ``batch_size``.
+        Memory: the consensus matrices are n x n per k by definition (8 bytes each: 800 MB
+        per k at 10,000 regions); the running totals become them in place, each batch
+        holds its own k x n x n counts, and its k-means fits work in sub-batches of
+        about 256 MB.
     scheme : {"multistart", "ccp"}, default "multistart"
         "ccp" overrides ``n_init`` and ``max_iter`` with ConsensusClusterPlus's stock k-means
         (one start, at most 10 iterations); "multistart" uses them as given. A callable
@@ -416,24 +422,35 @@ def consensus(
 
     children = np.random.SeedSequence(random_state).spawn(reps)
     batches = batch_slices(reps, batch_size)
-    parts = run_ordered(
+    # The batches' counts are added up as they arrive (integers: any order gives the same
+    # sums), so memory holds the running totals and the batches in flight, never all of them;
+    # the first batch's counts become the totals (no zero-filled k x n x n to add them to).
+    totals: list[np.ndarray] = []
+
+    def add(_i: int, part: tuple[np.ndarray, np.ndarray]) -> None:
+        if not totals:
+            # A result deserialised from a worker (Dask) may be a read-only buffer.
+            totals.extend(p if p.flags.writeable else p.copy() for p in part)
+            return
+        np.add(totals[0], part[0], out=totals[0])
+        np.add(totals[1], part[1], out=totals[1])
+
+    run_ordered(
         _consensus_batch,
         [(values, children[s], ks, size, method, n_init, max_iter) for s in batches],
         n_jobs=n_jobs,
         sizes=[s.stop - s.start for s in batches],
         progress=progress,
+        collect=add,
     )
-    together = sum(p[0] for p in parts)
-    drawn = sum(p[1] for p in parts)
+    together, drawn = totals
 
     x = np.arange(grid + 1) / grid
-    upper = np.triu_indices(n, k=1)
     matrices, pac, area, cdf_rows = {}, {}, {}, []
-    for ik, k in enumerate(ks):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            M = np.where(drawn > 0, together[ik] / np.where(drawn > 0, drawn, 1.0), 0.0)
+    # n x n per k by definition; divided in place, so the totals become the matrices.
+    for k, M in zip(ks, consensus_matrices(together, drawn), strict=True):
         matrices[k] = M
-        v = np.sort(M[upper])
+        v = upper_values(M)
         cdf = np.searchsorted(v, x, side="right") / v.size
         lo, hi = (np.searchsorted(v, t, side="right") / v.size for t in _PAC_WINDOW)
         pac[k] = float(hi - lo)

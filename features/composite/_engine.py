@@ -1,9 +1,15 @@
 """The vectorised sampler of the composite's choices, shared by Monte Carlo and Sobol'.
 
 :class:`_Engine` precomputes, once, everything the replicates share (the normalised matrices
-per method, the weight tables per weighting, normalisation and dropped indicator, the Copeland
-sign tensors) with the same kernels as the nominal model, then scores and ranks any batch of
-replicates, each coded as one option index per factor.
+per method, the weight tables per weighting, normalisation and dropped indicator, the
+normalised rows a Copeland score compares) with the same kernels as the nominal model, then
+scores and ranks any batch of replicates, each coded as one option index per factor.
+
+Memory: the ranks of R replicates are R x regions x (levels + 1) float64 by definition (the
+result, allocated once); the working memory of a batch is bounded by :data:`_BATCH_BUDGET`
+(replicates taken in sub-batches) and, for Copeland, by the row chunks of
+:mod:`~border_readiness.features.composite._copeland` (the (regions, reference, indicators)
+sign tensor is built a chunk of rows at a time unless it fits the budget whole).
 """
 
 from __future__ import annotations
@@ -20,11 +26,10 @@ from border_readiness.features._parallel import (
     single_threaded_blas,
 )
 from border_readiness.features.composite._checks import _aligned, _choices, _structure, _values
+from border_readiness.features.composite._copeland import _TIE_TOL, _pairwise_signs, _row_step
 from border_readiness.features.composite.aggregation import (
-    _TIE_TOL,
     AGGREGATIONS,
     _level_weights,
-    _pairwise_signs,
     geometric_shift,
 )
 from border_readiness.features.composite.normalisation import NORMALISATIONS, normalise
@@ -39,6 +44,10 @@ _SEED_BLOCK = 1000
 # margins, regions x reference, are quadratic by definition).
 _COPELAND_BUDGET = 64 * 2**20
 _COPELAND_CHUNK = 256
+# Working bytes of one sub-batch of replicates (scores, their weighted products and the sort of
+# the ranks, about 16 float64 values per region, level and replicate): at 100,000 regions a
+# 1000-replicate batch would otherwise hold some 30 GB of temporaries.
+_BATCH_BUDGET = 256 * 2**20
 
 
 def _copeland_chunk(n_pairs: int, budget: int = _COPELAND_BUDGET) -> int:
@@ -72,7 +81,8 @@ class _Engine:
     """Everything the replicates share, precomputed once.
 
     Normalised matrices per method, weight tables per (weighting, normalisation, dropped
-    indicator), Copeland sign tensors.
+    indicator), and for Copeland the normalised rows and reference rows (their sign tensor
+    is cached only when it fits :data:`_COPELAND_BUDGET`, else built per row chunk).
     """
 
     def __init__(
@@ -210,18 +220,14 @@ class _Engine:
                 [self.notes.get("weighting", ""), *sorted(fallbacks)]
             ).strip("; ")
 
-        self.signs = None
         self.n_reference = basis.shape[0]
+        # Copeland compares the normalised rows (NaN = missing) with the normalised reference;
+        # the (rows x reference x indicators) signs are derived from them per row chunk.
+        self.copeland_rows = None
+        self._signs: dict[tuple[int, int], np.ndarray] = {}
         if "copeland" in self.aggregations:
-            R = self.n_reference
-            self.signs = [
-                [
-                    _pairwise_signs(
-                        np.where(self.mask[k], self.Z[k], np.nan)[:, idx], fitted[k][:, idx]
-                    ).reshape(N * R, idx.size)
-                    for idx in self.positions
-                ]
-                for k in range(K)
+            self.copeland_rows = [
+                (np.where(self.mask[k], self.Z[k], np.nan), fitted[k]) for k in range(K)
             ]
 
     def _merge_identical(self, weightings, raw_catalogue, catalogue, g):
@@ -341,16 +347,7 @@ class _Engine:
 
     def _level(self, method: str, k: int, lev: int, idx: np.ndarray, Wl: np.ndarray) -> np.ndarray:
         if method == "copeland":
-            signs = self.signs[k][lev]
-            N, R = len(self.regions), self.n_reference
-            out = np.empty((Wl.shape[0], N))
-            step = _copeland_chunk(N * R)
-            with single_threaded_blas():  # joblib workers, not BLAS threads, parallelise
-                for start in range(0, Wl.shape[0], step):
-                    margins = Wl[start : start + step] @ signs.T
-                    margins[np.abs(margins) <= _TIE_TOL] = 0.0
-                    out[start : start + step] = np.sign(margins).reshape(-1, N, R).sum(-1)
-            return out
+            return self._copeland(k, lev, idx, Wl)
         V = (self.Z if method == "arithmetic" else self.logZ)[k][:, idx]
         M = self.mask[k][:, idx]
         # Broadcast-and-sum (not BLAS matmul): each score is reduced over the same contiguous
@@ -364,14 +361,65 @@ class _Engine:
             )
         return num / den if method == "arithmetic" else np.exp(num / den)
 
+    def _copeland(self, k: int, lev: int, idx: np.ndarray, Wl: np.ndarray) -> np.ndarray:
+        V, ref = (a[:, idx] for a in self.copeland_rows[k])
+        N, R = V.shape[0], ref.shape[0]
+        # Whole signs when they fit the budget (cached: every batch reuses them), else chunks
+        # of rows whose signs and margins fit it; each margin is the same dot product either way.
+        whole = 8 * N * R * idx.size <= _COPELAND_BUDGET
+        rows = N if whole else _row_step(R, idx.size, _COPELAND_BUDGET)
+        out = np.empty((Wl.shape[0], N))
+        with single_threaded_blas():  # joblib workers, not BLAS threads, parallelise
+            for r0 in range(0, N, rows):
+                r1 = min(r0 + rows, N)
+                if whole:
+                    signs = self._signs.get((k, lev))
+                    if signs is None:
+                        signs = _pairwise_signs(V, ref).reshape(N * R, idx.size)
+                        self._signs[(k, lev)] = signs
+                else:
+                    signs = _pairwise_signs(V[r0:r1], ref).reshape(-1, idx.size)
+                step = _copeland_chunk(signs.shape[0])
+                for start in range(0, Wl.shape[0], step):
+                    margins = Wl[start : start + step] @ signs.T
+                    margins[np.abs(margins) <= _TIE_TOL] = 0.0
+                    out[start : start + step, r0:r1] = (
+                        np.sign(margins).reshape(-1, r1 - r0, R).sum(-1)
+                    )
+        return out
+
     def ranks(self, codes: np.ndarray) -> np.ndarray:
-        scores = self.scores(codes)
-        overall = (scores * self.level_weights).sum(axis=-1)
-        return _descending_ranks(np.concatenate([scores, overall[..., None]], axis=-1))
+        out = np.empty((codes.shape[0], len(self.regions), len(self.levels) + 1))
+        # Sub-batches bounded in bytes; every replicate is computed on its own numbers, so the
+        # ranks are the same for any sub-batch.
+        for s in batch_slices(codes.shape[0], self._sub_batch()):
+            scores = self.scores(codes[s])
+            overall = (scores * self.level_weights).sum(axis=-1)
+            out[s] = _descending_ranks(np.concatenate([scores, overall[..., None]], axis=-1))
+        return out
+
+    def _sub_batch(self) -> int:
+        widest = max(idx.size for idx in self.positions)
+        per_replicate = 8 * len(self.regions) * (2 * widest + 16 * (len(self.levels) + 1))
+        return int(max(1, _BATCH_BUDGET // per_replicate))
 
     def ranks_batched(self, codes: np.ndarray, batch_size: int, n_jobs: int | None) -> np.ndarray:
+        # A task's own ranks are copied into the result: tasks are cut so that their ranks fit
+        # the batch budget too, else one 1000-replicate task at 100,000 regions holds a second
+        # 3.2 GB copy of the result (the ranks never depend on the batch size).
+        per_replicate = 8 * len(self.regions) * (len(self.levels) + 1)
+        batch_size = min(batch_size, max(1, _BATCH_BUDGET // per_replicate))
         slices = batch_slices(codes.shape[0], batch_size)
+        # The result is replicates x regions x (levels + 1) float64 by definition: allocated
+        # once, before any work, so a size that cannot fit fails at once with MemoryError, and
+        # each batch is written into it as it arrives instead of all batches being held and
+        # then concatenated (twice the result).
+        ranks = np.empty((codes.shape[0], len(self.regions), len(self.levels) + 1))
+
+        def put(i: int, part: np.ndarray) -> None:
+            ranks[slices[i]] = part
+
         # None defers to the caller's joblib.parallel_config (serial without one, as joblib);
         # the codes are drawn before batching, so the ranks do not depend on where they run.
-        parts = run_ordered(self.ranks, [(codes[s],) for s in slices], n_jobs=n_jobs)
-        return np.concatenate(parts)
+        run_ordered(self.ranks, [(codes[s],) for s in slices], n_jobs=n_jobs, collect=put)
+        return ranks

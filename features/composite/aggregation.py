@@ -26,6 +26,7 @@ from border_readiness.features.composite._checks import (
     _structure,
     _values,
 )
+from border_readiness.features.composite._copeland import copeland_contributions, copeland_scores
 from border_readiness.features.composite.weights import IndicatorWeights, normalise_weights
 
 __all__ = [
@@ -40,29 +41,6 @@ __all__ = [
 ]
 
 AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric", "copeland")
-# Copeland margins are sums of +-w_i; with weights such as 1/3 an exact tie can come out as
-# 1e-17, and a tie must stay a tie.
-_TIE_TOL = 1e-12
-
-
-def _pairwise_signs(V: np.ndarray, R: np.ndarray | None = None) -> np.ndarray:
-    """sign(V[a, i] - R[b, i]) as an (a, b, i) array (R defaults to V).
-
-    0 where either value is missing.
-    """
-    diff = V[:, None, :] - (V if R is None else R)[None, :, :]
-    signs = np.sign(diff)
-    signs[np.isnan(diff)] = 0.0
-    return signs
-
-
-def _copeland_margins(
-    V: np.ndarray, w: np.ndarray, R: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    signs = _pairwise_signs(V, R)
-    margins = signs @ w
-    margins[np.abs(margins) <= _TIE_TOL * w.sum()] = 0.0
-    return margins, signs
 
 
 def geometric_shift(Xn_reference) -> np.ndarray:
@@ -226,8 +204,8 @@ def level_scores(
     """
     P = ~np.isnan(V)
     if method == "copeland":
-        margins, _ = _copeland_margins(V, w, R)
-        return np.sign(margins).sum(axis=1)
+        # In row chunks: the (rows, reference, indicators) signs never exist all at once.
+        return copeland_scores(V, w, R)
     den = (P * w).sum(axis=1)
     if method == "arithmetic":
         return np.where(P, V, 0.0) @ w / den
@@ -293,10 +271,7 @@ def contributions(
             safe = np.where(degenerate, 1.0, log_score)
             parts = np.where(degenerate, score * P * wl / den, score * logs / safe)
         else:
-            margins, signs = _copeland_margins(V, wl, None if R is None else R[:, idx])
-            decided = margins != 0
-            inverse = np.where(decided, 1.0 / np.where(decided, np.abs(margins), 1.0), 0.0)
-            parts = np.einsum("abi,ab->ai", signs * wl, inverse)
+            parts = copeland_contributions(V, wl, None if R is None else R[:, idx])
         frames.append(
             pd.DataFrame(
                 {

@@ -233,7 +233,11 @@ def monte_carlo_ranks(
         Relative weight per level in ``overall``.
     random_state : int or None
     batch_size : int
-        Replicates computed together (memory ~ batch_size x regions^2 x levels bytes).
+        Replicates per joblib task; the ranks do not depend on it. Memory: the result,
+        ``ranks``, is n_replicates x regions x (levels + 1) float64 by definition (10,000
+        replicates of 100,000 regions and 3 levels: 32 GB), allocated before any work so a
+        size that cannot fit fails at once with ``MemoryError``; beyond it, each task works in
+        sub-batches of about 256 MB, and Copeland's pairwise signs in row chunks of 64 MB.
     n_jobs : int, optional
         joblib workers over batches; ``None`` follows ``joblib.parallel_config`` (serial
         without one), so ``parallel_config(backend="dask")`` spreads the batches.
