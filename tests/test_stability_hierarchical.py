@@ -32,3 +32,32 @@ def test_one_tree_cut_at_every_k_equals_a_refit_per_k(linkage):
 def test_hierarchical_consensus_rejects_unknown_names():
     with pytest.raises(ValueError, match="method"):
         consensus(np.zeros((10, 2)), method="centroid", k_range=(2,), reps=2)
+
+
+@pytest.mark.parametrize("method", ["ward", "gmm"])
+def test_run_consensus_re_runs_the_main_method(method):
+    # Synthetic 15 regions x 3. assess_stability's consensus must go through the one-tree path
+    # for Ward (method "ward", equal to scikit-learn's Ward per k) and stay the main fit's
+    # estimator, with one start under "ccp", for the Gaussian mixture.
+    import pandas as pd
+
+    from border_readiness.experiments.steps import assess_stability, fit_clusters
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(
+        np.vstack([rng.normal(m, 0.4, (5, 3)) for m in (0.0, 3.0, 6.0)]),
+        index=[f"R{i:02d}" for i in range(15)],
+    )
+    run = assess_stability(fit_clusters(X, method=method, k=3), B=10, consensus_reps=12)
+    cons = run.consensus
+    if method == "ward":
+        assert cons.method == "ward"
+        ref = sklearn_fit_predict(AgglomerativeClustering(linkage="ward"))
+        slow = consensus(X, method=ref, k_range=cons.k_range, reps=12, random_state=0)
+        for k in cons.k_range:
+            assert np.array_equal(cons.matrix(k).to_numpy(), slow.matrix(k).to_numpy())
+    else:
+        assert "GuardedGaussianMixture" in cons.method or "RegionClusterer" in cons.method
+        assert "n_init=1" in cons.method
+    # Three well-separated groups: every method's consensus at k = 3 is unambiguous.
+    assert cons.pac[3] == 0.0
