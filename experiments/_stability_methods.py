@@ -135,7 +135,7 @@ def kmeans_fit_predict(k: int, n_init: int) -> Any:
     Examples
     --------
     >>> kmeans_fit_predict(3, 10)
-    KMeans(n_clusters=3)
+    KMeans(n_clusters=3, n_init=10)
     """
     from sklearn.cluster import KMeans
 
