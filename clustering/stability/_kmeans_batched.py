@@ -148,17 +148,18 @@ class _Data:
             sq = self.sq[replicate][:, None, :]
         inv = np.divide(1.0, mass, out=np.zeros_like(mass), where=mass > 0)
         centre_sq = (sums * sums).sum(axis=-1) * inv * inv
-        dist = cross * (-2.0 * inv)[..., None]
-        dist += sq
-        dist += centre_sq[..., None]
-        return np.maximum(dist, 0.0, out=dist)
+        # In place on the gemm's output: these (m, k, n) passes are most of an iteration.
+        cross *= (-2.0 * inv)[..., None]
+        cross += sq
+        cross += centre_sq[..., None]
+        return np.maximum(cross, 0.0, out=cross)
 
     def point(self, replicate: np.ndarray, index: np.ndarray) -> np.ndarray:
         return self.points[0 if self.shared else replicate, index]
 
 
 def _onehot(labels: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
-    return (labels[:, None, :] == np.arange(k)[:, None]) * w[:, None, :]
+    return np.multiply(labels[:, None, :] == np.arange(k)[:, None], w[:, None, :])
 
 
 def _nearest(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
