@@ -366,6 +366,20 @@ def test_bootstrap_rejects_bad_input():
     bad[3, 1] = np.nan
     with pytest.raises(ValueError, match="row 3, column 1"):
         bootstrap_jaccard(bad, truth, B=5)
+    with pytest.raises(ValueError, match="init must be"):
+        bootstrap_jaccard(X, truth, B=5, init="kmeans++")
+    with pytest.raises(ValueError, match="init must be"):
+        consensus(X, k_range=(2,), reps=2, init="kmeans++")
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+def test_both_seedings_find_planted_blobs_stable(init):
+    # Synthetic, well separated: with either seeding every replicate recovers the blobs.
+    X, truth = blobs(n_per=8, k=3, d=3)
+    res = bootstrap_jaccard(X, truth, B=30, init=init)
+    assert (res.jaccard_mean == 1.0).all()
+    cons = consensus(X, k_range=(3,), reps=20, init=init, n_init=3)
+    assert cons.pac[3] == 0.0
 
 
 # --------------------------------------------------------------------------------------------

@@ -176,7 +176,9 @@ def _nearest(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _at_label(dist: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    return np.take_along_axis(dist, labels[:, None, :], axis=1)[:, 0]
+    # Plain fancy indexing: take_along_axis builds its index grids anew at every call.
+    m, n = labels.shape
+    return dist[np.arange(m)[:, None], labels, np.arange(n)]
 
 
 def _fill_empty(
@@ -231,7 +233,8 @@ def _hartigan_sweep(
     several points. Returns, for ``rows``, which starts moved a point.
     """
     D, lab, W, wi, da, pr = dist[rows], labels[rows], mass[rows], w[rows], own[rows], present[rows]
-    Wa = np.take_along_axis(W, lab, axis=1)
+    r_idx, c_idx = np.arange(rows.size)[:, None], np.arange(lab.shape[1])
+    Wa = W[r_idx, lab]
     with np.errstate(divide="ignore", invalid="ignore"):
         # A singleton cannot leave its cluster: k-means keeps k clusters.
         removal = np.where((Wa > wi) & pr, Wa * wi / (Wa - wi) * da, -np.inf)
@@ -239,7 +242,7 @@ def _hartigan_sweep(
             addition = (W / (W + 1.0))[:, :, None] * D
         else:
             addition = W[:, :, None] * wi[:, None, :] / (W[:, :, None] + wi[:, None, :]) * D
-    np.put_along_axis(addition, lab[:, None, :], np.inf, axis=1)
+    addition[r_idx, lab, c_idx] = np.inf
     tol = _TRANSFER_TOL * (wi * da).sum(axis=1) / pr.sum(axis=1)
     candidates = removal - addition.min(axis=1) > tol[:, None]  # (x, n)
     moved = np.zeros(rows.size, dtype=bool)
