@@ -29,8 +29,38 @@ _CLOSER_TOL = 1e-12
 INITS = ("k-means++", "random")
 
 
+def draws_per_start(k: int, n: int, init: str) -> int:
+    """Uniforms one start of :func:`kmeans_batched` consumes (for ``rng`` given as an array).
+
+    Parameters
+    ----------
+    k : int
+        Number of clusters.
+    n : int
+        Points per data set.
+    init : {"k-means++", "random"}
+        The seeding.
+
+    Returns
+    -------
+    int
+        ``n`` for random seeding (one key per point), ``1 + (k - 1) * (2 + floor(log k))``
+        for k-means++ (the first seed, then each further seed's candidates).
+
+    Examples
+    --------
+    >>> draws_per_start(3, 80, "k-means++"), draws_per_start(3, 80, "random")
+    (7, 80)
+    """
+    return n if init == "random" else 1 + (k - 1) * _local_trials(k)
+
+
 def _start_draws(rng: Any, B: int, n_init: int, m: int) -> np.ndarray:
     """(B * n_init, m) uniforms: replicate b's come from its own Generator only."""
+    if isinstance(rng, np.ndarray):
+        if rng.shape != (B, n_init, m):
+            raise ValueError(f"rng as uniforms must have shape {(B, n_init, m)}, got {rng.shape}")
+        return rng.reshape(B * n_init, m)
     if isinstance(rng, np.random.Generator):
         return rng.random((B, n_init, m)).reshape(B * n_init, m)
     generators = list(rng)
@@ -325,9 +355,11 @@ def kmeans_batched(
         Random starts per data set (R's ``runs``).
     max_iter : int, default 100
         Cap on Lloyd iterations plus transfer sweeps per start.
-    rng : Generator or sequence of B Generators
+    rng : Generator, sequence of B Generators, or ndarray of shape (B, n_init, draws)
         Source of the starts. With one Generator per replicate, replicate b's result depends on
         ``rng[b]``, ``Xb[b]`` and ``sample_weight[b]`` only, never on the rest of the batch.
+        An array gives the uniforms in [0, 1) themselves (``draws`` from
+        :func:`draws_per_start`), for callers that derive them faster than one Generator each.
     sample_weight : ndarray of shape (B, n) or (n,), optional
         Non-negative weights; a point of weight 0 is left out of the fit (centres, seeds,
         objective) and only receives the label of its nearest final centre. This is how a
@@ -397,10 +429,10 @@ def _kmeans(
     present = w_s > 0
     if init == "random":
         # k smallest of iid uniform keys among the weighted points = a uniform k-subset.
-        keys = _start_draws(rng, B, S, n)
+        keys = _start_draws(rng, B, S, draws_per_start(k, n, init))
         seeds = np.argsort(np.where(present, keys, np.inf), axis=-1, kind="stable")[:, :k]
     else:
-        u = _start_draws(rng, B, S, 1 + (k - 1) * _local_trials(k))
+        u = _start_draws(rng, B, S, draws_per_start(k, n, init))
         seeds = _kmeanspp(data, w_s, replicate, k, u)
     seed_points = data.points[0][seeds] if shared else data.points[replicate[:, None], seeds]
     dist = data.distances(seed_points, np.ones((B * S, k)), replicate)

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from border_readiness.clustering.stability._kmeans_batched import kmeans_batched
+from border_readiness.clustering.stability._kmeans_batched import draws_per_start, kmeans_batched
 from border_readiness.clustering.stability._replicates import (
     BATCH_SIZE,
     FitPredict,
@@ -276,6 +276,25 @@ def _cut_trees(trees: np.ndarray, ks: tuple[int, ...]) -> np.ndarray:
     return out
 
 
+def _start_uniforms(
+    children: list[np.random.SeedSequence], ks: tuple[int, ...], n: int, n_init: int, init: str
+) -> tuple[np.ndarray, dict[int, int]]:
+    """Every replicate's k-means start uniforms for k = 1..max(ks), from one hash each.
+
+    Replicate r's block for k sits at a fixed offset of the words its clustering child
+    generates for all k up to max(ks), so it depends on (random_state, r, k) only, never on the
+    batch or on which other k are in ``k_range``. One ``generate_state`` per replicate replaces
+    a SeedSequence and a Generator per replicate and k, which cost a quarter of the consensus.
+    """
+    offset, total = {}, 0
+    for k in range(1, max(ks) + 1):
+        offset[k] = total
+        total += n_init * draws_per_start(k, n, init)
+    words = np.stack([_child(c, 1).generate_state(total, np.uint64) for c in children])
+    # The top 53 bits as a double in [0, 1), as numpy's own random() does.
+    return (words >> np.uint64(11)) * (1.0 / 9007199254740992.0), offset
+
+
 def _consensus_batch(
     X: np.ndarray,
     children: list[np.random.SeedSequence],
@@ -299,6 +318,7 @@ def _consensus_batch(
     drawn = np.zeros((m, n))
     np.put_along_axis(drawn, idx, 1.0, axis=1)
     together = np.zeros((len(ks), n, n))
+    uniforms = offset = None
     cuts = None
     if method in HIERARCHICAL:
         # One tree per subsample, cut at every k at once.
@@ -308,15 +328,16 @@ def _consensus_batch(
         if cuts is not None:
             np.put_along_axis(labels, idx, cuts[:, :, ik], axis=1)
         elif isinstance(method, str):
-            # The clustering seed depends on k itself, not on its position in k_range.
-            seqs = [_child(_child(c, 1), k) for c in children]
+            if uniforms is None:
+                uniforms, offset = _start_uniforms(children, ks, n, n_init, init)
+            need = draws_per_start(k, n, init)
             # The subsample as 0/1 weights on the shared matrix: no copies, same clustering.
             fitted = kmeans_batched(
                 np.broadcast_to(X, (m, n, d)),
                 k,
                 n_init=n_init,
                 max_iter=max_iter,
-                rng=[np.random.default_rng(s) for s in seqs],
+                rng=uniforms[:, offset[k] : offset[k] + n_init * need].reshape(m, n_init, need),
                 sample_weight=drawn,
                 init=init,
             )
