@@ -27,7 +27,12 @@ from border_readiness.clustering.stability import (
     membership_confidence,
     sklearn_fit_predict,
 )
-from border_readiness.clustering.stability._kmeans_batched import _Data, _kmeanspp, _local_trials
+from border_readiness.clustering.stability._kmeans_batched import (
+    _Data,
+    _kmeanspp,
+    _local_trials,
+    draws_per_start,
+)
 from border_readiness.clustering.stability.bootstrap import _best_jaccard
 
 
@@ -213,6 +218,21 @@ def test_kmeans_batched_replicate_does_not_depend_on_its_batch():
         kmeans_batched(shared[2:], 3, rng=gens()[2:], sample_weight=weights[2:]),
     ]
     assert np.array_equal(full, np.concatenate(parts))
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+def test_kmeans_batched_uniforms_as_an_array_are_the_generators_draws(init):
+    # A Generator is consumed as rng.random((B, n_init, draws)); handing those very uniforms
+    # over as an array must give the same fit, and a wrong shape must be refused.
+    rng = np.random.default_rng(8)
+    data = rng.uniform(size=(4, 30, 3))
+    draws = draws_per_start(3, 30, init)
+    u = np.random.default_rng(9).random((4, 2, draws))
+    by_gen = kmeans_batched(data, 3, n_init=2, rng=np.random.default_rng(9), init=init)
+    by_array = kmeans_batched(data, 3, n_init=2, rng=u, init=init)
+    assert np.array_equal(by_gen, by_array)
+    with pytest.raises(ValueError, match="shape"):
+        kmeans_batched(data, 3, n_init=2, rng=u[:, :1], init=init)
 
 
 def test_kmeans_batched_translation_invariant():
