@@ -11,7 +11,6 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from border_readiness.errors import UserInputError
@@ -285,23 +284,6 @@ class ClusterRun:
         return self.stability.membership_confidence.reindex(self.labels.index)
 
 
-def _fit_predict(method: str, X: np.ndarray, regions: list[str], k: int, n_init: int):
-    from border_readiness.clustering.models import (
-        ContiguousWard,
-        RegionClusterer,
-        adjacency_matrix,
-    )
-    from border_readiness.clustering.stability import sklearn_fit_predict
-
-    if method == "kmeans":
-        return "kmeans"
-    if method == "ward_contiguous":
-        return ContiguousWard(X, adjacency_matrix(regions), k)
-    return sklearn_fit_predict(
-        RegionClusterer(method=method, n_clusters=k, n_init=n_init), k_param="n_clusters"
-    )
-
-
 def fit_clusters(
     X: pd.DataFrame,
     *,
@@ -406,12 +388,17 @@ def assess_stability(
     ClusterRun
         ``run`` with its stability fields filled in.
     """
-    from border_readiness.clustering.models import ContiguousWard, adjacency_matrix, max_clusters
+    from border_readiness.clustering.models import max_clusters
     from border_readiness.clustering.stability import (
         BATCH_SIZE,
         bootstrap_jaccard,
         consensus,
         leave_one_out_effects,
+    )
+    from border_readiness.experiments._stability_methods import (
+        consensus_method_for,
+        fit_predict_for,
+        kmeans_fit_predict,
     )
 
     say = progress or (lambda _m: None)
@@ -424,7 +411,7 @@ def assess_stability(
     n = len(regions)
     values = X.to_numpy(dtype=float)
     say(f"{method}: k = {k_found}; bootstrap stability, B = {B}")
-    fit_predict = _fit_predict(method, values, regions, k_found, n_init)
+    fit_predict = fit_predict_for(method, values, regions, k_found, n_init)
     t0 = time.perf_counter()
     boot_bar = bar("bootstrap")
     stab = bootstrap_jaccard(
@@ -441,13 +428,9 @@ def assess_stability(
     )
     elapsed = time.perf_counter() - t0
     say(f"consensus matrices for k = 2..{max_clusters(n)}, {consensus_reps} subsamples each")
-    cons_method = fit_predict
-    cons_starts = 1 if consensus_scheme == "ccp" else n_init
-    if method == "gmm":
-        # The ccp scheme's one start applies to the mixture's starts too.
-        cons_method = _fit_predict(method, values, regions, k_found, cons_starts)
-    if method == "ward_contiguous":
-        cons_method = ContiguousWard(values, adjacency_matrix(regions))
+    cons_method = consensus_method_for(
+        method, values, regions, fit_predict, k_found, n_init, consensus_scheme
+    )
     # HDBSCAN chooses its own number of clusters: consensus over k would repeat one run.
     k_range = [k_found] if method == "hdbscan" else range(2, max_clusters(n) + 1)
     cons_bar = bar("consensus")
@@ -463,7 +446,7 @@ def assess_stability(
         batch_size=max(10, consensus_reps // 20) if cons_bar else BATCH_SIZE,
     )
     say("leave-one-region-out and leave-one-indicator-out effects")
-    loo_fp = _kmeans_fit_predict(k_found, n_init) if method == "kmeans" else fit_predict
+    loo_fp = kmeans_fit_predict(k_found, n_init) if method == "kmeans" else fit_predict
     loo_r, loo_i = leave_one_out_effects(
         X,
         run.labels.to_numpy(),
@@ -589,11 +572,3 @@ def cluster(
         progress=progress,
         consensus_scheme=consensus_scheme,
     )
-
-
-def _kmeans_fit_predict(k: int, n_init: int):
-    from sklearn.cluster import KMeans
-
-    from border_readiness.clustering.stability import sklearn_fit_predict
-
-    return sklearn_fit_predict(KMeans(n_clusters=k, n_init=n_init))

@@ -164,12 +164,15 @@ def _from_scratch_ccp(X, k_range, reps, seed):
     """ConsensusClusterPlus's loop written out, one subsample and one k-means start at a time.
 
     Subsamples drawn as ``consensus`` documents them (``floor(0.8 n)`` without replacement,
-    sorted); each is clustered alone by a one-start, 10-iteration k-means (the subsample as 0/1
-    weights, which leave the other regions out of the fit); the co-clustering counts, the
+    sorted); each is clustered alone by a one-start k-means run to convergence (the subsample
+    as 0/1 weights, which leave the other regions out of the fit), its start uniforms the
+    documented block for k of the words its clustering seed generates for k = 1..max; the
+    co-clustering counts, the
     division by co-sampling counts and PAC = share of upper-triangle values in (0.1, 0.9] are
     this function's own.
     """
     from border_readiness.clustering.stability import kmeans_batched
+    from border_readiness.clustering.stability._kmeans_batched import draws_per_start
 
     n = len(X)
     size = int(np.floor(0.8 * n))
@@ -180,9 +183,13 @@ def _from_scratch_ccp(X, k_range, reps, seed):
         mask = np.zeros(n)
         mask[idx] = 1.0
         drawn += np.outer(mask, mask)
+        need = [draws_per_start(j, n, "k-means++") for j in range(1, max(k_range) + 1)]
+        words = child(c, 1).generate_state(sum(need), np.uint64)
+        uniforms = (words >> np.uint64(11)) / 2.0**53
         for k in k_range:
-            rng = np.random.default_rng(child(child(c, 1), k))
-            lab = kmeans_batched(X[None], k, n_init=1, max_iter=10, rng=rng, sample_weight=mask)
+            start = sum(need[: k - 1])
+            u = uniforms[start : start + need[k - 1]].reshape(1, 1, -1)
+            lab = kmeans_batched(X[None], k, n_init=1, max_iter=100, rng=u, sample_weight=mask)
             lab = lab[0][idx]
             together[k][np.ix_(idx, idx)] += lab[:, None] == lab[None, :]
     out = {}

@@ -49,9 +49,10 @@ def kmeans_chunked(
     *,
     n_init: int,
     max_iter: int,
-    rng: Sequence[np.random.Generator],
+    rng: Sequence[np.random.Generator] | np.ndarray,
     sample_weight: np.ndarray,
     budget: int | None = None,
+    init: str = "k-means++",
 ) -> np.ndarray:
     """:func:`kmeans_batched` of one shared matrix under per-replicate weights, in sub-batches.
 
@@ -61,12 +62,14 @@ def kmeans_chunked(
         The data every replicate shares.
     k, n_init, max_iter
         As in :func:`kmeans_batched`.
-    rng : sequence of B Generators
-        One per replicate.
+    rng : sequence of B Generators, or ndarray of shape (B, n_init, draws)
+        One per replicate, or each replicate's uniforms as :func:`kmeans_batched` takes them.
     sample_weight : ndarray of shape (B, n)
         Each replicate's weights (0 = not drawn).
     budget : int, optional
         Bytes per sub-batch; default :data:`FIT_BUDGET`.
+    init : {"k-means++", "random"}, default "k-means++"
+        The seeding, as in :func:`kmeans_batched`.
 
     Returns
     -------
@@ -84,7 +87,8 @@ def kmeans_chunked(
            [0, 0, 1, 1]])
     """
     n, d = X.shape
-    rng = list(rng)
+    if not isinstance(rng, np.ndarray):
+        rng = list(rng)
     out = np.empty(sample_weight.shape, dtype=np.intp)
     for s in batch_slices(len(rng), fit_chunk(n, d, k, n_init, budget)):
         m = s.stop - s.start
@@ -95,6 +99,7 @@ def kmeans_chunked(
             max_iter=max_iter,
             rng=rng[s],
             sample_weight=sample_weight[s],
+            init=init,
         )
     return out
 

@@ -1,7 +1,7 @@
 """k-means on many data sets at once: Lloyd plus Hartigan transfers, vectorised.
 
-:func:`kmeans_batched` runs B data sets x ``n_init`` random starts in one set of matrix
-products; the data are rounded to integers first so that every product is exact and a
+:func:`kmeans_batched` runs B data sets x ``n_init`` k-means++ (or random) starts in one set of
+matrix products; the data are rounded to integers first so that every product is exact and a
 replicate's result never depends on its batch (see :class:`_Data`).
 """
 
@@ -25,18 +25,106 @@ _SWEEP_CAP = 8
 # Lloyd reassigns a point only when another centre is closer by more than round-off, for the
 # same reason (ties between equidistant centres must not flip back and forth).
 _CLOSER_TOL = 1e-12
+#: Seedings of :func:`kmeans_batched`.
+INITS = ("k-means++", "random")
 
 
-def _start_keys(rng: Any, B: int, n_init: int, n: int) -> np.ndarray:
+def draws_per_start(k: int, n: int, init: str) -> int:
+    """Uniforms one start of :func:`kmeans_batched` consumes (for ``rng`` given as an array).
+
+    Parameters
+    ----------
+    k : int
+        Number of clusters.
+    n : int
+        Points per data set.
+    init : {"k-means++", "random"}
+        The seeding.
+
+    Returns
+    -------
+    int
+        ``n`` for random seeding (one key per point), ``1 + (k - 1) * (2 + floor(log k))``
+        for k-means++ (the first seed, then each further seed's candidates).
+
+    Examples
+    --------
+    >>> draws_per_start(3, 80, "k-means++"), draws_per_start(3, 80, "random")
+    (7, 80)
+    """
+    return n if init == "random" else 1 + (k - 1) * _local_trials(k)
+
+
+def _start_draws(rng: Any, B: int, n_init: int, m: int) -> np.ndarray:
+    """(B * n_init, m) uniforms: replicate b's come from its own Generator only."""
+    if isinstance(rng, np.ndarray):
+        if rng.shape != (B, n_init, m):
+            raise ValueError(f"rng as uniforms must have shape {(B, n_init, m)}, got {rng.shape}")
+        return rng.reshape(B * n_init, m)
     if isinstance(rng, np.random.Generator):
-        return rng.random((B, n_init, n))
+        return rng.random((B, n_init, m)).reshape(B * n_init, m)
     generators = list(rng)
     if len(generators) != B or not all(isinstance(g, np.random.Generator) for g in generators):
         raise ValueError(
             f"rng must be a numpy Generator or a sequence of B={B} Generators "
             f"(one per replicate), got {type(rng).__name__} of length {len(generators)}"
         )
-    return np.stack([g.random((n_init, n)) for g in generators])
+    return np.stack([g.random((n_init, m)) for g in generators]).reshape(B * n_init, m)
+
+
+def _local_trials(k: int) -> int:
+    # scikit-learn's greedy k-means++ (Arthur & Vassilvitskii 2007): 2 + log(k) candidates.
+    return 2 + int(np.log(k))
+
+
+def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Per row, the index i with cum[i - 1] <= u * cum[-1] < cum[i] (a draw by weight).
+
+    ``u`` is (T, L); rows are compared one chunk at a time so that memory stays bounded and
+    a row's draw never depends on the other rows of its batch. Strict ``<`` never lands on a
+    point of weight 0 (its cumulative sum equals the previous one).
+    """
+    T, n = cum.shape
+    target = u * cum[:, -1:]
+    out = np.empty(u.shape, dtype=np.intp)
+    step = max(1, (1 << 22) // max(1, n * u.shape[1]))
+    for a in range(0, T, step):
+        b = min(T, a + step)
+        out[a:b] = (cum[a:b, None, :] <= target[a:b, :, None]).sum(axis=-1)
+    return np.minimum(out, n - 1)
+
+
+def _kmeanspp(
+    data: _Data, w_s: np.ndarray, replicate: np.ndarray, k: int, u: np.ndarray
+) -> np.ndarray:
+    """Greedy k-means++ seeds (T, k) per start, as scikit-learn's ``KMeans`` draws them.
+
+    The first seed is drawn with probability proportional to the weight; each further seed is
+    the best, by the potential sum(w * D^2) it leaves, of ``2 + log(k)`` candidates drawn with
+    probability proportional to w * D^2, D the distance to the nearest seed so far
+    (scikit-learn's ``_kmeans_plusplus``). Distances are those of the integer points of
+    ``data``, exact, so every start's seeds are independent of its batch.
+    """
+    T = len(w_s)
+    L = _local_trials(k)
+    rows = np.arange(T)
+    cum_w = np.cumsum(w_s, axis=1)
+    seeds = np.empty((T, k), dtype=np.intp)
+    seeds[:, 0] = _draw(cum_w, u[:, :1])[:, 0]
+    pts = data.point(replicate, seeds[:, 0])  # (T, d)
+    closest = data.distances(pts[:, None, :], np.ones((T, 1)), replicate)[:, 0]
+    for c in range(1, k):
+        cum = np.cumsum(w_s * closest, axis=1)
+        # Fewer distinct weighted points than seeds so far: draw by weight alone.
+        cum = np.where(cum[:, -1:] > 0, cum, cum_w)
+        cand = _draw(cum, u[:, 1 + (c - 1) * L : 1 + c * L])  # (T, L)
+        cand_pts = data.points[0][cand] if data.shared else data.points[replicate[:, None], cand]
+        to_cand = data.distances(cand_pts, np.ones((T, L)), replicate)  # (T, L, n)
+        np.minimum(to_cand, closest[:, None, :], out=to_cand)
+        best = (to_cand * w_s[:, None, :]).sum(axis=-1).argmin(axis=1)
+        seeds[:, c] = cand[rows, best]
+        closest = to_cand[rows, best]
+    return seeds
 
 
 class _Data:
@@ -90,17 +178,18 @@ class _Data:
             sq = self.sq[replicate][:, None, :]
         inv = np.divide(1.0, mass, out=np.zeros_like(mass), where=mass > 0)
         centre_sq = (sums * sums).sum(axis=-1) * inv * inv
-        dist = cross * (-2.0 * inv)[..., None]
-        dist += sq
-        dist += centre_sq[..., None]
-        return np.maximum(dist, 0.0, out=dist)
+        # In place on the gemm's output: these (m, k, n) passes are most of an iteration.
+        cross *= (-2.0 * inv)[..., None]
+        cross += sq
+        cross += centre_sq[..., None]
+        return np.maximum(cross, 0.0, out=cross)
 
     def point(self, replicate: np.ndarray, index: np.ndarray) -> np.ndarray:
         return self.points[0 if self.shared else replicate, index]
 
 
 def _onehot(labels: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
-    return (labels[:, None, :] == np.arange(k)[:, None]) * w[:, None, :]
+    return np.multiply(labels[:, None, :] == np.arange(k)[:, None], w[:, None, :])
 
 
 def _nearest(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +206,9 @@ def _nearest(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _at_label(dist: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    return np.take_along_axis(dist, labels[:, None, :], axis=1)[:, 0]
+    # Plain fancy indexing: take_along_axis builds its index grids anew at every call.
+    m, n = labels.shape
+    return dist[np.arange(m)[:, None], labels, np.arange(n)]
 
 
 def _fill_empty(
@@ -172,7 +263,8 @@ def _hartigan_sweep(
     several points. Returns, for ``rows``, which starts moved a point.
     """
     D, lab, W, wi, da, pr = dist[rows], labels[rows], mass[rows], w[rows], own[rows], present[rows]
-    Wa = np.take_along_axis(W, lab, axis=1)
+    r_idx, c_idx = np.arange(rows.size)[:, None], np.arange(lab.shape[1])
+    Wa = W[r_idx, lab]
     with np.errstate(divide="ignore", invalid="ignore"):
         # A singleton cannot leave its cluster: k-means keeps k clusters.
         removal = np.where((Wa > wi) & pr, Wa * wi / (Wa - wi) * da, -np.inf)
@@ -180,7 +272,7 @@ def _hartigan_sweep(
             addition = (W / (W + 1.0))[:, :, None] * D
         else:
             addition = W[:, :, None] * wi[:, None, :] / (W[:, :, None] + wi[:, None, :]) * D
-    np.put_along_axis(addition, lab[:, None, :], np.inf, axis=1)
+    addition[r_idx, lab, c_idx] = np.inf
     tol = _TRANSFER_TOL * (wi * da).sum(axis=1) / pr.sum(axis=1)
     candidates = removal - addition.min(axis=1) > tol[:, None]  # (x, n)
     moved = np.zeros(rows.size, dtype=bool)
@@ -232,12 +324,15 @@ def kmeans_batched(
     rng: np.random.Generator | Sequence[np.random.Generator],
     sample_weight: np.ndarray | None = None,
     return_inertia: bool = False,
+    init: str = "k-means++",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """k-means on B data sets at once, each from ``n_init`` random starts, all vectorised.
+    """k-means on B data sets at once, each from ``n_init`` seeded starts, all vectorised.
 
-    Seeding is R's: each start takes k distinct data points drawn uniformly at random as centres
-    (``kmeans(x, k)``, repeated ``runs`` times by fpc's ``kmeansruns``), not k-means++. Each
-    start then alternates Lloyd iterations (assign to the nearest centre, move centres to the
+    Seeding is by default scikit-learn's ``KMeans``: greedy k-means++ (2 + log k candidates per
+    seed), so that resampled fits follow the main fit's starts policy; ``init="random"`` takes
+    k distinct data points uniformly at random instead, as R's ``kmeans(x, k)`` (repeated
+    ``runs`` times by fpc's ``kmeansruns``) and ConsensusClusterPlus do. Each start then
+    alternates Lloyd iterations (assign to the nearest centre, move centres to the
     weighted means) with sweeps of Hartigan single-point transfers whenever Lloyd is stable, so
     every start ends in a partition that no move of a single point improves, as R's default
     Hartigan-Wong algorithm does. A cluster left empty is re-seeded at the point farthest from
@@ -260,15 +355,20 @@ def kmeans_batched(
         Random starts per data set (R's ``runs``).
     max_iter : int, default 100
         Cap on Lloyd iterations plus transfer sweeps per start.
-    rng : Generator or sequence of B Generators
+    rng : Generator, sequence of B Generators, or ndarray of shape (B, n_init, draws)
         Source of the starts. With one Generator per replicate, replicate b's result depends on
         ``rng[b]``, ``Xb[b]`` and ``sample_weight[b]`` only, never on the rest of the batch.
+        An array gives the uniforms in [0, 1) themselves (``draws`` from
+        :func:`draws_per_start`), for callers that derive them faster than one Generator each.
     sample_weight : ndarray of shape (B, n) or (n,), optional
         Non-negative weights; a point of weight 0 is left out of the fit (centres, seeds,
         objective) and only receives the label of its nearest final centre. This is how a
         bootstrap replicate "clusters the distinct drawn points" without changing shape.
     return_inertia : bool, default False
         Also return each replicate's weighted within-cluster sum of squares.
+    init : {"k-means++", "random"}, default "k-means++"
+        How each start picks its k seeds: scikit-learn's greedy k-means++ (weighted by
+        ``sample_weight``), or R's k distinct points uniformly at random.
 
     Returns
     -------
@@ -292,6 +392,8 @@ def kmeans_batched(
     k = _check_int("k", k, 1)
     S = _check_int("n_init", n_init, 1)
     max_iter = _check_int("max_iter", max_iter, 1)
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
     if not np.isfinite(X).all():
         raise ValueError("Xb contains missing or infinite values")
     if sample_weight is None:
@@ -304,7 +406,7 @@ def kmeans_batched(
         raise ValueError(f"every data set needs at least k={k} points of positive weight")
 
     with single_threaded_blas():
-        return _kmeans(X, k, S, max_iter, rng, w, return_inertia)
+        return _kmeans(X, k, S, max_iter, rng, w, return_inertia, init)
 
 
 def _kmeans(
@@ -315,6 +417,7 @@ def _kmeans(
     rng: Any,
     w: np.ndarray,
     return_inertia: bool,
+    init: str,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     B, n, _d = X.shape
     shared = B == 1 or X.strides[0] == 0
@@ -324,9 +427,13 @@ def _kmeans(
     replicate = np.repeat(np.arange(B), S)
     w_s = np.repeat(w, S, axis=0)
     present = w_s > 0
-    # k smallest of iid uniform keys among the weighted points = a uniform k-subset, per start.
-    keys = _start_keys(rng, B, S, n).reshape(B * S, n)
-    seeds = np.argsort(np.where(present, keys, np.inf), axis=-1, kind="stable")[:, :k]
+    if init == "random":
+        # k smallest of iid uniform keys among the weighted points = a uniform k-subset.
+        keys = _start_draws(rng, B, S, draws_per_start(k, n, init))
+        seeds = np.argsort(np.where(present, keys, np.inf), axis=-1, kind="stable")[:, :k]
+    else:
+        u = _start_draws(rng, B, S, draws_per_start(k, n, init))
+        seeds = _kmeanspp(data, w_s, replicate, k, u)
     seed_points = data.points[0][seeds] if shared else data.points[replicate[:, None], seeds]
     dist = data.distances(seed_points, np.ones((B * S, k)), replicate)
     labels, own = _nearest(dist)

@@ -196,6 +196,7 @@ def _bootstrap_batch(
     k: int | None,
     n_init: int,
     max_iter: int,
+    init: str = "k-means++",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = X.shape[0]
     m = len(children)
@@ -215,6 +216,7 @@ def _bootstrap_batch(
             max_iter=max_iter,
             rng=[np.random.default_rng(s) for s in fit_seqs],
             sample_weight=present.astype(float),
+            init=init,
         )
     else:
         boot = np.full((m, n), -1, dtype=np.intp)
@@ -271,6 +273,7 @@ def bootstrap_jaccard(
     n_jobs: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    init: str = "k-means++",
 ) -> StabilityResult:
     """Cluster-wise stability by the bootstrap, following fpc::clusterboot.
 
@@ -288,7 +291,7 @@ def bootstrap_jaccard(
         HDBSCAN). Default: cluster ``X`` with ``method`` and ``k``, seeded from
         ``random_state``, as clusterboot does.
     method : "kmeans" or callable, default "kmeans"
-        "kmeans": :func:`kmeans_batched` with ``k`` clusters and ``n_init`` random starts over a
+        "kmeans": :func:`kmeans_batched` with ``k`` clusters and ``n_init`` starts over a
         whole batch at once (fpc's ``kmeansCBI`` with ``runs=n_init``). A callable
         ``fit_predict(X_sub, seed) -> labels`` is called once per replicate; see
         :func:`sklearn_fit_predict` for scikit-learn's Ward, GMM, HDBSCAN, ...
@@ -309,6 +312,9 @@ def bootstrap_jaccard(
         Replicates per batch (per joblib task). Results do not depend on it.
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch, e.g. to drive a progress bar.
+    init : {"k-means++", "random"}, default "k-means++"
+        Seeding of "kmeans": the main fit's k-means++ (scikit-learn's ``KMeans``), or R's
+        uniformly random points (``kmeans(x, k)`` inside fpc's ``kmeansruns``).
 
     Returns
     -------
@@ -343,6 +349,7 @@ def bootstrap_jaccard(
                 n_init=n_init,
                 max_iter=max_iter,
                 rng=np.random.default_rng(root),
+                init=init,
             )[0]
         else:
             labels = _call_labels(method, values, _seed_int(root))
@@ -361,7 +368,7 @@ def bootstrap_jaccard(
     batches = batch_slices(B, min(batch_size, max(1, FIT_BUDGET // (64 * n))))
     parts = run_ordered(
         _bootstrap_batch,
-        [(values, codes, k_orig, children[s], method, k, n_init, max_iter) for s in batches],
+        [(values, codes, k_orig, children[s], method, k, n_init, max_iter, init) for s in batches],
         n_jobs=n_jobs,
         sizes=[s.stop - s.start for s in batches],
         progress=progress,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import cut_tree, fcluster, linkage
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
 from border_readiness.clustering.stability._chunks import (
@@ -19,6 +19,7 @@ from border_readiness.clustering.stability._chunks import (
     kmeans_chunked,
     upper_values,
 )
+from border_readiness.clustering.stability._kmeans_batched import draws_per_start
 from border_readiness.clustering.stability._replicates import (
     BATCH_SIZE,
     FitPredict,
@@ -37,7 +38,11 @@ from border_readiness.features._parallel import seed_int as _seed_int
 #: ``kmeans(..., iter.max = 10, nstart = 1)``, pItem 0.8, pFeature 1); "multistart" runs
 #: ``n_init`` starts of up to ``max_iter`` iterations per subsample, as the main fit does.
 SCHEMES = ("ccp", "multistart")
-_CCP_N_INIT, _CCP_MAX_ITER = 1, 10
+#: One start run to convergence: R's ``iter.max = 10`` counts Hartigan-Wong passes, each of which
+#: visits every point and rarely binds, whereas 10 of our Lloyd steps and capped transfer sweeps
+#: stop many starts short of a local optimum (PAC was then 0.1-0.24 above ConsensusClusterPlus's
+#: on the bench matrix; run to convergence it agrees within Monte Carlo error).
+_CCP_N_INIT, _CCP_MAX_ITER = 1, 100
 #: Hierarchical methods run as one tree per subsample, cut at every k of ``k_range``
 #: (ConsensusClusterPlus's ``clusterAlg = "hc"`` does the same): the partitions equal a fit per
 #: k, since an agglomerative tree's k-cluster partition is its cut at k.
@@ -247,16 +252,53 @@ class ConsensusResult:
         }
 
 
-def _cut_every_k(tree: np.ndarray, ks: tuple[int, ...]) -> np.ndarray:
-    """Labels (size, len(ks)) of one tree cut into each k (fcluster in C; cut_tree on ties).
+def _cut_trees(trees: np.ndarray, ks: tuple[int, ...]) -> np.ndarray:
+    """Labels (m, size, len(ks)) of m trees, each cut into every k, all trees at once.
 
-    ``fcluster(maxclust)`` cuts by height, which is the k-cluster partition unless merge heights
-    tie; then it can return fewer clusters, and scipy's ``cut_tree`` (by merge order) decides.
+    The k-cluster partition of an agglomerative tree is the one its first ``size - k`` merges
+    make (for the monotone linkages here, also ``fcluster(maxclust)``'s whenever that gives k
+    clusters; scipy's ``cut_tree`` returns other partitions when heights tie). The merges are
+    replayed on all trees together, one vectorised step per merge, instead of scipy's
+    validated per-tree, per-k calls that cost more than the trees themselves.
     """
-    out = np.column_stack([fcluster(tree, t=k, criterion="maxclust") - 1 for k in ks])
-    if any(int(out[:, j].max()) + 1 != k for j, k in enumerate(ks)):
-        return cut_tree(tree, n_clusters=ks)
+    m, merges, _ = trees.shape
+    size = merges + 1
+    node = np.broadcast_to(np.arange(size), (m, size)).copy()  # each point's current cluster
+    want = {size - k: j for j, k in enumerate(ks)}  # merges done -> column of out
+    out = np.empty((m, size, len(ks)), dtype=np.intp)
+    rows = np.arange(m)[:, None]
+    pair = trees[:, :, :2].astype(np.intp)
+    for done in range(max(want) + 1):
+        if done:
+            i = done - 1
+            hit = (node == pair[:, i, :1]) | (node == pair[:, i, 1:])
+            node[hit] = size + i
+        if done in want:
+            # Compact the node ids (< 2 size) to 0..k-1 per tree, by rank.
+            present = np.zeros((m, 2 * size), dtype=bool)
+            present[rows, node] = True
+            rank = np.cumsum(present, axis=1) - 1
+            out[:, :, want[done]] = np.take_along_axis(rank, node, axis=1)
     return out
+
+
+def _start_uniforms(
+    children: list[np.random.SeedSequence], ks: tuple[int, ...], n: int, n_init: int, init: str
+) -> tuple[np.ndarray, dict[int, int]]:
+    """Every replicate's k-means start uniforms for k = 1..max(ks), from one hash each.
+
+    Replicate r's block for k sits at a fixed offset of the words its clustering child
+    generates for all k up to max(ks), so it depends on (random_state, r, k) only, never on the
+    batch or on which other k are in ``k_range``. One ``generate_state`` per replicate replaces
+    a SeedSequence and a Generator per replicate and k, which cost a quarter of the consensus.
+    """
+    offset, total = {}, 0
+    for k in range(1, max(ks) + 1):
+        offset[k] = total
+        total += n_init * draws_per_start(k, n, init)
+    words = np.stack([_child(c, 1).generate_state(total, np.uint64) for c in children])
+    # The top 53 bits as a double in [0, 1), as numpy's own random() does.
+    return (words >> np.uint64(11)) * (1.0 / 9007199254740992.0), offset
 
 
 def _consensus_batch(
@@ -267,6 +309,7 @@ def _consensus_batch(
     method: Any,
     n_init: int,
     max_iter: int,
+    init: str = "k-means++",
 ) -> tuple[np.ndarray, np.ndarray]:
     n = X.shape[0]
     m = len(children)
@@ -281,18 +324,19 @@ def _consensus_batch(
     drawn = np.zeros((m, n))
     np.put_along_axis(drawn, idx, 1.0, axis=1)
     together = np.zeros((len(ks), n, n))
-    cuts = []
+    uniforms = offset = None
+    cuts = None
     if method in HIERARCHICAL:
         # One tree per subsample, cut at every k at once.
-        cuts = [_cut_every_k(linkage(X[i], method=method), ks) for i in idx]
+        cuts = _cut_trees(np.stack([linkage(X[i], method=method) for i in idx]), ks)
     for ik, k in enumerate(ks):
-        # The clustering seed depends on k itself, not on its position in k_range.
-        seqs = [_child(_child(c, 1), k) for c in children]
         labels = np.full((m, n), -1, dtype=np.intp)
-        if method in HIERARCHICAL:
-            for r in range(m):
-                labels[r, idx[r]] = cuts[r][:, ik]
+        if cuts is not None:
+            np.put_along_axis(labels, idx, cuts[:, :, ik], axis=1)
         elif isinstance(method, str):
+            if uniforms is None:
+                uniforms, offset = _start_uniforms(children, ks, n, n_init, init)
+            need = draws_per_start(k, n, init)
             # The subsample as 0/1 weights on the shared matrix: no copies, same clustering;
             # in sub-batches whose working arrays fit a byte budget.
             fitted = kmeans_chunked(
@@ -300,11 +344,13 @@ def _consensus_batch(
                 k,
                 n_init=n_init,
                 max_iter=max_iter,
-                rng=[np.random.default_rng(s) for s in seqs],
+                rng=uniforms[:, offset[k] : offset[k] + n_init * need].reshape(m, n_init, need),
                 sample_weight=drawn,
+                init=init,
             )
             labels[drawn > 0] = fitted[drawn > 0]
         else:
+            seqs = [_child(_child(c, 1), k) for c in children]
             for r in range(m):
                 raw = _call_labels(method, X[idx[r]], _seed_int(seqs[r]), k=k)
                 labels[r, idx[r]] = _encode_labels(raw, size)[0]
@@ -328,6 +374,7 @@ def consensus(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
     scheme: str = "multistart",
+    init: str = "k-means++",
 ) -> ConsensusResult:
     """Consensus clustering over item subsamples, following ConsensusClusterPlus.
 
@@ -343,9 +390,9 @@ def consensus(
         Indicator matrix, one row per region; a DataFrame's index labels the regions.
     method : "kmeans", "ward", "average", "complete", "single" or callable, default "kmeans"
         "kmeans": :func:`kmeans_batched`. A hierarchical linkage (:data:`HIERARCHICAL`): one
-        scipy tree per subsample, cut at every k (``fcluster``; ``cut_tree`` on tied merge
-        heights), the same partitions as an
-        agglomerative fit per k at a fraction of the cost. A callable is called
+        scipy tree per subsample, cut at every k by replaying its first n - k merges (all
+        subsamples of a batch at once), the same partitions as an agglomerative fit per k at a
+        fraction of the cost. A callable is called
         ``method(X_sub, seed, k=k)``;
         :func:`sklearn_fit_predict` objects accept this.
     k_range : sequence of int, default range(2, 6)
@@ -370,8 +417,12 @@ def consensus(
         about 256 MB.
     scheme : {"multistart", "ccp"}, default "multistart"
         "ccp" overrides ``n_init`` and ``max_iter`` with ConsensusClusterPlus's stock k-means
-        (one start, at most 10 iterations); "multistart" uses them as given. A callable
+        (one start, run to convergence as R's Hartigan-Wong is within its 10 passes);
+        "multistart" uses them as given. A callable
         ``method`` decides its own starts: build it with one start for "ccp".
+    init : {"k-means++", "random"}, default "k-means++"
+        Seeding of "kmeans" (:func:`kmeans_batched`): the main fit's k-means++, or
+        ConsensusClusterPlus's uniformly random points (``kmeans(x, k)``).
 
     Returns
     -------
@@ -437,7 +488,7 @@ def consensus(
 
     run_ordered(
         _consensus_batch,
-        [(values, children[s], ks, size, method, n_init, max_iter) for s in batches],
+        [(values, children[s], ks, size, method, n_init, max_iter, init) for s in batches],
         n_jobs=n_jobs,
         sizes=[s.stop - s.start for s in batches],
         progress=progress,
