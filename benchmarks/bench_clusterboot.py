@@ -30,19 +30,13 @@ from sklearn.metrics import adjusted_rand_score
 
 from border_readiness.clustering.stability import bootstrap_jaccard
 
-R_SCRIPT = r"""
-suppressPackageStartupMessages(library(fpc))
-args <- commandArgs(trailingOnly = TRUE)
-X <- as.matrix(read.csv(args[1], row.names = 1, check.names = FALSE))
-k <- as.integer(args[2]); B <- as.integer(args[3]); runs <- as.integer(args[4])
-seed <- as.integer(args[5])
-method <- kmeansCBI
-if (length(args) >= 6) {
-  # Same original partition as ours: clusterboot's first call (the full data) returns it, every
-  # bootstrap call is plain kmeansCBI.
-  given <- as.integer(strsplit(args[6], ",")[[1]])
+# A clusterboot method whose first call (the full data) returns the partition ``given`` and
+# whose every bootstrap call is plain kmeansCBI: clusterboot then scores our partition.
+# bench_stability_r.py uses it too.
+R_GIVEN_PARTITION = r"""
+given_partition <- function(given) {
   first <- TRUE
-  method <- function(data, krange, runs, ...) {
+  function(data, krange, runs, ...) {
     if (first) {
       first <<- FALSE
       return(list(result = NULL, nc = max(given), partition = given,
@@ -51,6 +45,19 @@ if (length(args) >= 6) {
     }
     kmeansCBI(data, krange = krange, runs = runs, ...)
   }
+}
+"""
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(fpc))
+args <- commandArgs(trailingOnly = TRUE)
+X <- as.matrix(read.csv(args[1], row.names = 1, check.names = FALSE))
+k <- as.integer(args[2]); B <- as.integer(args[3]); runs <- as.integer(args[4])
+seed <- as.integer(args[5])
+method <- kmeansCBI
+if (length(args) >= 6) {
+  # Same original partition as ours.
+  method <- given_partition(as.integer(strsplit(args[6], ",")[[1]]))
 }
 t <- system.time(cb <- clusterboot(X, B = B, clustermethod = method, krange = k,
                                    runs = runs, count = FALSE, seed = seed))
@@ -104,7 +111,7 @@ def run_clusterboot(
         data = os.path.join(tmp, "X.csv")
         script = os.path.join(tmp, "bench.R")
         X.to_csv(data, float_format="%.17g")
-        Path(script).write_text(R_SCRIPT)
+        Path(script).write_text(R_GIVEN_PARTITION + R_SCRIPT)
         out = subprocess.run(
             ["Rscript", script, data, str(k), str(B), str(runs), str(seed)]
             + ([] if partition is None else [",".join(str(int(c) + 1) for c in partition)]),

@@ -62,17 +62,9 @@ cpu <- function(t) t[["user.self"]] + t[["sys.self"]] +
   sum(t[["user.child"]], t[["sys.child"]], na.rm = TRUE)
 if (mode == "boot") {
   k <- as.integer(args[3]); B <- as.integer(args[4]); runs <- as.integer(args[5])
-  seed <- as.integer(args[6]); given <- as.integer(strsplit(args[7], ",")[[1]])
-  first <- TRUE
-  method <- function(data, krange, runs, ...) {
-    if (first) {  # clusterboot's first call clusters the full data: ours, given
-      first <<- FALSE
-      return(list(result = NULL, nc = max(given), partition = given,
-                  clusterlist = lapply(seq_len(max(given)), function(i) given == i),
-                  clustermethod = "given"))
-    }
-    kmeansCBI(data, krange = krange, runs = runs, ...)
-  }
+  seed <- as.integer(args[6])
+  # clusterboot's first call clusters the full data: ours, given.
+  method <- given_partition(as.integer(strsplit(args[7], ",")[[1]]))
   t <- system.time(cb <- clusterboot(X, B = B, clustermethod = method, krange = k,
                                      runs = runs, count = FALSE, seed = seed))
   cat("CPU", cpu(t), "\n")
@@ -122,7 +114,7 @@ def run_r(X: pd.DataFrame, *args: str) -> dict[str, list[list[str]]]:
         data = Path(tmp, "X.csv")
         script = Path(tmp, "bench.R")
         X.to_csv(data, float_format="%.17g")
-        script.write_text(R_SCRIPT)
+        script.write_text(_cb.R_GIVEN_PARTITION + R_SCRIPT)
         out = subprocess.run(
             ["Rscript", str(script), args[0], str(data), *args[1:]],
             capture_output=True,
