@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from border_readiness.clustering.models import max_clusters
-from border_readiness.features._parallel import batch_slices, child, run_ordered
+from border_readiness.features._parallel import batch_slices, child, items_within, run_ordered
 
 __all__ = ["INDEX_CRITERIA", "NULLS", "StructureTest", "silhouette_batched", "structure_test"]
 
@@ -178,7 +178,7 @@ def silhouette_batched(Xb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     # The distances are n x n per data set by definition; they are formed for a chunk of rows
     # at a time (the (B, rows, n, d) differences fit _SILHOUETTE_BUDGET), and each row's sums
     # run over the same values in the same order whatever the chunk.
-    step = int(max(1, _SILHOUETTE_BUDGET // (8 * B * n * (2 * d + k + 1))))
+    step = items_within(_SILHOUETTE_BUDGET, 8 * B * n * (2 * d + k + 1))
     sums = np.empty((B, n, k))
     for start in range(0, n, step):
         rows = slice(start, min(start + step, n))

@@ -29,6 +29,7 @@ import numpy as np
 __all__ = [
     "batch_slices",
     "child",
+    "items_within",
     "run_ordered",
     "seed_blocks",
     "seed_int",
@@ -62,6 +63,20 @@ def child(seq: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(
         seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size
     )
+
+
+def items_within(budget: int, bytes_per_item: int) -> int:
+    """How many items of ``bytes_per_item`` bytes fit ``budget`` bytes, never fewer than one.
+
+    Every chunked loop sizes its chunks with this: a chunk of one item is the least that can
+    be computed, whatever the budget.
+
+    Examples
+    --------
+    >>> items_within(256 * 2**20, 8 * 100_000), items_within(10, 8_000)
+    (335, 1)
+    """
+    return int(max(1, budget // max(1, bytes_per_item)))
 
 
 def seed_int(seq: np.random.SeedSequence) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from border_readiness.clustering.stability._kmeans_batched import kmeans_batched
-from border_readiness.features._parallel import batch_slices
+from border_readiness.features._parallel import batch_slices, items_within
 
 # Working bytes of one k-means sub-batch (and of one co-membership product's indicators).
 FIT_BUDGET = 256 * 2**20
@@ -40,7 +40,7 @@ def fit_chunk(n: int, d: int, k: int, n_init: int, budget: int | None = None) ->
     """
     budget = FIT_BUDGET if budget is None else budget
     per_replicate = 8 * n * (n_init * (2 * k + 8)) + n * d
-    return int(max(1, budget // per_replicate))
+    return items_within(budget, per_replicate)
 
 
 def kmeans_chunked(
@@ -129,7 +129,7 @@ def co_membership(labels: np.ndarray, budget: int | None = None) -> np.ndarray:
     m, n = labels.shape
     kb = max(int(labels.max()) + 1, 1)
     together = np.zeros((n, n))
-    for s in batch_slices(m, int(max(1, budget // (8 * n * kb)))):
+    for s in batch_slices(m, items_within(budget, 8 * n * kb)):
         member = (labels[s, :, None] == np.arange(kb)).transpose(1, 0, 2).reshape(n, -1)
         member = member.astype(float)
         together += member @ member.T

@@ -23,7 +23,7 @@ from border_readiness.clustering.stability._replicates import (
     _encode_labels,
     _method_name,
 )
-from border_readiness.features._parallel import batch_slices, run_ordered
+from border_readiness.features._parallel import batch_slices, items_within, run_ordered
 from border_readiness.features._parallel import child as _child
 from border_readiness.features._parallel import seed_int as _seed_int
 
@@ -365,7 +365,7 @@ def bootstrap_jaccard(
     children = root.spawn(B)
     # The Jaccard step holds about eight (replicates x n) integer arrays per batch: batches are
     # cut to the fit budget too (results never depend on the batch size).
-    batches = batch_slices(B, min(batch_size, max(1, FIT_BUDGET // (64 * n))))
+    batches = batch_slices(B, min(batch_size, items_within(FIT_BUDGET, 64 * n)))
     parts = run_ordered(
         _bootstrap_batch,
         [(values, codes, k_orig, children[s], method, k, n_init, max_iter, init) for s in batches],

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from border_readiness.features._parallel import items_within
+
 # Copeland margins are sums of +-w_i; with weights such as 1/3 an exact tie can come out as
 # 1e-17, and a tie must stay a tie.
 _TIE_TOL = 1e-12
@@ -25,8 +27,7 @@ _ROW_BUDGET = 128 * 2**20
 def _row_step(n_reference: int, n_indicators: int, budget: int | None = None) -> int:
     """Rows per chunk so that a chunk's sign tensor, its differences and margins fit ``budget``."""
     budget = _ROW_BUDGET if budget is None else budget
-    per_row = 8 * max(1, n_reference) * (2 * max(1, n_indicators) + 1)
-    return int(max(1, budget // per_row))
+    return items_within(budget, 8 * max(1, n_reference) * (2 * max(1, n_indicators) + 1))
 
 
 def _pairwise_signs(V: np.ndarray, R: np.ndarray | None = None) -> np.ndarray:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from border_readiness.features._parallel import (
     batch_slices,
+    items_within,
     run_ordered,
     seed_blocks,
     single_threaded_blas,
@@ -52,7 +53,7 @@ _BATCH_BUDGET = 256 * 2**20
 
 def _copeland_chunk(n_pairs: int, budget: int = _COPELAND_BUDGET) -> int:
     """Replicates per chunk so that a float64 (chunk, n_pairs) margin matrix fits ``budget``."""
-    return int(max(1, min(_COPELAND_CHUNK, budget // (8 * max(1, n_pairs)))))
+    return min(_COPELAND_CHUNK, items_within(budget, 8 * n_pairs))
 
 
 def _descending_ranks(scores: np.ndarray) -> np.ndarray:
@@ -401,14 +402,14 @@ class _Engine:
     def _sub_batch(self) -> int:
         widest = max(idx.size for idx in self.positions)
         per_replicate = 8 * len(self.regions) * (2 * widest + 16 * (len(self.levels) + 1))
-        return int(max(1, _BATCH_BUDGET // per_replicate))
+        return items_within(_BATCH_BUDGET, per_replicate)
 
     def ranks_batched(self, codes: np.ndarray, batch_size: int, n_jobs: int | None) -> np.ndarray:
         # A task's own ranks are copied into the result: tasks are cut so that their ranks fit
         # the batch budget too, else one 1000-replicate task at 100,000 regions holds a second
         # 3.2 GB copy of the result (the ranks never depend on the batch size).
         per_replicate = 8 * len(self.regions) * (len(self.levels) + 1)
-        batch_size = min(batch_size, max(1, _BATCH_BUDGET // per_replicate))
+        batch_size = min(batch_size, items_within(_BATCH_BUDGET, per_replicate))
         slices = batch_slices(codes.shape[0], batch_size)
         # The result is replicates x regions x (levels + 1) float64 by definition: allocated
         # once, before any work, so a size that cannot fit fails at once with MemoryError, and
