@@ -152,6 +152,7 @@ def load_layered(args: argparse.Namespace, cfg=None):
     DataValidationError
         A file breaks the contract, or an added row conflicts with the data (no ``--replace``).
     """
+    from border_readiness.experiments._dataset_cache import bundled_dataset
     from border_readiness.features.dataset import (
         bundled_dataset_path,
         load_dataset,
@@ -161,7 +162,9 @@ def load_layered(args: argparse.Namespace, cfg=None):
     from border_readiness.features.layering import file_lines, layer
 
     path = getattr(args, "data", None) or (cfg.data if cfg is not None else None)
-    data = load_dataset(path)
+    # The bundled table from its parsed copy (the same table, 1 CPU-s sooner); a user's file
+    # is always read and validated.
+    data = load_dataset(path) if path else bundled_dataset()
     label = str(path) if path else "bundled"
     source = str(Path(path).resolve()) if path else str(bundled_dataset_path())
     adds = getattr(args, "add", None) or []

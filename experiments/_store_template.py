@@ -20,31 +20,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-__all__ = ["cache_dir", "seed_new_sqlite_store"]
+from border_readiness.experiments._cache import cache_dir
 
-
-def cache_dir() -> Path:
-    """The folder that holds the migrated empty stores (one per MLflow/SQLAlchemy version).
-
-    Returns
-    -------
-    pathlib.Path
-        ``$BORDER_READINESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/border-readiness``, else
-        ``~/.cache/border-readiness``; it may not exist yet.
-
-    Examples
-    --------
-    >>> import os
-    >>> os.environ["BORDER_READINESS_CACHE_DIR"] = "/tmp/br-cache"
-    >>> str(cache_dir())
-    '/tmp/br-cache'
-    >>> del os.environ["BORDER_READINESS_CACHE_DIR"]
-    """
-    own = os.environ.get("BORDER_READINESS_CACHE_DIR")
-    if own:
-        return Path(own)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "border-readiness"
+__all__ = ["seed_new_sqlite_store"]
 
 
 def _sqlite_file(uri: str) -> Path | None:
