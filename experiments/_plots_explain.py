@@ -12,7 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["disagreement_figure", "embedding_figure", "shap_summary_figure"]
+__all__ = [
+    "disagreement_figure",
+    "embedding_figure",
+    "shap_summary_figure",
+    "surrogate_shap_figure",
+]
 
 # A fixed jitter seed keeps the dot plots (and so the exported PNGs) identical between runs.
 _JITTER_SEED = 0
@@ -129,6 +134,47 @@ def shap_summary_figure(
         dot_ax.set_title(f"surrogate leave-one-out fidelity {fidelity:.2f}{caveat}", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def surrogate_shap_figure(shap_values: pd.DataFrame, target: str, fidelity: float):
+    """The surrogate tree's SHAP summary for one cluster, drawn for the indicators it splits on.
+
+    A shallow tree splits on a few indicators; every other one has SHAP 0 for every region.
+    Those rows are left out (rows of zeros would hide the ones that count) and the title says
+    how many of the indicators the tree uses.
+
+    Parameters
+    ----------
+    shap_values : DataFrame
+        The surrogate's long SHAP table (``region_id, target, feature, shap_value`` ...).
+    target : str
+        The cluster (``'cluster 1'``).
+    fidelity : float
+        The surrogate's leave-one-out fidelity, shown in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"region_id": ["A", "B", "A", "B"], "target": "cluster 1",
+    ...                   "feature": ["used", "used", "idle", "idle"],
+    ...                   "shap_value": [0.4, -0.4, 0.0, 0.0]})
+    >>> fig = surrogate_shap_figure(s, "cluster 1", 0.9)
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['used']
+    """
+    rows = shap_values[shap_values["target"] == target]
+    moves = (rows["shap_value"] != 0).groupby(rows["feature"], sort=False).any()
+    used = int(moves.sum())
+    title = f"Surrogate of {target} (LOO fidelity {fidelity:.2f}): the tree uses {used} of "
+    title += f"{moves.size} indicators"
+    if used and used < moves.size:
+        rows = rows[rows["feature"].isin(moves.index[moves])]
+        title += f";\nthe other {moves.size - used} have SHAP 0 for every region and are not drawn"
+    return shap_summary_figure(rows, target, title)
 
 
 def _categorical_scatter(

@@ -405,7 +405,8 @@ def write_explain(out, result, run, prep) -> None:
 
     ``shap.csv`` (level scores and surrogate together), ``shap_levels_detail.csv``,
     ``surrogate_shap.csv``, ``explain.json``, ``surrogate_rules.txt``, one
-    ``shap_<level>.png`` per scored level and one ``shap_surrogate_<target>.png`` per cluster.
+    ``shap_<level>.png`` per scored level and one ``shap_surrogate_<target>.png`` per cluster
+    (only the indicators the tree splits on: the others have SHAP 0 everywhere).
 
     Parameters
     ----------
@@ -420,7 +421,10 @@ def write_explain(out, result, run, prep) -> None:
         The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
         regions, compiled indicators, profile rules.
     """
-    from border_readiness.experiments._plots_explain import shap_summary_figure
+    from border_readiness.experiments._plots_explain import (
+        shap_summary_figure,
+        surrogate_shap_figure,
+    )
     from border_readiness.features.catalogue import SCORED_LEVELS
 
     sur = result.surrogate
@@ -461,11 +465,7 @@ def write_explain(out, result, run, prep) -> None:
     for target in sorted(sur.shap_values["target"].unique()):
         out.figure(
             f"shap_surrogate_{target.replace(' ', '_')}.png",
-            shap_summary_figure(
-                sur.shap_values,
-                target,
-                f"Surrogate of {target} (LOO fidelity {sur.fidelity_loo:.2f})",
-            ),
+            surrogate_shap_figure(sur.shap_values, target, sur.fidelity_loo),
         )
 
 
