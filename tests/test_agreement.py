@@ -433,3 +433,22 @@ def test_doctests_pass():
     ]
     results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in modules]
     assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) > 10
+
+
+def test_sum_squared_counts_by_table_equals_by_sorting_and_by_hand():
+    from border_readiness.clustering.agreement._kernels import (
+        _sum_squared_counts,
+        _sum_squared_counts_sorted,
+    )
+
+    # By hand: [0, 0, 1] has counts 2 and 1 -> 4 + 1; [3, 3, 3] -> 9; [0, 1, 2] -> 3.
+    hand = np.array([[0, 0, 1], [3, 3, 3], [0, 1, 2]])
+    assert _sum_squared_counts(hand).tolist() == [5, 9, 3]
+    assert _sum_squared_counts_sorted(hand).tolist() == [5, 9, 3]
+    rng = np.random.default_rng(0)
+    for width in (2, 7, 60, 5000):  # table path for the small widths, sorting for the last
+        codes = rng.integers(0, width, size=(9, 300))
+        by_table = _sum_squared_counts(codes)
+        assert by_table.tolist() == _sum_squared_counts_sorted(codes).tolist()
+        expected = [int((np.bincount(row) ** 2).sum()) for row in codes]
+        assert by_table.tolist() == expected

@@ -1,9 +1,10 @@
 """Vectorised agreement kernels: ARI and mutual information over many labellings at once.
 
-Pair counts come from sorted runs (no dense contingency table), so thousands of permuted or
-resampled labellings cost milliseconds. The permutation and bootstrap batches draw their random
-numbers per fixed block of replicates (see :func:`_uniform_rows`), so any batching gives the
-same numbers; they run through :func:`border_readiness.features._parallel.run_ordered`.
+Pair counts come from counting label pairs (``bincount``) or, for sparse codes, from sorted
+runs, so thousands of permuted or resampled labellings cost milliseconds. The permutation and
+bootstrap batches draw their random numbers per fixed block of replicates (see
+:func:`_uniform_rows`), so any batching gives the same numbers; they run through
+:func:`border_readiness.features._parallel.run_ordered`.
 """
 
 from __future__ import annotations
@@ -27,9 +28,25 @@ _MI_TIE_TOL = 1e-12
 def _sum_squared_counts(codes: np.ndarray) -> np.ndarray:
     """Sum over distinct values of (count of the value)^2, for each row of an integer matrix.
 
+    Codes are non-negative. With few distinct values per row (labels, pairs of labels, the
+    indices of a bootstrap sample) they are counted directly (``bincount``, linear in the
+    size); otherwise by sorting (:func:`_sum_squared_counts_sorted`). Both are exact integer
+    sums, so they give the same numbers.
+    """
+    m = codes.shape[0]
+    width = int(codes.max(initial=0)) + 1
+    if m * width > 4 * codes.size:
+        return _sum_squared_counts_sorted(codes)
+    flat = (np.arange(m, dtype=np.int64)[:, None] * width + codes).ravel()
+    counts = np.bincount(flat, minlength=m * width).reshape(m, width)
+    return (counts * counts).sum(axis=1, dtype=np.int64)
+
+
+def _sum_squared_counts_sorted(codes: np.ndarray) -> np.ndarray:
+    """:func:`_sum_squared_counts` by sorting, for codes too sparse to count in a table.
+
     Sorting each row puts equal values in runs; a run of length L contributes
-    1 + 3 + ... + (2L - 1) = L^2 when every element adds 2 * (its offset in the run) + 1. No
-    dense contingency table is built, so the cost does not grow with the number of labels.
+    1 + 3 + ... + (2L - 1) = L^2 when every element adds 2 * (its offset in the run) + 1.
     """
     ordered = np.sort(codes, axis=1)
     n = ordered.shape[1]
