@@ -183,18 +183,42 @@ def _fill_empty(lab, own, w, mass, k):
 
 
 @njit(cache=True)
-def _lloyd_pass(w, lab, own, dist, mass, gain, closer_tol, unit):
-    """Lloyd's reassignment from the distances ``dist`` (k, n), and each point's transfer gain.
+def _lloyd_pass(lab, own, dist, moves, closer_tol):
+    """Lloyd's reassignment from the distances ``dist`` (k, n); how many points moved.
 
     ``own`` gets the distance to the centre of the label held on entry; a point moves to its
-    nearest centre (first on ties) only when that is closer by more than round-off.
-    ``gain[i]`` is Hartigan's SS decrease ``A w/(A - w) |x - c_a|^2 - min_b C w/(C + w)
-    |x - c_b|^2`` of moving point i to another cluster (-inf when it is alone in its cluster
-    or has weight 0), on the entry labels. ``unit`` (k,) is scratch. Returns (changed, sum of
-    w * own).
+    nearest centre (first on ties) only when that is closer by more than ``closer_tol``
+    relative (round-off). Moved points and their old labels go to ``moves`` as (index, label)
+    rows, in index order.
     """
     k, n = dist.shape
-    changed = False
+    factor = 1.0 - closer_tol
+    count = 0
+    for i in range(n):
+        a = lab[i]
+        best_j = 0
+        for j in range(1, k):
+            if dist[j, i] < dist[best_j, i]:
+                best_j = j
+        da = dist[a, i]
+        own[i] = da
+        if dist[best_j, i] < da * factor:
+            lab[i] = best_j
+            moves[count, 0] = i
+            moves[count, 1] = a
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _gains(w, lab, own, dist, mass, gain, unit):
+    """Each point's Hartigan gain on a Lloyd-stable partition; returns sum(w * own).
+
+    ``gain[i]`` is the SS decrease ``A w/(A - w) |x - c_a|^2 - min_b C w/(C + w) |x - c_b|^2``
+    of moving point i to another cluster (-inf when it is alone in its cluster). ``unit`` (k,)
+    is scratch.
+    """
+    k, n = dist.shape
     total = 0.0
     # C w / (C + w) for w = 1, once per cluster: the same bits as per point (C * 1 = C), and
     # weights are 0/1 for the bootstrap and the subsamples, so most divisions go.
@@ -202,29 +226,18 @@ def _lloyd_pass(w, lab, own, dist, mass, gain, closer_tol, unit):
         unit[j] = mass[j] * 1.0 / (mass[j] + 1.0)
     for i in range(n):
         wi = w[i]
-        if not wi > 0:
-            gain[i] = -np.inf  # left out of the fit: never a transfer candidate
-            continue
         a = lab[i]
-        best_j = 0
         best_add = np.inf
         for j in range(k):
-            dj = dist[j, i]
-            if dj < dist[best_j, i]:
-                best_j = j
             if j != a:
-                add = (unit[j] if wi == 1.0 else mass[j] * wi / (mass[j] + wi)) * dj
+                add = (unit[j] if wi == 1.0 else mass[j] * wi / (mass[j] + wi)) * dist[j, i]
                 if add < best_add:
                     best_add = add
-        da = dist[a, i]
-        own[i] = da
+        da = own[i]
         total += wi * da
         ma = mass[a]
         gain[i] = ma * wi / (ma - wi) * da - best_add if ma > wi else -np.inf
-        if dist[best_j, i] < da * (1.0 - closer_tol):
-            lab[i] = best_j
-            changed = True
-    return changed, total
+    return total
 
 
 @njit(cache=True)
@@ -340,6 +353,14 @@ def _kmeans_starts(
                 x[q, f] = x_all[idx[q], f]
                 xt[f, q] = x_all[idx[q], f]
         keys = np.empty(m)
+        moves = np.empty((m, 2), dtype=np.int64)
+        # Integer weights: every sum of points is then an exact integer (see _Data), so sums
+        # updated move by move are the sums recomputed from the labels, bit for bit, and the
+        # recomputation can be skipped. Other weights recompute at every pass.
+        exact = True
+        for q in range(m):
+            if w[q] != np.floor(w[q]):
+                exact = False
         scratch = np.empty((4, m))
         lab = np.empty(m, dtype=np.int64)
         best_lab = np.empty(m, dtype=np.int64)
@@ -359,15 +380,27 @@ def _kmeans_starts(
                 lab[i] = _nearest(dist, i)
                 own[i] = dist[lab[i], i]
             converged = False
+            current = False  # whether sums and mass are those of lab
             for _ in range(max_iter):
-                _cluster_sums(x, w, lab, sums, mass)
+                if not current:
+                    _cluster_sums(x, w, lab, sums, mass)
                 reseeded = _fill_empty(lab, own, w, mass, k)
                 if reseeded:
                     _cluster_sums(x, w, lab, sums, mass)
                 _distances(xt, sums, mass, cen, dist, valid)
-                changed, total = _lloyd_pass(w, lab, own, dist, mass, gain, closer_tol, dp)
-                if changed or reseeded:
+                n_moved = _lloyd_pass(lab, own, dist, moves, closer_tol)
+                current = exact
+                if exact:
+                    for e in range(n_moved):
+                        i, a = moves[e, 0], moves[e, 1]
+                        mass[a] -= w[i]
+                        mass[lab[i]] += w[i]
+                        for f in range(d):
+                            sums[a, f] -= w[i] * x[i, f]
+                            sums[lab[i], f] += w[i] * x[i, f]
+                if n_moved > 0 or reseeded:
                     continue
+                total = _gains(w, lab, own, dist, mass, gain, dp)
                 tol = transfer_tol * total / m
                 if not _hartigan_sweep(x, w, lab, sums, mass, gain, tol, sweep_cap, dp):
                     converged = True
