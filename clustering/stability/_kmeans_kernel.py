@@ -182,61 +182,69 @@ def _fill_empty(lab, own, w, mass, k):
     return True
 
 
-@njit(cache=True)
-def _lloyd_pass(lab, own, dist, moves, closer_tol):
+# error_model="numpy": divisions without numba's Python-style zero check, whose branch would
+# stop these loops from being vectorised; no divisor here is 0 where its result is used.
+@njit(cache=True, error_model="numpy")
+def _lloyd_pass(lab, own, dist, moves, closer_tol, best_d, best_j):
     """Lloyd's reassignment from the distances ``dist`` (k, n); how many points moved.
 
     ``own`` gets the distance to the centre of the label held on entry; a point moves to its
     nearest centre (first on ties) only when that is closer by more than ``closer_tol``
     relative (round-off). Moved points and their old labels go to ``moves`` as (index, label)
-    rows, in index order.
+    rows, in index order. ``best_d`` and ``best_j`` (n,) are scratch.
     """
     k, n = dist.shape
     factor = 1.0 - closer_tol
+    # Cluster by cluster over all points (branch-free selects the compiler vectorises).
+    for i in range(n):
+        best_d[i] = dist[0, i]
+        best_j[i] = 0
+        own[i] = dist[lab[i], i]
+    for j in range(1, k):
+        for i in range(n):
+            dj = dist[j, i]
+            better = dj < best_d[i]
+            best_d[i] = dj if better else best_d[i]
+            best_j[i] = j if better else best_j[i]
     count = 0
     for i in range(n):
-        a = lab[i]
-        best_j = 0
-        for j in range(1, k):
-            if dist[j, i] < dist[best_j, i]:
-                best_j = j
-        da = dist[a, i]
-        own[i] = da
-        if dist[best_j, i] < da * factor:
-            lab[i] = best_j
+        if best_d[i] < own[i] * factor:
             moves[count, 0] = i
-            moves[count, 1] = a
+            moves[count, 1] = lab[i]
+            lab[i] = best_j[i]
             count += 1
     return count
 
 
-@njit(cache=True)
-def _gains(w, lab, own, dist, mass, gain, unit):
+@njit(cache=True, error_model="numpy")
+def _gains(w, lab, own, dist, mass, gain, unit, best_add):
     """Each point's Hartigan gain on a Lloyd-stable partition; returns sum(w * own).
 
     ``gain[i]`` is the SS decrease ``A w/(A - w) |x - c_a|^2 - min_b C w/(C + w) |x - c_b|^2``
     of moving point i to another cluster (-inf when it is alone in its cluster). ``unit`` (k,)
-    is scratch.
+    and ``best_add`` (n,) are scratch.
     """
     k, n = dist.shape
-    total = 0.0
     # C w / (C + w) for w = 1, once per cluster: the same bits as per point (C * 1 = C), and
     # weights are 0/1 for the bootstrap and the subsamples, so most divisions go.
     for j in range(k):
         unit[j] = mass[j] * 1.0 / (mass[j] + 1.0)
     for i in range(n):
+        best_add[i] = np.inf
+    for j in range(k):
+        mj, uj = mass[j], unit[j]
+        for i in range(n):
+            wi = w[i]
+            add = (uj if wi == 1.0 else mj * wi / (mj + wi)) * dist[j, i]
+            take = (lab[i] != j) and (add < best_add[i])
+            best_add[i] = add if take else best_add[i]
+    total = 0.0
+    for i in range(n):
         wi = w[i]
-        a = lab[i]
-        best_add = np.inf
-        for j in range(k):
-            if j != a:
-                add = (unit[j] if wi == 1.0 else mass[j] * wi / (mass[j] + wi)) * dist[j, i]
-                if add < best_add:
-                    best_add = add
         da = own[i]
         total += wi * da
-        ma = mass[a]
-        gain[i] = ma * wi / (ma - wi) * da - best_add if ma > wi else -np.inf
+        ma = mass[lab[i]]
+        gain[i] = ma * wi / (ma - wi) * da - best_add[i] if ma > wi else -np.inf
     return total
 
 
@@ -354,6 +362,7 @@ def _kmeans_starts(
                 xt[f, q] = x_all[idx[q], f]
         keys = np.empty(m)
         moves = np.empty((m, 2), dtype=np.int64)
+        best_j = np.empty(m, dtype=np.int64)
         # Integer weights: every sum of points is then an exact integer (see _Data), so sums
         # updated move by move are the sums recomputed from the labels, bit for bit, and the
         # recomputation can be skipped. Other weights recompute at every pass.
@@ -388,7 +397,7 @@ def _kmeans_starts(
                 if reseeded:
                     _cluster_sums(x, w, lab, sums, mass)
                 _distances(xt, sums, mass, cen, dist, valid)
-                n_moved = _lloyd_pass(lab, own, dist, moves, closer_tol)
+                n_moved = _lloyd_pass(lab, own, dist, moves, closer_tol, scratch[0], best_j)
                 current = exact
                 if exact:
                     for e in range(n_moved):
@@ -400,7 +409,7 @@ def _kmeans_starts(
                             sums[lab[i], f] += w[i] * x[i, f]
                 if n_moved > 0 or reseeded:
                     continue
-                total = _gains(w, lab, own, dist, mass, gain, dp)
+                total = _gains(w, lab, own, dist, mass, gain, dp, scratch[0])
                 tol = transfer_tol * total / m
                 if not _hartigan_sweep(x, w, lab, sums, mass, gain, tol, sweep_cap, dp):
                     converged = True
