@@ -2,7 +2,7 @@
 
 The bootstrap, the consensus and the leave-one-out refits must re-run the algorithm the main
 fit used (:class:`~border_readiness.clustering.models.RegionClusterer`), by the fastest path
-that gives the same partitions: k-means through the vectorised ``kmeans_batched`` (k-means++
+that gives the same partitions: k-means through the batched ``kmeans_batched`` (k-means++
 starts, as scikit-learn's ``KMeans``), Ward's consensus as one scipy tree per subsample cut at
 every k, and the other methods through their scikit-learn estimator, one fit per replicate.
 """

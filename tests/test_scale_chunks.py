@@ -248,7 +248,9 @@ def test_budgets_bound_the_chunks():
     for n, d, k, s in [(100, 30, 5, 10), (10_000, 30, 5, 10), (100_000, 30, 8, 10)]:
         step = _chunks.fit_chunk(n, d, k, s)
         assert step >= 1
-        assert step == 1 or step * (8 * n * s * (2 * k + 8) + n * d) <= _chunks.FIT_BUDGET
+        # Uniforms of every start (n per start at most) and their copy, weights, labels, and
+        # the finiteness check's d bytes per point.
+        assert step == 1 or step * (8 * n * (2 * s + 2) + n * d) <= _chunks.FIT_BUDGET
     for R, m in [(10, 3), (10_000, 10), (100_000, 10)]:
         rows = _copeland._row_step(R, m)
         assert rows == 1 or rows * 8 * R * (2 * m + 1) <= _copeland._ROW_BUDGET

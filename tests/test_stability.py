@@ -29,10 +29,10 @@ from border_readiness.clustering.stability import (
 )
 from border_readiness.clustering.stability._kmeans_batched import (
     _Data,
-    _kmeanspp,
     _local_trials,
     draws_per_start,
 )
+from border_readiness.clustering.stability._kmeans_kernel import _seed_start
 from border_readiness.clustering.stability.bootstrap import _best_jaccard
 
 
@@ -99,11 +99,19 @@ def test_kmeans_batched_objective_no_worse_than_sklearn(seed, n, d, k, sd):
 
 
 def _pp_seeds(X: np.ndarray, w: np.ndarray, k: int, starts: int, seed: int) -> np.ndarray:
-    """k-means++ seeds of ``starts`` starts on one data set (the private seeding step)."""
-    data = _Data(X[None], w[None], shared=True)
+    """k-means++ seeds of ``starts`` starts on one data set (the kernel's seeding step).
+
+    The kernel seeds on the weighted points alone; here it is given every point, weight-0 ones
+    included, so that the draw rule itself is what keeps them out.
+    """
+    x = _Data(X[None], w[None], shared=True).points[0]
+    xt = np.ascontiguousarray(x.T)
     u = np.random.default_rng(seed).random((starts, 1 + (k - 1) * _local_trials(k)))
-    w_s = np.broadcast_to(w, (starts, len(X)))
-    return _kmeanspp(data, w_s, np.zeros(starts, dtype=np.intp), k, u)
+    seeds = np.empty((starts, k), dtype=np.int64)
+    dist, scratch = np.empty((k, len(X))), np.empty((4, len(X)))
+    for s in range(starts):
+        _seed_start(x, xt, w, u[s], k, _local_trials(k), False, seeds[s], dist, scratch)
+    return seeds
 
 
 def test_kmeanspp_seeds_distinct_locations_and_skip_zero_weights():

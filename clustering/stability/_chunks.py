@@ -1,9 +1,9 @@
 """Replicate batches cut to a byte budget, so the stability resamplings scale in memory.
 
-A batch of bootstrap or consensus replicates is clustered by :func:`kmeans_batched` in one set
-of array operations whose working arrays are replicates x starts x k x n floats: 250
-replicates of 10 starts and k = 5 at 100,000 regions would be 10 GB. :func:`kmeans_chunked`
-feeds it sub-batches sized to :data:`FIT_BUDGET` instead; every replicate's labels depend on its
+A batch of bootstrap or consensus replicates is clustered by :func:`kmeans_batched` in one
+call whose inputs are replicates x starts x n uniforms (random seeding): 250 replicates of 10
+starts at 100,000 regions would be 2 GB. :func:`kmeans_chunked` feeds it sub-batches sized to
+:data:`FIT_BUDGET` instead; every replicate's labels depend on its
 own generator, data and weights only (``kmeans_batched``'s contract), so the labels are those of
 one call. :func:`co_membership` adds up consensus co-memberships over sub-batches of
 replicates (sums of 0/1 products, exact integers in any order), and :func:`consensus_matrices`
@@ -27,19 +27,20 @@ FIT_BUDGET = 256 * 2**20
 def fit_chunk(n: int, d: int, k: int, n_init: int, budget: int | None = None) -> int:
     """Replicates per k-means sub-batch whose working arrays fit ``budget`` bytes (at least 1).
 
-    Per replicate, :func:`kmeans_batched` holds about ``n_init * (2k + 8)`` float64 values per
-    point (distances to the k centres, one-hot weights, start keys and their sort, labels,
-    weights) and a d-wide finiteness check of the data.
+    Per replicate, :func:`kmeans_batched` holds its starts' uniforms (at most ``n_init * n``
+    float64 values, k-means++ needs far fewer) and their reshaped copy, its weights and labels
+    (about ``2 n`` values) and a d-wide finiteness check of the data; the compiled kernel's own
+    scratch (a few k x n and n x d arrays) is per call, not per replicate.
 
     Examples
     --------
     >>> fit_chunk(100, 30, 5, 10)
-    1826
+    13030
     >>> fit_chunk(100_000, 30, 5, 10)
-    1
+    13
     """
     budget = FIT_BUDGET if budget is None else budget
-    per_replicate = 8 * n * (n_init * (2 * k + 8)) + n * d
+    per_replicate = 8 * n * (2 * n_init + 2) + n * d
     return items_within(budget, per_replicate)
 
 
