@@ -34,6 +34,13 @@ def _kernel():
     return _hartigan_wong_kernel
 
 
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """Whether the k rows of each (..., k, d) stack are pairwise different (R's ``duplicated``)."""
+    k = rows.shape[-2]
+    equal = (rows[..., :, None, :] == rows[..., None, :, :]).all(axis=-1)
+    return equal.sum(axis=(-2, -1)) == k  # only the diagonal
+
+
 def _max_qtran(m: int) -> int:
     return min(_INT_MAX, 50 * m)
 
@@ -94,7 +101,7 @@ def hartigan_wong(
     centres = np.array(centres, dtype=np.float64, order="C")  # a copy: the kernel writes it
     if X.ndim != 2 or centres.ndim != 2 or centres.shape[1] != X.shape[1]:
         raise ValueError(f"X must be (n, d) and centres (k, d); got {X.shape}, {centres.shape}")
-    if len(np.unique(centres, axis=0)) != len(centres):
+    if not _distinct(centres):
         raise ValueError("initial centres are not distinct")
     max_iter = _check_iter(max_iter)
     n, k = X.shape[0], centres.shape[0]
@@ -160,9 +167,10 @@ def hartigan_wong_batched(
     k = seeds.shape[1]
     if seeds.size and (seeds.min() < 0 or seeds.max() >= n):
         raise ValueError(f"seeds must be row indices in 0 .. {n - 1}")
-    for b in range(nb):
-        if len(np.unique(Xb[b, seeds[b]], axis=0)) != k:
-            raise ValueError(f"data set {b}: initial centres are not distinct")
+    repeated = ~_distinct(np.take_along_axis(Xb, seeds[:, :, None], axis=1))
+    if repeated.any():
+        first = np.flatnonzero(repeated)[0]
+        raise ValueError(f"data set {first}: initial centres are not distinct")
     labels = np.empty((nb, n), dtype=np.int64)
     wss = np.empty((nb, k))
     iterations = np.empty(nb, dtype=np.int64)
