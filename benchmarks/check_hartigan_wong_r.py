@@ -10,8 +10,8 @@ digits (exact round trip of float64) and the WSS come back the same way. Printed
 set the share of runs with identical labels (same numbering: cluster l grows from initial
 centre l on both sides), identical partitions (up to renaming), WSS bit for bit and within
 1e-9 relative, and equal ``iter`` / ``ifault``; then every mismatch, then CPU time per start
-(ours, and R's ``system.time`` over the same starts), and numba's cold compile and warm
-cache load measured in fresh processes.
+(ours, and R's ``system.time`` over the same starts, of ``kmeans`` and of its Fortran called
+alone), and numba's cold compile and warm cache load measured in fresh processes.
 
 Data sets: ``synthetic-*`` are generated here (Gaussian blobs, an overlapping mixture, uniform
 noise, and integer points with many exact ties and repeated points); ``bundled-2021`` is the
@@ -80,6 +80,15 @@ reps <- as.integer(args[5])
 t <- system.time(for (r in seq_len(reps)) for (s in seq_len(nrow(seeds)))
   kmeans(x, centers = x[seeds[s, ], , drop = FALSE], iter.max = 10L))
 cat("CPU", t[["user.self"]] + t[["sys.self"]], reps * nrow(seeds), "\n")
+# The Fortran alone, called as kmeans() calls it, without kmeans()'s R-level checks.
+m <- nrow(x); p <- ncol(x); k <- ncol(seeds)
+qtran <- as.integer(min(.Machine$integer.max, 50 * m))
+t <- system.time(for (r in seq_len(reps)) for (s in seq_len(nrow(seeds)))
+  .Fortran(stats:::C_kmns, x, m, p, centers = x[seeds[s, ], , drop = FALSE], k,
+           c1 = integer(m), c2 = integer(m), nc = integer(k), double(k), double(k),
+           ncp = integer(k), D = double(m), iTran = c(qtran, integer(k)), live = integer(k),
+           iter = 10L, wss = double(k), ifault = 0L))
+cat("FORTRAN", t[["user.self"]] + t[["sys.self"]], reps * nrow(seeds), "\n")
 """
 
 COLD = r"""
@@ -179,9 +188,12 @@ def main() -> None:
         r_lines = Path(tmp, "r_out.txt").read_text().splitlines()
     r_cpu, r_calls = proc.stdout.split("CPU", 1)[1].split()[:2]
     r_per_start = float(r_cpu) / int(r_calls)
+    f_cpu, f_calls = proc.stdout.split("FORTRAN", 1)[1].split()[:2]
+    fortran_per_start = float(f_cpu) / int(f_calls)
 
     stats: dict[str, np.ndarray] = {}
     mismatches = []
+    unconverged: dict[int, int] = {}
     for line in r_lines:
         nm, k, m, s, ifault, r_iter, r_wss, r_cl = line.split(" ")
         k, m, s = int(k), int(m), int(s) - 1
@@ -202,6 +214,7 @@ def main() -> None:
             dtype=float,
         )
         stats.setdefault(nm, []).append(row)
+        unconverged[m] = unconverged.get(m, 0) + (not converged)
         if not row[:5].all():
             mismatches.append(
                 f"  {nm} k={k} iter.max={m} start {s}: labels equal {bool(row[0])}, "
@@ -255,9 +268,13 @@ def main() -> None:
     print(f"hartigan-wong/R WSS within 1e-9 relative: {everything[:, 3].mean():.4f}")
     print(f"hartigan-wong/R same iter and ifault: {everything[:, 4].mean():.4f}")
     print(f"runs compared: {len(everything)}")
+    for m in ITERS:
+        runs = len(everything) // len(ITERS)
+        print(f"runs not converged at iter.max {m}: {unconverged[m]} of {runs}")
     print(f"ours us per start (hartigan_wong, one call each): {ours_single * 1e6:.1f}")
     print(f"ours us per start (hartigan_wong_batched): {ours_batched * 1e6:.1f}")
     print(f"R kmeans us per start (system.time): {r_per_start * 1e6:.1f}")
+    print(f"R .Fortran(C_kmns) alone us per start (system.time): {fortran_per_start * 1e6:.1f}")
     print(f"numba import CPU s: {cold[0]:.2f}")
     print(f"numba cold compile CPU s (hartigan_wong, then batched): {cold[1]:.2f}, {cold[2]:.2f}")
     print(
