@@ -150,6 +150,10 @@ def test_bad_starts_are_refused_as_r_refuses_them():
         hartigan_wong(X, np.array([[0.0], [100.0]]))  # no point is nearest to 100
     with pytest.raises(ValueError, match="data set 1: initial centres are not distinct"):
         hartigan_wong_batched(np.stack([X, np.zeros_like(X)]), np.array([[0, 1], [0, 1]]))
+    with pytest.raises(ValueError, match="finite"):
+        hartigan_wong(np.array([0.0, np.nan, 2, 3])[:, None], X[[0, 3]])
+    with pytest.raises(ValueError, match="seeds must be row indices"):
+        hartigan_wong_batched(X[None], np.array([[0, 4]]))
     with pytest.raises(ValueError, match="max_iter"):
         hartigan_wong(X, X[[0, 3]], max_iter=0)
 

@@ -86,8 +86,8 @@ def hartigan_wong(
     Raises
     ------
     ValueError
-        If the centres repeat, k is out of range, or a cluster is empty after the first
-        assignment (R stops there too).
+        If a value is not finite, the centres repeat, k is out of range, or a cluster is
+        empty after the first assignment (R stops there too).
 
     Examples
     --------
@@ -101,6 +101,8 @@ def hartigan_wong(
     centres = np.array(centres, dtype=np.float64, order="C")  # a copy: the kernel writes it
     if X.ndim != 2 or centres.ndim != 2 or centres.shape[1] != X.shape[1]:
         raise ValueError(f"X must be (n, d) and centres (k, d); got {X.shape}, {centres.shape}")
+    if not (np.isfinite(X).all() and np.isfinite(centres).all()):
+        raise ValueError("X and centres must be finite (R: NA/NaN/Inf in foreign function call)")
     if not _distinct(centres):
         raise ValueError("initial centres are not distinct")
     max_iter = _check_iter(max_iter)
@@ -145,8 +147,8 @@ def hartigan_wong_batched(
     Raises
     ------
     ValueError
-        If the seeds of a data set are out of range or name equal points, or a cluster
-        comes out empty; the message names the data set.
+        If a value is not finite, the seeds of a data set are out of range or name equal
+        points, or a cluster comes out empty; the message names the data set.
 
     Examples
     --------
@@ -162,6 +164,8 @@ def hartigan_wong_batched(
     seeds = np.ascontiguousarray(seeds, dtype=np.int64)
     if Xb.ndim != 3 or seeds.ndim != 2 or seeds.shape[0] != Xb.shape[0]:
         raise ValueError(f"Xb must be (B, n, d) and seeds (B, k); got {Xb.shape}, {seeds.shape}")
+    if not np.isfinite(Xb).all():
+        raise ValueError("Xb must be finite (R: NA/NaN/Inf in foreign function call)")
     max_iter = _check_iter(max_iter)
     nb, n, _ = Xb.shape
     k = seeds.shape[1]
