@@ -165,3 +165,32 @@ def test_importing_the_module_does_not_import_numba():
         "assert 'numba' not in sys.modules, 'numba imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_consensus_with_hartigan_wong_is_rs_kmeans_on_each_subsample():
+    """Consensus with R's algorithm: any batching gives the same matrices; clear errors.
+
+    Per subsample it runs R's k-means from the k points of smallest key, as kmeans_batched's
+    random seeding picks them.
+    """
+    from border_readiness.clustering.stability import consensus
+
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.normal(c, 0.3, (10, 2)) for c in (0.0, 3.0, 6.0)])  # SYNTHETIC blobs
+    kwargs = dict(k_range=range(2, 5), reps=30, scheme="ccp", init="random", random_state=3)
+    res = consensus(X, algorithm="hartigan-wong", **kwargs)
+    again = consensus(X, algorithm="hartigan-wong", batch_size=7, **kwargs)
+    for k in range(2, 5):
+        assert np.array_equal(res.matrix(k).to_numpy(), again.matrix(k).to_numpy())
+        M = res.matrix(k).to_numpy()
+        assert np.allclose(M, M.T) and np.allclose(np.diag(M), 1.0)  # a consensus matrix
+    # One random start per subsample, as R: some starts put two seeds in one blob and
+    # Hartigan-Wong cannot leave that optimum, so even three far blobs are not always found.
+    multi = consensus(X, k_range=range(2, 5), reps=30, random_state=3)  # the shipped default
+    assert multi.pac[3] == 0.0 and res.pac[3] >= multi.pac[3]
+    with pytest.raises(ValueError, match="init='random'"):
+        consensus(X, algorithm="hartigan-wong", k_range=range(2, 4), reps=5, scheme="ccp")
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        consensus(X, algorithm="macqueen", k_range=range(2, 4), reps=5)
+    with pytest.raises(ValueError, match="one start per subsample"):
+        consensus(X, algorithm="hartigan-wong", init="random", k_range=range(2, 4), reps=5)

@@ -19,6 +19,7 @@ from border_readiness.clustering.stability._chunks import (
     kmeans_chunked,
     upper_values,
 )
+from border_readiness.clustering.stability._hartigan_wong import hartigan_wong_batched
 from border_readiness.clustering.stability._kmeans_batched import draws_per_start
 from border_readiness.clustering.stability._replicates import (
     BATCH_SIZE,
@@ -47,6 +48,12 @@ _CCP_N_INIT, _CCP_MAX_ITER = 1, 100
 #: (ConsensusClusterPlus's ``clusterAlg = "hc"`` does the same): the partitions equal a fit per
 #: k, since an agglomerative tree's k-cluster partition is its cut at k.
 HIERARCHICAL = ("ward", "average", "complete", "single")
+#: k-means algorithms of the consensus: the main fit's Lloyd steps with Hartigan transfers
+#: (:func:`kmeans_batched`), or R's Hartigan-Wong (AS 136, :func:`hartigan_wong_batched`), which
+#: ConsensusClusterPlus's ``kmeans`` runs: for comparisons with it like for like.
+ALGORITHMS = ("lloyd-transfers", "hartigan-wong")
+#: R's ``kmeans(..., iter.max = 10)`` in ConsensusClusterPlus: Hartigan-Wong passes.
+_CCP_HW_MAX_ITER = 10
 
 # PAC's ambiguity window, ConsensusClusterPlus/Senbabaoglu et al. 2014: (x1, x2] = (0.1, 0.9].
 _PAC_WINDOW = (0.1, 0.9)
@@ -310,6 +317,7 @@ def _consensus_batch(
     n_init: int,
     max_iter: int,
     init: str = "k-means++",
+    algorithm: str = "lloyd-transfers",
 ) -> tuple[np.ndarray, np.ndarray]:
     n = X.shape[0]
     m = len(children)
@@ -337,6 +345,17 @@ def _consensus_batch(
             if uniforms is None:
                 uniforms, offset = _start_uniforms(children, ks, n, n_init, init)
             need = draws_per_start(k, n, init)
+            if algorithm == "hartigan-wong":
+                # R's kmeans(x[subsample, ], k): k distinct points uniformly at random (the k
+                # smallest keys among the drawn points, as kmeans_batched's random seeding),
+                # then Hartigan-Wong on the subsample itself, unrounded, as R runs it.
+                keys = uniforms[:, offset[k] : offset[k] + need]
+                order = np.argsort(np.where(drawn > 0, keys, np.inf), axis=1, kind="stable")
+                seeds = np.stack([np.searchsorted(idx[r], order[r, :k]) for r in range(m)])
+                fitted = hartigan_wong_batched(X[idx], seeds, max_iter)[0]
+                np.put_along_axis(labels, idx, fitted, axis=1)
+                together[ik] = co_membership(labels)
+                continue
             # The subsample as 0/1 weights on the shared matrix: no copies, same clustering;
             # in sub-batches whose working arrays fit a byte budget.
             fitted = kmeans_chunked(
@@ -375,6 +394,7 @@ def consensus(
     progress: Callable[[int, int], None] | None = None,
     scheme: str = "multistart",
     init: str = "k-means++",
+    algorithm: str = "lloyd-transfers",
 ) -> ConsensusResult:
     """Consensus clustering over item subsamples, following ConsensusClusterPlus.
 
@@ -423,6 +443,12 @@ def consensus(
     init : {"k-means++", "random"}, default "k-means++"
         Seeding of "kmeans" (:func:`kmeans_batched`): the main fit's k-means++, or
         ConsensusClusterPlus's uniformly random points (``kmeans(x, k)``).
+    algorithm : {"lloyd-transfers", "hartigan-wong"}, default "lloyd-transfers"
+        The k-means of "kmeans": the main fit's (:func:`kmeans_batched`: Lloyd steps and
+        single-point Hartigan transfers, on data rounded to about 20 significant bits), or R's
+        Hartigan-Wong (:func:`hartigan_wong_batched`, identical to R's ``kmeans`` from the same
+        starts), which needs ``init="random"`` and, under "ccp", runs ConsensusClusterPlus's
+        ``iter.max = 10``: for comparing with ConsensusClusterPlus like for like.
 
     Returns
     -------
@@ -460,8 +486,21 @@ def consensus(
     max_iter = _check_int("max_iter", max_iter, 1)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
+    if algorithm == "hartigan-wong" and (method != "kmeans" or init != "random"):
+        raise ValueError(
+            "algorithm 'hartigan-wong' is R's k-means from uniformly random starts: it needs "
+            f"method='kmeans' and init='random', got method={method!r}, init={init!r}"
+        )
     if scheme == "ccp":
         n_init, max_iter = _CCP_N_INIT, _CCP_MAX_ITER
+        if algorithm == "hartigan-wong":
+            max_iter = _CCP_HW_MAX_ITER
+    if algorithm == "hartigan-wong" and n_init != 1:
+        raise ValueError(
+            f"algorithm 'hartigan-wong' runs one start per subsample, got n_init={n_init}"
+        )
     if not (isinstance(p_item, (int, float)) and 0 < p_item <= 1):
         raise ValueError(f"p_item must be in (0, 1], got {p_item!r}")
     size = int(np.floor(n * p_item))
@@ -488,7 +527,10 @@ def consensus(
 
     run_ordered(
         _consensus_batch,
-        [(values, children[s], ks, size, method, n_init, max_iter, init) for s in batches],
+        [
+            (values, children[s], ks, size, method, n_init, max_iter, init, algorithm)
+            for s in batches
+        ],
         n_jobs=n_jobs,
         sizes=[s.stop - s.start for s in batches],
         progress=progress,
