@@ -21,6 +21,16 @@ from border_readiness.experiments.card._validity import (
 
 __all__ = ["build_card_data", "data_digest", "structure_card", "write_card", "write_card_files"]
 
+# Issue 14 item 4: the crossing points were to enter the transport level only from a published
+# list by Russian region; none could be read whole (README, "Crossing points on the border"), so
+# the card says so. tests/test_crossing_points.py fails if a crossing-point indicator or data
+# file appears while this sentence still says they are absent.
+_CROSSING_POINTS_CAVEAT = (
+    "The road and rail crossing points on the Russia–Kazakhstan border are not in the "
+    "transport level: no published list of them by Russian region could be read whole "
+    "(only a truncated news summary of the Kazakh decree, by Kazakh oblast)."
+)
+
 
 def _package_version() -> str:
     try:
@@ -394,6 +404,7 @@ def build_card_data(
                 "The indicator selection is this package's operationalisation of the "
                 "three-level model; the paper's own indicator list is not available.",
                 "Trade with Kazakhstan by region is not published; CIS trade is a proxy.",
+                _CROSSING_POINTS_CAVEAT,
                 *[n for n in run.notes if not n.startswith("n = ")],
             ],
             "recommendations": [
