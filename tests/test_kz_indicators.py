@@ -212,3 +212,26 @@ def test_border_pairs_match_the_neighbour_lists_and_the_per_region_lengths():
         # only: they agree within 10 % (measured: 1.4 % Novosibirsk to 8.3 % Orenburg).
         assert group["shared_km"].sum() == pytest.approx(facts.at[rid, "border_kz_km"], rel=0.10)
     assert set(pairs["region_id"]) == set(BORDER_REGIONS) - {"RU-SAM"}
+
+
+def test_kz_national_and_potential_by_hand(data):
+    from border_readiness.features.indicators import _Evaluator, _Panel
+
+    ev = _Evaluator(_Panel(data), border_facts())
+    rel = ev(parse_formula("kz_national(kz_grp_per_capita)"), 2021)
+    pav, kz = (
+        _raw(data, "KZ-55", "kz_grp_per_capita", 2021),
+        _raw(data, "KZ", "kz_grp_per_capita", 2021),
+    )
+    assert rel["KZ"] == pytest.approx(100.0)
+    assert rel["KZ-55"] == pytest.approx(100 * pav / kz)
+    # Potential = sum of mass / distance; doubling every distance halves it (a property of
+    # Harris's formula, checked on the evaluator's own distances).
+    pot = ev(parse_formula("kz_potential(kz_population)"), 2021)["RU-ORE"]
+    pop = ev(parse_formula("kz_population"), 2021).drop("KZ")
+    by_hand = sum(pop[t] / ev.distance_km.at["RU-ORE", t] for t in pop.index)
+    assert pot == pytest.approx(by_hand)
+    ev.distance_km = ev.distance_km * 2
+    assert ev(parse_formula("kz_potential(kz_population)"), 2021)["RU-ORE"] == pytest.approx(
+        pot / 2
+    )
