@@ -23,7 +23,11 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         dataset_manifest,
         write_dataset_csv,
     )
-    from border_readiness.features.sources.geometry import border_facts
+    from border_readiness.features.sources.geometry import (
+        border_facts,
+        kz_border_facts,
+        kz_border_pairs,
+    )
 
     say = progress_printer(args.quiet)
     raw = Path(args.raw)
@@ -34,11 +38,17 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     data, report = build_dataset(raw, progress=say)
     say("computing border facts from the polygons")
     facts = border_facts(raw)
+    # The Kazakh side (centroids, per-pair border lengths) feeds the cross-border formulas.
+    kz_facts, kz_pairs = kz_border_facts(raw), kz_border_pairs(raw)
     say(f"writing {out}")
     write_dataset_csv(data, out / "regions_long.csv.gz")
     atomic_write_bytes(
         out / "border_facts.csv", facts.to_csv(index=False, lineterminator="\n").encode("utf-8")
     )
+    for name, frame in (("kz_facts.csv", kz_facts), ("kz_border_pairs.csv", kz_pairs)):
+        atomic_write_bytes(
+            out / name, frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        )
     atomic_write_bytes(
         out / "dataset_manifest.json", dataset_manifest(data, report).encode("utf-8")
     )

@@ -59,9 +59,13 @@ FUNCTIONS: dict[str, tuple[int, tuple[int, ...]]] = {
     "mean": (2, (1,)),
     "national": (1, ()),
     "kz_gap": (2, ()),
+    "kz_border_mean": (1, ()),
+    "kz_near": (1, ()),
+    "kz_potential": (1, ()),
+    "kz_national": (1, ()),
     "static": (1, ()),
 }
-STATIC_FACTS = ("area_km2", "border_kz_km")
+STATIC_FACTS = ("area_km2", "border_kz_km", "kz_nearest_centre_km", "kz_astana_km")
 _FIELDS = {"id", "level", "formula", "unit", "direction", "weight", "rationale", "label"}
 _REQUIRED = ("id", "level", "formula", "unit", "direction", "rationale")
 
@@ -110,7 +114,8 @@ def parse_formula(formula: str) -> ast.Expression:
     formula : str
         A catalogue formula: series names, numbers, ``+ - * /``, unary minus and the catalogue
         functions (``per_capita``, ``per_area``, ``per_border_km``, ``share``, ``growth``,
-        ``cagr``, ``mean``, ``national``, ``kz_gap``, ``static``), e.g.
+        ``cagr``, ``mean``, ``national``, ``kz_gap``, ``kz_border_mean``, ``kz_near``,
+        ``kz_potential``, ``kz_national``, ``static``), e.g.
         ``"growth(grp, 5)"``.
 
     Returns

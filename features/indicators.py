@@ -27,6 +27,16 @@ from border_readiness.features.catalogue import (
     load_catalogue,
     parse_formula,
 )
+from border_readiness.features.cross_border import (
+    EXTENSIVE_SERIES,
+    capital_distances_km,
+    fixed_territory_values,
+    kz_border_pairs,
+    kz_unit_facts,
+    territory_border_km,
+    territory_centroids,
+    territory_of,
+)
 from border_readiness.features.regions import (
     BORDER_REGIONS,
     border_facts,
@@ -81,6 +91,35 @@ class _Panel:
             self.structural_zeros.add((rid, name, year))
         return wide[year]
 
+    def kz_value(self, name: str, year: int) -> pd.Series:
+        """A Kazakh series in one year on the fixed territories (module cross_border)."""
+        key = f"{name}@fixed"
+        cached = self._cache.get(key)
+        if cached is None:
+            # A Kazakh `-` is never a zero (see sources.kazakhstan): a file that still marks one
+            # as a structural zero is read as missing here too.
+            wide, zeros = self._frames(name)
+            wide = wide.mask(zeros)
+            pop = None
+            if name not in EXTENSIVE_SERIES:
+                pop_wide, pop_zeros = self._frames("kz_population")
+                pop = pop_wide.mask(pop_zeros)
+            cols = {}
+            for y in wide.columns:
+                cols[y] = fixed_territory_values(
+                    wide[y],
+                    int(y),
+                    extensive=name in EXTENSIVE_SERIES,
+                    population=None if pop is None else pop.get(y, pd.Series(dtype=float)),
+                )
+            fixed = pd.DataFrame(cols)
+            cached = (fixed, fixed.isna() & False)
+            self._cache[key] = cached
+        fixed = cached[0]
+        if year not in fixed.columns:
+            return pd.Series(np.nan, index=fixed.index)
+        return fixed[year]
+
 
 def _national(series: pd.Series) -> float:
     for rid in ("RU", "RU-SUBJECTS-TOTAL"):
@@ -93,14 +132,29 @@ class _Evaluator:
     def __init__(self, panel: _Panel, facts: pd.DataFrame):
         self.panel = panel
         self.facts = facts
+        # Neighbours as fixed territories (Abai counts as East Kazakhstan, see cross_border).
         self.neighbours = {
-            rid: [k for k in str(v).split("|") if k] for rid, v in facts["kz_neighbours"].items()
+            rid: sorted({territory_of(k) for k in str(v).split("|") if k})
+            for rid, v in facts["kz_neighbours"].items()
         }
+        self.border_km = territory_border_km(kz_border_pairs()).reindex(facts.index).fillna(0.0)
+        units = kz_unit_facts()
+        self.distance_km = capital_distances_km(facts, territory_centroids(units))
+        # Static distances: to today's oblasts (their polygon centroids stand in for the oblast
+        # centres, which the raw data do not locate) and to the capital, Astana (KZ-71).
+        kinds = region_table()["kind"].reindex(units.index)
+        to_units = capital_distances_km(facts, units)
+        self.facts = facts.assign(
+            kz_nearest_centre_km=to_units.loc[:, (kinds == "oblast").to_numpy()].min(axis=1),
+            kz_astana_km=to_units["KZ-71"],
+        )
 
     def __call__(self, node: ast.AST, year: int) -> pd.Series:
         if isinstance(node, ast.Expression):
             return self(node.body, year)
         if isinstance(node, ast.Name):
+            if node.id.startswith("kz_"):
+                return self.panel.kz_value(node.id, year)
             return self.panel.value(node.id, year)
         if isinstance(node, ast.Constant):
             return node.value  # type: ignore[return-value]
@@ -148,7 +202,57 @@ class _Evaluator:
                 vals = [v for v in vals if not math.isnan(v)]
                 out[rid] = ru.get(rid, np.nan) - np.mean(vals) if vals else np.nan
             return pd.Series(out, dtype=float)
+        if fname in KZ_FUNCTIONS:
+            return KZ_FUNCTIONS[fname](self, self(args[0], year))
         raise AssertionError(f"unchecked function {fname}")  # parse_formula rejects others
+
+
+def _weighted(weights: pd.DataFrame, kz: pd.Series, *, mean: bool, skip: bool = False) -> pd.Series:
+    # Rows: Russian regions; columns: fixed Kazakh territories. A territory with a positive
+    # weight but no value makes the result missing rather than re-weighting the others, unless
+    # `skip`: then the mean is over the territories published (all of them missing: missing).
+    values = kz.reindex(weights.columns).to_numpy(float)
+    w = weights.to_numpy(float)
+    if skip:
+        w = np.where(np.isnan(values)[None, :], 0.0, w)
+    used = w > 0
+    missing = (used & np.isnan(values)[None, :]).any(axis=1)
+    total = np.where(used, w * np.nan_to_num(values), 0.0).sum(axis=1)
+    if mean:
+        wsum = w.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = np.where(wsum > 0, total / wsum, np.nan)
+    return pd.Series(np.where(missing, np.nan, total), index=weights.index, dtype=float)
+
+
+def _kz_border_mean(ev: _Evaluator, kz: pd.Series) -> pd.Series:
+    return _weighted(ev.border_km, kz, mean=True)
+
+
+def _kz_near(ev: _Evaluator, kz: pd.Series) -> pd.Series:
+    # Over the territories published that year: South Kazakhstan's unemployment rate 2010-2017
+    # exists only as its two pieces without their populations, so it cannot be averaged; with
+    # 1/d weights it carries 3.5-4.6 % of the weight for the border regions.
+    return _weighted(1.0 / ev.distance_km, kz, mean=True, skip=True)
+
+
+def _kz_potential(ev: _Evaluator, kz: pd.Series) -> pd.Series:
+    return _weighted(1.0 / ev.distance_km, kz, mean=False)
+
+
+def _kz_national(ev: _Evaluator, kz: pd.Series) -> pd.Series:
+    national = kz.get("KZ", np.nan)
+    return 100.0 * kz / national if not math.isnan(national) else kz * np.nan
+
+
+#: The cross-border functions of the catalogue: each takes one Kazakh expression (on the fixed
+#: territories) and returns a Russian region series, except kz_national (a Kazakh series).
+KZ_FUNCTIONS = {
+    "kz_border_mean": _kz_border_mean,
+    "kz_near": _kz_near,
+    "kz_potential": _kz_potential,
+    "kz_national": _kz_national,
+}
 
 
 def _safe_div(a, b):

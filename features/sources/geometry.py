@@ -93,6 +93,7 @@ __all__ = [
     "centroid",
     "densify",
     "kz_border_facts",
+    "kz_border_pairs",
     "read_capitals",
     "read_polygons",
     "shared_length_km",
@@ -482,6 +483,41 @@ def kz_border_facts(raw_root: str | Path) -> pd.DataFrame:
         for rid in sorted(layers.kz_area)
     ]
     return _rounded(pd.DataFrame(rows))
+
+
+def kz_border_pairs(raw_root: str | Path) -> pd.DataFrame:
+    """Shared border length of every Russian subject × current Kazakh unit pair, approximate.
+
+    The per-region ``border_kz_km`` of :func:`border_facts` split by the Kazakh unit across the
+    border, so that a statistic over a region's Kazakh neighbours can weight each by the border
+    they share. Only pairs that are neighbours (at least :data:`KZ_MIN_SHARED_KM`) are listed.
+
+    Parameters
+    ----------
+    raw_root : str or Path
+        The raw data folder (``shared/data/raw``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``region_id, kz_id, shared_km`` (mean of the length measured on both sides, km,
+        0.1), sorted by ``region_id, kz_id``.
+
+    Examples
+    --------
+    >>> pairs = kz_border_pairs("/work/shared/data/raw")  # doctest: +SKIP
+    >>> pairs[pairs["region_id"] == "RU-OMS"]["kz_id"].tolist()  # doctest: +SKIP
+    ['KZ-55', 'KZ-59']
+    """
+    layers = _layers(str(Path(raw_root).resolve()))
+    sym = layers.ru_kz
+    rows = [
+        {"region_id": rid, "kz_id": kid, "shared_km": float(sym.at[rid, kid])}
+        for rid in sorted(sym.index)
+        for kid in sorted(sym.columns)
+        if sym.at[rid, kid] >= KZ_MIN_SHARED_KM
+    ]
+    return _rounded(pd.DataFrame(rows, columns=["region_id", "kz_id", "shared_km"]))
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,10 @@ Kazakhstan (``KZ-YUZ``, to 2017) was split in 2018 into Turkistan (``KZ-61``) an
 (``KZ-79``); Abai, Jetisu and Ulytau (``KZ-10``, ``KZ-33``, ``KZ-62``) were carved out of East
 Kazakhstan, Almaty and Karaganda oblasts in 2022. A value for a unit in a year before it existed
 is kept and noted as a back-calculation; a value for a unit after it was abolished is an error
-(except the one documented defect of the 2022 wage table, see ``_read_wages``).
+(except the one documented defect of the 2022 wage table, see ``_read_wages``). A ``-`` in a
+Kazakh table is missing (NaN, status ``not_published``, the note says so), never the structural
+zero it is in the Rosstat tables: BNS prints it where a figure does not exist, mostly for a unit
+in the years before it was formed.
 
 This module holds the public readers and the registry-based notes; the Open Data readers and the
 sheet parser ``_Sheet`` are in the private ``_kazakhstan_opendata``, and the text, label and
@@ -56,6 +59,11 @@ OPEN_DATA_FOLDER = "open_data_kazakhstan"
 # shows the new unit in an earlier year, the parent's figure for that year is in the new
 # boundaries too, which contradicts the registry's "before 2022 includes ..." and is noted.
 _CARVED_OUT_OF = {"KZ-10": "KZ-63", "KZ-33": "KZ-19", "KZ-62": "KZ-35"}
+
+# The cell parser's wording for `-` (a structural zero in Rosstat tables) and what it becomes in
+# the Kazakh tables: the status is derived from the note, and this one reads as not published.
+_DASH_NOTE = "no such phenomenon (published as -)"
+_KZ_DASH_NOTE = "published as -: no figure (missing, not zero)"
 
 
 def read_bns_grp(path: str | Path, raw_root: str | Path) -> pd.DataFrame:
@@ -202,6 +210,12 @@ def _annotate(records: list[dict]) -> list[dict]:
     }
     for r in records:
         rid, year, has = r["region_id"], r["year"], not math.isnan(r["value"])
+        # The shared cell parser reads `-` as Rosstat's "no such phenomenon" (a structural zero,
+        # e.g. no railways). In the BNS tables `-` marks a figure that does not exist, mostly a
+        # unit in years before it was formed: 0 % unemployment or 0 inhabitants in Abai in 2021
+        # would be invented data, so here it is missing, with the reason kept in the note.
+        if not has and str(r["note"]).startswith(_DASH_NOTE):
+            r["note"] = _KZ_DASH_NOTE + str(r["note"])[len(_DASH_NOTE) :]
         start, end = _years(rid)
         name = table.at[rid, "name_en"]
         if start is not None and year < start:
