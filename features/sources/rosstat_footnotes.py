@@ -296,4 +296,5 @@ def scan_bundle_footnotes(raw_root: str | Path, manifest: str | Path | None = No
                     )  # fmt: skip
         finally:
             wb.close()
-    return pd.DataFrame.from_records(records, columns=SCAN_COLUMNS)
+    scan = pd.DataFrame.from_records(records, columns=SCAN_COLUMNS)
+    return scan.astype({"from_year": "Int64", "to_year": "Int64", "territorial": bool})
