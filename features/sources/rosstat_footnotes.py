@@ -270,8 +270,9 @@ def scan_bundle_footnotes(raw_root: str | Path, manifest: str | Path | None = No
     """
     import tomllib
 
+    import openpyxl  # slow to import; only the scan needs it
+
     from border_readiness.features.sources._errors import SourceFormatError
-    from border_readiness.features.sources.rosstat import _open
 
     if manifest is None:
         from importlib import resources
@@ -283,7 +284,9 @@ def scan_bundle_footnotes(raw_root: str | Path, manifest: str | Path | None = No
     records = []
     for group in spec["table"]:
         path = folder / group["file"]
-        wb = _open(path)
+        if not path.is_file():
+            raise SourceFormatError(f"{path}: file not found (listed in {Path(manifest).name})")
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             for entry in group["tables"]:
                 if entry["sheet"] not in wb.sheetnames:
