@@ -229,7 +229,10 @@ def predict_frozen(
                 stacklevel=2,
             )
     model = state["readiness"]
-    X = compiled.matrix[state["features"]]
+    # Subjects refused by keep_apart stay in the matrix as reference rows; they are not scored.
+    X = compiled.matrix[state["features"]].drop(
+        index=compiled.refused["region_id"], errors="ignore"
+    )
     if regions is not None:
         X = X.loc[[r for r in X.index if r in set(regions)]]
     scores = pd.DataFrame(

@@ -164,8 +164,8 @@ def prepare(
     refused = sorted(set(compiled.refused["region_id"]) & set(selection))
     if refused and explicit:
         raise PreparationError(
-            f"--year {year}: {what} {', '.join(refused)} have too "
-            "little data to score (see the imputation rules in the README)"
+            f"--year {year}: {what} {', '.join(refused)} have too little data to score "
+            "(see the imputation rules and Territories kept apart in the README)"
         )
     for rid in refused:
         say(f"warning: {rid} refused (too little data), not analysed")

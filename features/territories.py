@@ -9,8 +9,10 @@ aggregate and once more in the imputed oblast.
 
 The choice here: the covered subjects are **excluded from that feature** -- their cell stays
 missing (NaN) and no imputation is recorded. The composite treats a missing cell as a missing
-indicator: it does not enter the normalisation bounds, and a covered subject that is scored is
-aggregated over its other indicators of the level. Scoring the aggregate in the subjects' place
+indicator: it does not enter the normalisation bounds. A covered subject is itself refused when
+it is among the regions scored (as the compiler refuses a region it cannot score on published
+figures), since clustering and serving need every feature of a scored region; none of them is a
+border region. Scoring the aggregate in the subjects' place
 was not chosen: it is no subject, has no area, population or border facts of its own, and
 splitting it by population would invent figures.
 """
@@ -21,7 +23,7 @@ import dataclasses
 
 import pandas as pd
 
-from border_readiness.features.catalogue import formula_series, parse_formula
+from border_readiness.features.catalogue import SCORED_LEVELS, formula_series, parse_formula
 from border_readiness.features.indicators import CompiledIndicators
 from border_readiness.features.regions import region_table
 
@@ -102,7 +104,10 @@ def keep_apart(compiled: CompiledIndicators, data: pd.DataFrame) -> CompiledIndi
     -------
     CompiledIndicators
         A copy whose ``matrix`` is NaN in those cells and whose ``imputations`` no longer hold
-        their gap fills (carried forward or district median); the rest is unchanged.
+        their gap fills (carried forward or district median). A subject with such a cell in a
+        scored feature is added to ``refused`` (it cannot be scored on its own figures) but
+        stays in ``matrix``, where its other features still enter the normalisation as a
+        reference subject; the rest is unchanged.
 
     Examples
     --------
@@ -130,4 +135,21 @@ def keep_apart(compiled: CompiledIndicators, data: pd.DataFrame) -> CompiledIndi
     )
     gap_fill = ~imp["method"].str.startswith("structural zero")
     imputations = imp[~(covered & gap_fill)].reset_index(drop=True)
-    return dataclasses.replace(compiled, matrix=matrix, imputations=imputations)
+    # A covered subject lacks a scored feature: it stays in the matrix as a reference subject
+    # (its other features still set the bounds) but is refused if scored, as the compiler
+    # refuses a region it cannot score on published figures (clustering and serving need
+    # every feature of a scored region).
+    scored = [i.id for i in compiled.catalogue if i.level in SCORED_LEVELS and i.weight > 0]
+    lacking = cells[cells["feature"].isin(scored) & cells["region_id"].isin(matrix.index)]
+    extra = [
+        {
+            "region_id": rid,
+            "missing_share": round(len(part) / max(len(scored), 1), 4),
+            "missing_features": "|".join(part["feature"]),
+        }
+        for rid, part in lacking.groupby("region_id", sort=True)
+    ]
+    refused = compiled.refused
+    if extra:
+        refused = pd.concat([refused, pd.DataFrame(extra)], ignore_index=True)
+    return dataclasses.replace(compiled, matrix=matrix, imputations=imputations, refused=refused)

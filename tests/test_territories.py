@@ -159,6 +159,13 @@ def test_bundled_17_8_not_imputed_for_covered_subjects():
         == 0
     )
     assert kept.matrix.loc[["RU-MOS", "RU-LEN"], "mobile_subscriptions_per_1000"].isna().all()
+    # They stay reference rows of the matrix but cannot be scored on their own figures.
+    refused = kept.refused.set_index("region_id")["missing_features"]
+    for rid in ("RU-MOS", "RU-MOW", "RU-LEN", "RU-SPE"):
+        assert rid in kept.matrix.index
+        assert refused[rid] == "mobile_subscriptions_per_1000"
+    # The four of 17.8 and Crimea with Sevastopol (16.1 and 16.3, railways): six subjects.
+    assert len(kept.refused) == len(compiled.refused) + 6
     # Nothing else changes: every other cell and imputation is as compiled.
     other = kept.matrix.drop(columns=set(cells["feature"]))
     pd.testing.assert_frame_equal(other, compiled.matrix.drop(columns=set(cells["feature"])))
