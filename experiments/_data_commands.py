@@ -60,6 +60,32 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_footnotes(args: argparse.Namespace) -> int:
+    """List the footnotes that fold one subject into another's figure (``data footnotes``)."""
+    import pandas as pd
+
+    from border_readiness.features.sources.rosstat_footnotes import scan_bundle_footnotes
+
+    raw = Path(args.raw)
+    if not raw.is_dir():
+        raise UsageError(f"--raw {raw}: not a folder; expected the raw data folder")
+    scan = scan_bundle_footnotes(raw)
+    shown = scan if args.all else scan[scan["territorial"]]
+    print(
+        f"{len(scan)} footnotes with an inclusion wording, {int(scan['territorial'].sum())} "
+        "territorial (stored under an aggregate id)"
+    )
+    for r in shown.itertuples():
+        years = (f"from {r.from_year}" if not pd.isna(r.from_year) else "") + (
+            f" before {r.to_year}" if not pd.isna(r.to_year) else ""
+        )
+        print(
+            f"{r.table}\t{r.indicator}\t{r.rows or '-'} includes {r.included or '-'}"
+            f"\t{years.strip() or 'all years'}\t{r.mark}) {r.footnote}"
+        )
+    return 0
+
+
 def _cmd_data_summary(args: argparse.Namespace) -> int:
     """Print the coverage and missingness of a dataset (``data summary``)."""
     from border_readiness.experiments._inputs import load_layered

@@ -20,6 +20,7 @@ from border_readiness.experiments._data_commands import (
     _add_year_filter,
     _cmd_data_build,
     _cmd_data_export,
+    _cmd_data_footnotes,
     _cmd_data_summary,
     _cmd_data_validate,
 )
@@ -37,6 +38,7 @@ __all__ = ["build_parser", "main"]
 EXAMPLES = {
     "data build": "border-readiness data build --raw ../shared/data/raw",
     "data summary": "border-readiness data summary --json",
+    "data footnotes": "border-readiness data footnotes --raw ../shared/data/raw",
     "data validate": "border-readiness data validate my_region_stats.csv --year 2022",
     "data export": "border-readiness data export --out regions_long.csv",
     "score": "border-readiness score --year 2021 --out out/score",
@@ -161,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", required=True, help="the raw data folder (shared/data/raw)")
     p.add_argument("--out", help="output folder (default: the package's features/data)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
+    text = "footnotes of the bundled Rosstat tables saying a figure includes another subject"
+    p = _sub(dsub, "footnotes", _cmd_data_footnotes, text, text, "data footnotes")
+    p.add_argument("--raw", required=True, help="the raw data folder (shared/data/raw)")
+    p.add_argument("--all", action="store_true", help="also the non-territorial notes")
     text = "coverage and missingness of the bundled or a user dataset"
     p = _sub(dsub, "summary", _cmd_data_summary, text, text, "data summary")
     p.add_argument("--data", help="a long-layout CSV, Parquet or XLSX (default: bundled)")

@@ -405,7 +405,14 @@ def _load_bundled(path: str, inode: int, size: int, mtime_ns: int) -> pd.DataFra
 
 # Region kinds that are sums of subjects, not subjects.
 _AGGREGATE_KINDS = frozenset(
-    ["country", "federal_district", "subject_with_okrugs", "subjects_total", "not_allocated"]
+    [
+        "country",
+        "federal_district",
+        "subject_with_okrugs",
+        "subjects_combined",
+        "subjects_total",
+        "not_allocated",
+    ]
 )
 
 

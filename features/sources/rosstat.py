@@ -19,11 +19,13 @@ import pandas as pd
 from border_readiness.features.regions import UnknownRegionError, resolve_region
 from border_readiness.features.sources._cells import CellParseError, parse_cell, strip_footnote
 from border_readiness.features.sources._errors import SourceFormatError
-from border_readiness.features.sources._tidy import TIDY_COLUMNS, source_file_label
+from border_readiness.features.sources._tidy import TIDY_COLUMNS, join_notes, source_file_label
+from border_readiness.features.sources.rosstat_footnotes import FootnoteNote, inclusion_notes
 
 __all__ = [
     "LONG_COLUMNS",
     "RosstatTable",
+    "aggregate_id",
     "list_tables",
     "read_rosstat_table",
     "read_rosstat_tables",
@@ -39,6 +41,7 @@ _HEADING_ROWS = re.compile(r"^(в том числе|из них|в т\.ч\.)", r
 # The rule above the footnotes is underscores, dashes, or "¾¾¾¾¾" (a line drawn in a symbol
 # font that openpyxl reads as text).
 _RULE = re.compile(r"^[_\-—¾]{3,}$")
+_ACADEMIC_YEAR = re.compile(r"^(\d{4})/(\d{4})$")
 _UNIT_LINE = re.compile(r"^\((.*)\)$", re.DOTALL)
 
 
@@ -140,6 +143,11 @@ def _as_year(cell: object) -> int | None:
     text = text.replace(" ", "").rstrip(".г")
     if text.isdigit() and _YEAR_MIN <= int(text) <= _YEAR_MAX:
         return int(text)
+    # "2021/2022": an academic year of a table "на начало учебного года" (at its start, in
+    # the autumn of the first calendar year), stored under that first year.
+    m = _ACADEMIC_YEAR.match(text)
+    if m and int(m.group(2)) == int(m.group(1)) + 1 and _YEAR_MIN <= int(m.group(1)) <= _YEAR_MAX:
+        return int(m.group(1))
     # "20009": year 2000 with footnote 9 whose superscript formatting was lost in the file.
     if len(text) == 5 and text.isdigit() and _YEAR_MIN <= int(text[:4]) <= _YEAR_MAX:
         return int(text[:4])
@@ -267,6 +275,9 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
     header = rows[header_at]
     year_cols = {j: _as_year(c) for j, c in enumerate(header) if j > 0 and _as_year(c)}
     years = list(year_cols.values())
+    academic = {
+        j: t for j in year_cols if _ACADEMIC_YEAR.match(t := _text(header[j]).replace(" ", ""))
+    }
     if len(set(years)) != len(years):
         dup = sorted({y for y in years if years.count(y) > 1})
         raise SourceFormatError(
@@ -300,6 +311,7 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
     records: list[tuple] = []
     skipped: list[str] = []
     seen: dict[str, int] = {}
+    labels: dict[str, str] = {}
     for i in range(header_at + 1, len(rows)):
         row = rows[i]
         label = _text(row[0]) if row else ""
@@ -324,6 +336,7 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
                 f"{where}, rows {seen[rid] + 1} and {i + 1}: region {rid} appears twice"
             )
         seen[rid] = i
+        labels[label] = rid
         _, label_marks = strip_footnote(label)
         for (j, year), raw in zip(year_cols.items(), values, strict=True):
             try:
@@ -336,6 +349,8 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
                 col = get_column_letter(j + 1)
                 raise SourceFormatError(f"{where}, cell {col}{i + 1} ({year}): {exc}") from None
             note = cell.note
+            if academic.get(j) and not cell.missing:
+                note = join_notes(note, f"academic year {academic[j]}")
             if label_marks and not cell.missing:
                 note = "; ".join(filter(None, [note, f"row footnote {label_marks}"]))
             records.append(
@@ -344,6 +359,7 @@ def _parse_table(path: Path, wb, sheet: str, indicator: str | None, raw_root) ->
     if not records:
         raise SourceFormatError(f"{where}: the table has a header but no region rows")
     data = pd.DataFrame.from_records(records, columns=LONG_COLUMNS)
+    data = _keep_apart(data, inclusion_notes(sheet, rows, labels), where)
     data["year"] = data["year"].astype("int64")
     data["value"] = data["value"].astype("float64")
     return RosstatTable(sheet.strip(), title, unit, tuple(years), data, tuple(skipped))
@@ -365,3 +381,78 @@ def _resolve_row(label: str, unit: str, where: str, i: int) -> tuple[str, str]:
             except UnknownRegionError:
                 pass
         raise UnknownRegionError(f"{where}, row {i + 1}: {exc}") from None
+
+
+def aggregate_id(host: str, included: str) -> str | None:
+    """The registry id of the aggregate of two subjects, in whichever order it is registered.
+
+    Parameters
+    ----------
+    host : str
+        The subject whose row carries the figure.
+    included : str
+        The subject the footnote says is included.
+
+    Returns
+    -------
+    str or None
+        ``"host+included"`` (or ``"included+host"``) when the registry has it.
+
+    Examples
+    --------
+    >>> aggregate_id("RU-MOW", "RU-MOS")
+    'RU-MOW+RU-MOS'
+    >>> aggregate_id("RU-MOS", "RU-MOW")
+    'RU-MOW+RU-MOS'
+    """
+    from border_readiness.features.regions import region_table
+
+    table = region_table()
+    for rid in (f"{host}+{included}", f"{included}+{host}"):
+        if rid in table.index and table.at[rid, "kind"] == "subjects_combined":
+            return rid
+    return None
+
+
+def _keep_apart(data: pd.DataFrame, notes: list[FootnoteNote], where: str) -> pd.DataFrame:
+    """Store a figure that a footnote says includes another subject under their aggregate id.
+
+    The host row's cells (from the note's first year on) move to the aggregate id and keep the
+    footnote's text; the included subject's cells stay without a value, noted as counted in the
+    aggregate, so that nothing downstream takes them for a mere gap. A note whose included
+    subject has a figure of its own in those years is refused: the table would then contradict
+    its footnote.
+    """
+    from border_readiness.features.regions import region_table
+
+    kinds = region_table()["kind"]
+    for note in notes:
+        if not note.territorial:
+            continue
+        for host in note.rows:
+            # Rows that are aggregates already (Tyumen with its okrugs) are kept apart as is.
+            if host == note.included or kinds.get(host) != "subject":
+                continue
+            agg = aggregate_id(host, note.included)
+            if agg is None:
+                raise SourceFormatError(
+                    f"{where}: footnote {note.mark}) says the row of {host} includes "
+                    f"{note.included} ({note.text!r}); register the aggregate "
+                    f"'{host}+{note.included}' (kind subjects_combined) in regions_ru.csv"
+                )
+            years = data["year"].between(note.from_year or 0, (note.to_year or 9999) - 1)
+            at_host = years & (data["region_id"] == host)
+            at_other = years & (data["region_id"] == note.included)
+            own = data.loc[at_other & data["value"].notna(), "year"].tolist()
+            if own:
+                raise SourceFormatError(
+                    f"{where}: footnote {note.mark}) says {host} includes {note.included}, "
+                    f"but {note.included} has its own figures for {own[:3]}"
+                )
+            text = f"footnote {note.mark}): {note.text}"
+            data.loc[at_host, "region_id"] = agg
+            data.loc[at_host, "note"] = [join_notes(n, text) for n in data.loc[at_host, "note"]]
+            data.loc[at_other, "note"] = [
+                join_notes(n, f"counted in {agg} ({text})") for n in data.loc[at_other, "note"]
+            ]
+    return data
