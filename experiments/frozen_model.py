@@ -196,7 +196,6 @@ def predict_frozen(
     from border_readiness.features.dataset import validate_long
     from border_readiness.features.indicators import compile_indicators, latest_complete_year
     from border_readiness.features.regions import russian_subjects
-    from border_readiness.features.territories import keep_apart
 
     data = validate_long(data, source="model input")
     catalogue = [Indicator(**entry) for entry in state["catalogue"]]
@@ -209,8 +208,6 @@ def predict_frozen(
         year = latest_complete_year(data, regions=focus, catalogue=catalogue)
     year = int(year)
     compiled = compile_indicators(data, year=year, regions=present, catalogue=catalogue)
-    # As at training time: subjects whose figure an aggregate holds are not imputed.
-    compiled = keep_apart(compiled, data)
     if compiled.matrix.empty:
         raise ValueError(
             f"no region of the input can be scored for {year}: "

@@ -122,7 +122,6 @@ def prepare(
         national_reference,
     )
     from border_readiness.features.profiles import load_profile_rules
-    from border_readiness.features.territories import keep_apart
 
     say = progress or (lambda _m: None)
     selection, regions, explicit, what = selected_in_data(
@@ -157,9 +156,6 @@ def prepare(
         )
     except ValueError as exc:
         raise PreparationError(f"--year {year}: {exc}") from None
-    # A figure a footnote says includes another subject (17.8: Moscow with its oblast) is
-    # stored under an aggregate id; its subjects are left out of that feature, not imputed.
-    compiled = keep_apart(compiled, data)
     _checks.check_spread(compiled, f"--data {data_label}, --year {year}")
     refused = sorted(set(compiled.refused["region_id"]) & set(selection))
     if refused and explicit:

@@ -341,6 +341,7 @@ def compile_indicators(
     regions: list[str] | None = None,
     catalogue: list[Indicator] | None = None,
     max_imputed_share: float = 0.25,
+    keep_apart: bool = True,
 ) -> CompiledIndicators:
     """Compile the catalogue into a region × feature matrix for one year.
 
@@ -357,6 +358,11 @@ def compile_indicators(
     max_imputed_share : float, default 0.25
         A region needing carry-forward or district-median imputation for more than this share of
         its scored features is refused.
+    keep_apart : bool, default True
+        Leave the subjects whose figure a footnote puts inside another subject's (17.8: Moscow
+        Oblast in Moscow) out of that feature, not imputed, and refuse them if scored
+        (:func:`border_readiness.features.territories.keep_apart`). False imputes them as if
+        the figure were merely missing: only to compare the two.
 
     Returns
     -------
@@ -458,7 +464,17 @@ def compile_indicators(
     )
     matrix = matrix.loc[~refuse.reindex(matrix.index).to_numpy()]
     imputed = imputed[~imputed["region_id"].isin(refused["region_id"])]
-    return CompiledIndicators(raw, matrix, imputed.reset_index(drop=True), refused, catalogue, year)
+    compiled = CompiledIndicators(
+        raw, matrix, imputed.reset_index(drop=True), refused, catalogue, year
+    )
+    # A figure a footnote says includes another subject (17.8: Moscow with its oblast) is held
+    # by an aggregate id: its subjects are left out of that feature, not imputed as if the
+    # figure were merely missing (features/territories.py; imported here, it imports us).
+    if not keep_apart:
+        return compiled
+    from border_readiness.features import territories
+
+    return territories.keep_apart(compiled, data)
 
 
 def latest_complete_year(

@@ -20,12 +20,15 @@ splitting it by population would invent figures.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from border_readiness.features.catalogue import SCORED_LEVELS, formula_series, parse_formula
-from border_readiness.features.indicators import CompiledIndicators
 from border_readiness.features.regions import region_table
+
+if TYPE_CHECKING:  # only for the annotations: indicators calls keep_apart itself
+    from border_readiness.features.indicators import CompiledIndicators
 
 __all__ = ["KEPT_APART_COLUMNS", "LOOK_BACK_YEARS", "keep_apart", "kept_apart_cells"]
 
@@ -114,7 +117,9 @@ def keep_apart(compiled: CompiledIndicators, data: pd.DataFrame) -> CompiledIndi
     >>> from border_readiness.features.dataset import load_dataset
     >>> from border_readiness.features.indicators import compile_indicators
     >>> data = load_dataset()
-    >>> c = keep_apart(compile_indicators(data, year=2021), data)
+    >>> c = compile_indicators(data, year=2021)  # calls keep_apart itself
+    >>> keep_apart(c, data).refused.equals(c.refused)  # and again changes nothing
+    True
     >>> bool(c.matrix.loc["RU-MOS", "mobile_subscriptions_per_1000"] == c.matrix.loc["RU-MOS",
     ...      "mobile_subscriptions_per_1000"])  # NaN: not imputed
     False
@@ -141,6 +146,7 @@ def keep_apart(compiled: CompiledIndicators, data: pd.DataFrame) -> CompiledIndi
     # every feature of a scored region).
     scored = [i.id for i in compiled.catalogue if i.level in SCORED_LEVELS and i.weight > 0]
     lacking = cells[cells["feature"].isin(scored) & cells["region_id"].isin(matrix.index)]
+    lacking = lacking[~lacking["region_id"].isin(compiled.refused["region_id"])]  # idempotent
     extra = [
         {
             "region_id": rid,

@@ -146,8 +146,9 @@ def test_bundled_17_8_not_imputed_for_covered_subjects():
     for rid in ("RU-MOS", "RU-MOW", "RU-LEN", "RU-SPE"):
         own = data[(data.region_id == rid) & (data.indicator == "mobile_subscriptions_per_1000")]
         assert own["value"].isna().all()
-    compiled = compile_indicators(data, year=2021)
+    compiled = compile_indicators(data, year=2021, keep_apart=False)
     kept = keep_apart(compiled, data)
+    assert kept.refused.equals(compile_indicators(data, year=2021).refused)  # the default
     cells = kept_apart_cells(compiled, data)
     mob = cells[cells["feature"] == "mobile_subscriptions_per_1000"]
     assert set(mob["region_id"]) == {"RU-MOS", "RU-MOW", "RU-LEN", "RU-SPE"}
