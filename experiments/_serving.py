@@ -142,8 +142,9 @@ def input_example(data: pd.DataFrame, state: dict) -> tuple[pd.DataFrame, dict]:
     Returns
     -------
     (pandas.DataFrame, dict)
-        The rows of Russia (``RU`` and ``RU-SUBJECTS-TOTAL``, the national references) and
-        of the fitted regions, for the series the catalogue's formulas read, in the fitted
+        The rows of Russia (``RU`` and ``RU-SUBJECTS-TOTAL``, the national references), of
+        the fitted regions and of every Kazakh unit (read by the cross-border indicators),
+        for the series the catalogue's formulas read, in the fitted
         year and the :data:`_HISTORY` years before, with the columns ``region_id, year,
         indicator, value, status`` (the status tells a structural zero from a gap); and the
         params ``{"year": <fitted year>}``. Imputation and growth rates see only these
@@ -158,8 +159,10 @@ def input_example(data: pd.DataFrame, state: dict) -> tuple[pd.DataFrame, dict]:
 
     year = int(state["year"])
     series = set().union(*(formula_series(parse_formula(e["formula"])) for e in state["catalogue"]))
+    # The Kazakh units too: the cross-border indicators read the neighbours' series.
+    kazakh = data["region_id"].str.startswith("KZ")
     keep = (
-        data["region_id"].isin(["RU", "RU-SUBJECTS-TOTAL", *state["regions"]])
+        (data["region_id"].isin(["RU", "RU-SUBJECTS-TOTAL", *state["regions"]]) | kazakh)
         & data["indicator"].isin(series)
         & data["year"].between(year - _HISTORY, year)
     )
