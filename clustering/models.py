@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from joblib import parallel_config
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
@@ -194,11 +195,14 @@ def internal_indices(X: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     n_labels = len(np.unique(labels))
     if n_labels < 2 or n_labels >= len(X):
         return {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
-    return {  # n_jobs=1: split over joblib workers, the distances differ in the last bit
-        "silhouette": float(silhouette_score(X, labels, n_jobs=1)),
-        "calinski_harabasz": float(calinski_harabasz_score(X, labels)),
-        "davies_bouldin": float(davies_bouldin_score(X, labels)),
-    }
+    # Sequential: inside a Dask (or any parallel) joblib context scikit-learn splits the pairwise
+    # distances over the workers, and the sums then differ in the last bit with the worker count.
+    with parallel_config(backend="sequential"):
+        return {
+            "silhouette": float(silhouette_score(X, labels)),
+            "calinski_harabasz": float(calinski_harabasz_score(X, labels)),
+            "davies_bouldin": float(davies_bouldin_score(X, labels)),
+        }
 
 
 class ContiguousWard:
