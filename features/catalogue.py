@@ -21,6 +21,11 @@ Formulas are small arithmetic expressions over series names with these functions
                            neighbouring oblasts (asymmetry across the border)
 ``static(name)``           a geographic fact: ``area_km2``, ``border_kz_km``
 =========================  =====================================================================
+
+The file's optional ``[levels.<level>]`` tables say in words what each scored level measures
+(``meaning``) and what it would need that no open source publishes (``not_published``); the
+model card prints them (:func:`load_level_notes`). Which side of the border an indicator reads
+is derived from its formula (:attr:`Indicator.side`), so it cannot drift from what is computed.
 """
 
 from __future__ import annotations
@@ -39,8 +44,10 @@ __all__ = [
     "SCORED_LEVELS",
     "CatalogueError",
     "Indicator",
+    "LevelNote",
     "formula_series",
     "load_catalogue",
+    "load_level_notes",
     "parse_formula",
 ]
 
@@ -104,6 +111,22 @@ class Indicator:
             :func:`max_window` of the parsed :attr:`formula`.
         """
         return max_window(parse_formula(self.formula))
+
+    @property
+    def side(self) -> str:
+        """Which side of the border the formula reads: ``russian``, ``kazakh`` or ``both``.
+
+        Returns
+        -------
+        str
+            :func:`border_side` of the parsed :attr:`formula`.
+
+        Examples
+        --------
+        >>> Indicator("g", "joint_projects", "kz_near(kz_grp)", "", 1, 1.0, "").side
+        'kazakh'
+        """
+        return border_side(parse_formula(self.formula))
 
 
 def parse_formula(formula: str) -> ast.Expression:
@@ -223,6 +246,46 @@ def formula_series(tree: ast.AST) -> set[str]:
     return names
 
 
+# The static facts that measure both sides: the shared line and the way to Kazakh places.
+_BOTH_SIDES_FACTS = {"border_kz_km", "kz_nearest_centre_km", "kz_astana_km"}
+
+
+def border_side(tree: ast.AST) -> str:
+    """Which side of the border a parsed formula reads.
+
+    Kazakh series are named ``kz_*`` (the readers' convention); the distance and border facts
+    inside ``static()`` and the ``per_border_km`` divisor belong to both sides.
+
+    Parameters
+    ----------
+    tree : ast.AST
+        A formula parsed by :func:`parse_formula`.
+
+    Returns
+    -------
+    str
+        ``"russian"`` (Rosstat series and the region's own area only), ``"kazakh"`` (Kazakh
+        series only, e.g. a market potential seen from the Russian capital) or ``"both"``.
+
+    Examples
+    --------
+    >>> border_side(parse_formula("unemployment_rate_lfs - kz_near(kz_unemployment_rate)"))
+    'both'
+    >>> border_side(parse_formula("per_capita(road_freight)"))
+    'russian'
+    """
+    sides: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.func.id == "static":  # type: ignore[attr-defined]
+            fact = node.args[0].id  # type: ignore[attr-defined]
+            sides |= {"russian", "kazakh"} if fact in _BOTH_SIDES_FACTS else {"russian"}
+        elif isinstance(node, ast.Call) and node.func.id == "per_border_km":  # type: ignore[attr-defined]
+            sides |= {"russian", "kazakh"}
+    for name in formula_series(tree):
+        sides.add("kazakh" if name.startswith("kz_") else "russian")
+    return "both" if len(sides) == 2 else sides.pop() if sides else "russian"
+
+
 def max_window(tree: ast.AST) -> int:
     """Largest look-back of a formula in years (windows nest additively).
 
@@ -310,7 +373,7 @@ def load_catalogue(
     entries = raw.get("indicator")
     if not isinstance(entries, list) or not entries:
         raise CatalogueError(f"{path}: no [[indicator]] entries")
-    extra = set(raw) - {"indicator", "description"}
+    extra = set(raw) - {"indicator", "description", "levels"}
     if extra:
         raise CatalogueError(f"{path}: unknown top-level key(s) {', '.join(sorted(extra))}")
     out: list[Indicator] = []
@@ -359,4 +422,67 @@ def load_catalogue(
     for level in SCORED_LEVELS:
         if not any(i.level == level and i.weight > 0 for i in out):
             raise CatalogueError(f"{path.name}: level {level!r} has no indicator with weight > 0")
+    _level_notes(raw.get("levels", {}), path)
     return out
+
+
+@dataclass(frozen=True)
+class LevelNote:
+    """What a scored level measures, and what it would need that is not published.
+
+    Examples
+    --------
+    >>> load_level_notes()["joint_projects"].not_published.startswith("Trade with Kazakhstan")
+    True
+    """
+
+    level: str
+    meaning: str
+    not_published: str
+
+
+def _level_notes(raw: object, path: Path) -> dict[str, LevelNote]:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{path.name}: [levels] must be a table of [levels.<level>] tables")
+    notes = {}
+    for level, entry in raw.items():
+        where = f"{path.name}, [levels.{level}]"
+        if level not in SCORED_LEVELS:
+            raise CatalogueError(f"{where}: not one of {', '.join(SCORED_LEVELS)}")
+        if not isinstance(entry, dict) or set(entry) != {"meaning", "not_published"}:
+            raise CatalogueError(f"{where}: expected exactly the fields meaning and not_published")
+        if not all(isinstance(v, str) and v.strip() for v in entry.values()):
+            raise CatalogueError(f"{where}: meaning and not_published must be non-empty text")
+        notes[level] = LevelNote(
+            level, " ".join(entry["meaning"].split()), " ".join(entry["not_published"].split())
+        )
+    return notes
+
+
+def load_level_notes(path: str | Path | None = None) -> dict[str, LevelNote]:
+    """The ``[levels.<level>]`` descriptions of a catalogue file.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A catalogue TOML file; default the shipped one.
+
+    Returns
+    -------
+    dict of str to LevelNote
+        By scored level, in file order; empty when the file describes no level (a user's
+        catalogue need not).
+
+    Raises
+    ------
+    CatalogueError
+        When the file cannot be read or a ``[levels]`` table is malformed.
+
+    Examples
+    --------
+    >>> list(load_level_notes())
+    ['transport_communication', 'joint_projects', 'social_services']
+    """
+    path = Path(path) if path else default_catalogue_path()
+    load_catalogue(path)  # the same checks, so a card never prints notes of a broken file
+    return _level_notes(tomllib.loads(path.read_text(encoding="utf-8")).get("levels", {}), path)
