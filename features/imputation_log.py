@@ -63,8 +63,8 @@ def imputation_log(
     >>> c = compile_indicators(load_dataset(), year=2021)
     >>> used = [i.id for i in c.catalogue if i.weight > 0]
     >>> log = imputation_log(c, ["RU-AL", "RU-OMS"], used)
-    >>> sorted(log.used_in.unique())
-    ['reference', 'reference|scored']
+    >>> sorted(log.used_in.unique())  # "none": rail freight's '-', read by a context indicator
+    ['none', 'reference', 'reference|scored']
     """
     used = list(features)
     reads = {
