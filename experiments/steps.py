@@ -52,6 +52,8 @@ class Prepared:
     rules: list[ProfileRule]
     score_config: ScoreConfig
     refused: list[str] = field(default_factory=list)
+    #: The catalogue's ``[levels]`` descriptions (:func:`~features.catalogue.load_level_notes`).
+    level_notes: dict = field(default_factory=dict)
 
 
 def prepare(
@@ -114,7 +116,7 @@ def prepare(
     """
     from border_readiness.experiments._region_sets import selected_in_data
     from border_readiness.features import coverage_check as cov
-    from border_readiness.features.catalogue import load_catalogue
+    from border_readiness.features.catalogue import load_catalogue, load_level_notes
     from border_readiness.features.imputation_policy import check_indicator_share
     from border_readiness.features.indicators import (
         compile_indicators,
@@ -182,6 +184,7 @@ def prepare(
         rules,
         score_config or ScoreConfig(),
         refused,
+        load_level_notes(catalogue_path),
     )
 
 

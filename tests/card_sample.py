@@ -138,6 +138,14 @@ def _sample() -> dict:
                     "rationale": "administrative baseline",
                 },
             ],
+            "levels": [
+                {
+                    "level": "joint_projects",
+                    "meaning": "partners across the border and the means to work with them",
+                    "indicators": "kz_grp_potential (kazakh, 1); cis_trade_share (russian, 1)",
+                    "not_published": "trade with Kazakhstan by Russian region",
+                }
+            ],
             "evaluation_factors": [
                 "Agreement per readiness level and overall",
                 "Stability per cluster",

@@ -43,6 +43,25 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", double_precision=6))
 
 
+def _level_records(prep) -> list[dict]:
+    """Issue 14 item 5: each level in words, its scored indicators and what is not published."""
+    from border_readiness.features.catalogue import SCORED_LEVELS
+
+    rows = []
+    for level in SCORED_LEVELS:
+        note = prep.level_notes.get(level)
+        scored = [i for i in prep.catalogue if i.level == level and i.weight > 0]
+        rows.append(
+            {
+                "level": level,
+                "meaning": note.meaning if note else "(not described in the catalogue used)",
+                "indicators": "; ".join(f"{i.id} ({i.side}, {i.weight:g})" for i in scored),
+                "not_published": note.not_published if note else "(not described)",
+            }
+        )
+    return rows
+
+
 def data_digest(data: pd.DataFrame) -> str:
     """SHA-256 (first 16 hex digits) of every row and column of the long table used.
 
@@ -321,6 +340,7 @@ def build_card_data(
                     "rationale": "administrative baseline any typology should beat or explain",
                 },
             ],
+            "levels": _level_records(prep),
             "evaluation_factors": [
                 "agreement per expert typology",
                 "stability per cluster",

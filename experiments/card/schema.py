@@ -110,6 +110,13 @@ _SCHEMA = _section(
                 "relevant_factors",
                 _rec("Relevant factors", "factor:str values:cell rationale:str", 1),
             ),
+            (
+                "levels",
+                _rec(
+                    "What each level measures (indicators: side of the border, weight)",
+                    "level:str meaning:str indicators:str not_published:str",
+                ),
+            ),
             ("evaluation_factors", _f("strs", "Evaluation factors")),
         ),
     ),
@@ -334,6 +341,7 @@ out-of-scope uses]
     factors: section "Factors"
       relevant_factors: records(factor: str, values: scalar | list[scalar], rationale: str), \
 at least 1 row
+      levels: records(level: str, meaning: str, indicators: str, not_published: str)
       evaluation_factors: list[str], at least one
     metrics: section "Metrics"
       structure: section "Is there cluster structure?"
