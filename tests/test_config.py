@@ -106,7 +106,7 @@ def cli(capsys, monkeypatch):
     [
         ('[cluster]\nmethod = "dbscan"\n', [], "cluster.method 'dbscan'"),
         ("", ["--year", "2030"], "--year 2030: the data has no figures for that year"),
-        ("[data]\nyear = 1990\n", [], "'paved_road_density' has no data for 1990"),
+        ("[data]\nyear = 1990\n", [], "'paved_roads_share' has no data for 1990"),
         ('[score]\nnormalisation = "log"\n', [], "normalisation 'log' is not one of minmax"),
         ('[score]\naggregation = "median"\n', [], "aggregation 'median' is not one of"),
         ("seed = -1\n", [], "seed = -1: expected an integer from 0 to"),

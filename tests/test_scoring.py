@@ -65,8 +65,8 @@ def test_profile_rule_errors(tmp_path):
 
 def test_scores_are_the_weighted_mean_of_normalised_indicators(report, compiled):
     # Independent recomputation of the nominal arithmetic min-max composite of one region:
-    # min-max over the 85 subjects (after the outlier treatment the report logs), equal
-    # catalogue weights within the level.
+    # min-max over the 85 subjects (after the outlier treatment the report logs), the
+    # catalogue's weights within the level, read from the catalogue file itself.
     c, _ = compiled
     s = report.scores.set_index(["region_id", "level"])["score"]
     contrib = report.contributions.groupby(["region_id", "level"])["contribution"].sum()
@@ -78,7 +78,7 @@ def test_scores_are_the_weighted_mean_of_normalised_indicators(report, compiled)
     # The recomputation below handles winsorising only: no indicator of the level may be logged.
     assert set(actions) <= {"none", "winsorised"}
     winsorised = actions.index[actions == "winsorised"].tolist()
-    assert {"unemployment_rate", "income_vs_russia"} <= set(winsorised)
+    assert {"unemployment_gap_kz_near", "foreign_worker_patents_per_1000"} <= set(winsorised)
     treated = X.copy()
     for ind in winsorised:
         regions = report.outliers.set_index("indicator").at[ind, "winsorised_regions"].split("|")
@@ -91,7 +91,11 @@ def test_scores_are_the_weighted_mean_of_normalised_indicators(report, compiled)
     lo, hi = treated.min(), treated.max()
     norm = (treated - lo) / (hi - lo) * 100
     norm.loc[:, d < 0] = 100 - norm.loc[:, d < 0]
-    expected = norm.loc["RU-OMS"].mean()
+    from border_readiness.features.catalogue import load_catalogue
+
+    w = pd.Series({i.id: i.weight for i in load_catalogue()})[cols]
+    assert w.nunique() > 1  # unequal weights, so a plain mean would not pass
+    expected = (norm.loc["RU-OMS"] * w).sum() / w.sum()
     assert s[("RU-OMS", "social_services")] == pytest.approx(expected)
 
 

@@ -1,11 +1,13 @@
 """Territories kept apart: a figure a footnote says includes another subject (issue 14, item 3)."""
 
+import dataclasses
 import math
 
 import pandas as pd
 import pytest
 from conftest import make_rosstat_workbook
 
+from border_readiness.features.catalogue import load_catalogue
 from border_readiness.features.dataset import load_dataset
 from border_readiness.features.indicators import compile_indicators
 from border_readiness.features.regions import region_table
@@ -146,9 +148,21 @@ def test_bundled_17_8_not_imputed_for_covered_subjects():
     for rid in ("RU-MOS", "RU-MOW", "RU-LEN", "RU-SPE"):
         own = data[(data.region_id == rid) & (data.indicator == "mobile_subscriptions_per_1000")]
         assert own["value"].isna().all()
-    compiled = compile_indicators(data, year=2021, keep_apart=False)
+    # Since issue 14's revision 17.8 is a context indicator (weight 0): the covered subjects
+    # keep a missing cell there but are scored. Scored, as before the revision, it refuses them.
+    shipped = compile_indicators(data, year=2021)
+    assert not {"RU-MOS", "RU-MOW", "RU-LEN", "RU-SPE"} & set(shipped.refused["region_id"])
+    assert shipped.matrix.loc[["RU-MOS", "RU-LEN"], "mobile_subscriptions_per_1000"].isna().all()
+    catalogue = [
+        dataclasses.replace(i, level="transport_communication", weight=1.0)
+        if i.id == "mobile_subscriptions_per_1000"
+        else i
+        for i in load_catalogue()
+    ]
+    compiled = compile_indicators(data, year=2021, catalogue=catalogue, keep_apart=False)
     kept = keep_apart(compiled, data)
-    assert kept.refused.equals(compile_indicators(data, year=2021).refused)  # the default
+    default = compile_indicators(data, year=2021, catalogue=catalogue)
+    assert kept.refused.equals(default.refused)  # the default keeps apart
     cells = kept_apart_cells(compiled, data)
     mob = cells[cells["feature"] == "mobile_subscriptions_per_1000"]
     assert set(mob["region_id"]) == {"RU-MOS", "RU-MOW", "RU-LEN", "RU-SPE"}
@@ -165,8 +179,10 @@ def test_bundled_17_8_not_imputed_for_covered_subjects():
     for rid in ("RU-MOS", "RU-MOW", "RU-LEN", "RU-SPE"):
         assert rid in kept.matrix.index
         assert refused[rid] == "mobile_subscriptions_per_1000"
-    # The four of 17.8 and Crimea with Sevastopol (16.1 and 16.3, railways): six subjects.
-    assert len(kept.refused) == len(compiled.refused) + 6
+    # The four of 17.8; Crimea and Sevastopol (16.3 railways) are refused by the compiler
+    # already (no polygon in the 2013 layer, so no distances and no border length).
+    assert {"RU-CR", "RU-SEV"} <= set(compiled.refused["region_id"])
+    assert len(kept.refused) == len(compiled.refused) + 4
     # Nothing else changes: every other cell and imputation is as compiled.
     other = kept.matrix.drop(columns=set(cells["feature"]))
     pd.testing.assert_frame_equal(other, compiled.matrix.drop(columns=set(cells["feature"])))
