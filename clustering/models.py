@@ -195,14 +195,10 @@ def internal_indices(X: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     n_labels = len(np.unique(labels))
     if n_labels < 2 or n_labels >= len(X):
         return {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
-    # Sequential: inside a Dask (or any parallel) joblib context scikit-learn splits the pairwise
-    # distances over the workers, and the sums then differ in the last bit with the worker count.
-    with parallel_config(backend="sequential"):
-        return {
-            "silhouette": float(silhouette_score(X, labels)),
-            "calinski_harabasz": float(calinski_harabasz_score(X, labels)),
-            "davies_bouldin": float(davies_bouldin_score(X, labels)),
-        }
+    # Sequential: in a Dask joblib context scikit-learn splits the distances over the workers.
+    with parallel_config(backend="sequential"):  # (the last bit would follow the worker count)
+        scores = (silhouette_score, calinski_harabasz_score, davies_bouldin_score)
+        return {f.__name__[:-6]: float(f(X, labels)) for f in scores}
 
 
 class ContiguousWard:
