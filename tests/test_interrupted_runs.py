@@ -177,7 +177,7 @@ def test_sigint_while_logging_the_results_ends_the_run_failed(store, tmp_path):
     before = _state(folder)
     tmp = tmp_path / "tmp"
     code, rest = _interrupt(folder, tmp, "logging the result files", signal.SIGINT)
-    assert code == 130
+    assert code == 130, rest  # what the run printed after the signal, if it did not end cleanly
     _one_clean_line(rest, "SIGINT")
     after = _consistent(folder)
     (new,) = set(after["status"]) - set(before["status"])
