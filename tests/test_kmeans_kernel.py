@@ -15,36 +15,15 @@ import pytest
 
 from border_readiness.clustering.stability import kmeans_batched
 from border_readiness.clustering.stability._kmeans_batched import (
-    _CLOSER_TOL,
-    _SWEEP_CAP,
-    _TRANSFER_TOL,
     _Data,
-    _local_trials,
+    _run_kernel,
     draws_per_start,
 )
-from border_readiness.clustering.stability._kmeans_kernel import _kmeans_starts
 
 
 def _kernel(points, data_of, w, u, k, n_init, init, max_iter=100):
     """Labels (B, n) straight from the kernel: points (R, n, d), u (B * n_init, draws)."""
-    out = np.empty(w.shape, dtype=np.int64)
-    _kmeans_starts(
-        points,
-        np.ascontiguousarray(points.transpose(0, 2, 1)),
-        np.asarray(data_of, dtype=np.int64),
-        np.ascontiguousarray(w, dtype=float),
-        np.ascontiguousarray(u, dtype=float),
-        k,
-        n_init,
-        max_iter,
-        init == "random",
-        _local_trials(k),
-        _TRANSFER_TOL,
-        _CLOSER_TOL,
-        _SWEEP_CAP,
-        out,
-    )
-    return out
+    return _run_kernel(points, data_of, w, u, k, n_init, max_iter, init)
 
 
 @pytest.mark.parametrize("init", ["k-means++", "random"])

@@ -20,6 +20,32 @@ BIG = float(np.float32(1e30))
 
 
 @njit(cache=True)
+def _transfer(a, c, nc, an1, an2, ic1, ic2, i0, l1, l2):
+    """Move point i0 from cluster l1 to l2: centres, sizes, AN1/AN2 factors and IC1/IC2.
+
+    The update both stages of AS 136 make (OPTRA and QTRAN), in the Fortran's order.
+    """
+    n = a.shape[1]
+    al1 = float(nc[l1])
+    alw = al1 - 1.0
+    al2 = float(nc[l2])
+    alt = al2 + 1.0
+    for j in range(n):
+        c[l1, j] = (c[l1, j] * al1 - a[i0, j]) / alw
+        c[l2, j] = (c[l2, j] * al2 + a[i0, j]) / alt
+    nc[l1] -= 1
+    nc[l2] += 1
+    an2[l1] = alw / al1
+    an1[l1] = BIG
+    if alw > 1.0:
+        an1[l1] = alw / (alw - 1.0)
+    an1[l2] = alt / al2
+    an2[l2] = alt / (alt + 1.0)
+    ic1[i0] = l2
+    ic2[i0] = l1
+
+
+@njit(cache=True)
 def _optra(a, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx):
     """AS 136.1, the optimal-transfer stage; returns the new INDX."""
     m, n = a.shape
@@ -70,23 +96,7 @@ def _optra(a, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx):
                 live[l2] = m + i
                 ncp[l1] = i
                 ncp[l2] = i
-                al1 = float(nc[l1])
-                alw = al1 - 1.0
-                al2 = float(nc[l2])
-                alt = al2 + 1.0
-                for j in range(n):
-                    c[l1, j] = (c[l1, j] * al1 - a[i0, j]) / alw
-                    c[l2, j] = (c[l2, j] * al2 + a[i0, j]) / alt
-                nc[l1] -= 1
-                nc[l2] += 1
-                an2[l1] = alw / al1
-                an1[l1] = BIG
-                if alw > 1.0:
-                    an1[l1] = alw / (alw - 1.0)
-                an1[l2] = alt / al2
-                an2[l2] = alt / (alt + 1.0)
-                ic1[i0] = l2
-                ic2[i0] = l1
+                _transfer(a, c, nc, an1, an2, ic1, ic2, i0, l1, l2)
         if indx == m:
             # Early return: KMNS stops at once, so ITRAN and LIVE are left as they are.
             return indx
@@ -134,23 +144,7 @@ def _qtran(a, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_qtran):
                         itran[l2] = 1
                         ncp[l1] = istep + m
                         ncp[l2] = istep + m
-                        al1 = float(nc[l1])
-                        alw = al1 - 1.0
-                        al2 = float(nc[l2])
-                        alt = al2 + 1.0
-                        for j in range(n):
-                            c[l1, j] = (c[l1, j] * al1 - a[i0, j]) / alw
-                            c[l2, j] = (c[l2, j] * al2 + a[i0, j]) / alt
-                        nc[l1] -= 1
-                        nc[l2] += 1
-                        an2[l1] = alw / al1
-                        an1[l1] = BIG
-                        if alw > 1.0:
-                            an1[l1] = alw / (alw - 1.0)
-                        an1[l2] = alt / al2
-                        an2[l2] = alt / (alt + 1.0)
-                        ic1[i0] = l2
-                        ic2[i0] = l1
+                        _transfer(a, c, nc, an1, an2, ic1, ic2, i0, l1, l2)
             if icoun == m:
                 return indx, False
 

@@ -210,20 +210,39 @@ def _kmeans(
     return_inertia: bool,
     init: str,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    # numba is loaded here, not at import: commands that never cluster must not pay for it.
-    from border_readiness.clustering.stability._kmeans_kernel import _kmeans_starts
-
     B, n, _d = X.shape
     shared = B == 1 or X.strides[0] == 0
     data = _Data(X, w, shared)
     u = _start_draws(rng, B, S, draws_per_start(k, n, init))
-    labels = np.empty((B, n), dtype=np.int64)
+    data_of = np.zeros(B, dtype=np.int64) if shared else np.arange(B, dtype=np.int64)
+    labels = _run_kernel(data.points, data_of, w, u, k, S, max_iter, init)
+    labels = labels.astype(np.intp, copy=False)
+    if return_inertia:
+        return labels, _inertia(data.centred, w, labels, k, shared)
+    return labels
+
+
+def _run_kernel(
+    points: np.ndarray,
+    data_of: np.ndarray,
+    w: np.ndarray,
+    u: np.ndarray,
+    k: int,
+    S: int,
+    max_iter: int,
+    init: str,
+) -> np.ndarray:
+    """Labels (B, n) from the compiled kernel: replicate b clusters ``points[data_of[b]]``."""
+    # numba is loaded here, not at import: commands that never cluster must not pay for it.
+    from border_readiness.clustering.stability._kmeans_kernel import _kmeans_starts
+
+    labels = np.empty(w.shape, dtype=np.int64)
     # Writeable C-contiguous float64 copies where needed: numba compiles one version per array
     # type, and a read-only view (np.broadcast_to) is another type, another compilation.
     _kmeans_starts(
-        data.points,
-        np.ascontiguousarray(data.points.transpose(0, 2, 1)),
-        np.zeros(B, dtype=np.int64) if shared else np.arange(B, dtype=np.int64),
+        points,
+        np.ascontiguousarray(points.transpose(0, 2, 1)),
+        np.asarray(data_of, dtype=np.int64),
         np.require(w, np.float64, ["C", "W"]),
         np.require(u, np.float64, ["C", "W"]),
         k,
@@ -236,9 +255,6 @@ def _kmeans(
         _SWEEP_CAP,
         labels,
     )
-    labels = labels.astype(np.intp, copy=False)
-    if return_inertia:
-        return labels, _inertia(data.centred, w, labels, k, shared)
     return labels
 
 
