@@ -88,7 +88,18 @@ def _add_seed(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silhouette") -> None:
+#: What ``typology validate --k`` does (pipeline.typology_k, steps.fit_clusters).
+VALIDATE_K_HELP = (
+    "number of clusters this command fits (by --method) and compares with the typology; "
+    "default: the config's [cluster] k, else the number of types the typology assigns "
+    "regions to, at least 2 and at most n // 3 (4 for the 12 border regions); a given --k "
+    "may be 2..n-1. Not used with --clusters: the file's clusters are compared as they are"
+)
+
+
+def _add_clustering(
+    p: argparse.ArgumentParser, k_default: str = "chosen by silhouette", k_help: str = ""
+) -> None:
     from border_readiness.clustering._methods import METHODS
 
     p.add_argument(
@@ -97,7 +108,7 @@ def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silh
     p.add_argument(
         "--k",
         type=bounded_int("k"),
-        help=f"number of clusters (default: the config's, else {k_default})",
+        help=k_help or f"number of clusters (default: the config's, else {k_default})",
     )
     p.add_argument(
         "--bootstrap",
@@ -250,8 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="a shipped typology's name (typology list) or a file")
     _add_common(p)
-    _add_clustering(p, k_default="the number of types the typology uses, within k <= n // 3")
-    p.add_argument("--clusters", help="a saved clusters.csv instead of clustering again")
+    _add_clustering(p, k_help=VALIDATE_K_HELP)
+    p.add_argument(
+        "--clusters",
+        help="a saved clusters.csv instead of clustering again (no bootstrap then: the "
+        "stability.json `cluster` wrote beside it is read when it is of those clusters)",
+    )
     p.add_argument(
         "--permutations",
         type=bounded_int("permutations"),
@@ -398,7 +413,13 @@ def _cmd_typology_validate(args: argparse.Namespace) -> int:
     """Compare an expert typology with the clusters (``typology validate``)."""
     from border_readiness.clustering.typologies import load_typology, shipped_typologies, typology
     from border_readiness.experiments._inputs import experiment_config, read_clusters
-    from border_readiness.experiments._reporting import print_validation
+    from border_readiness.experiments._reporting import print_validation_notes
+    from border_readiness.experiments._validation_report import (
+        cluster_stability,
+        report_text,
+        sibling_stability,
+        write_report,
+    )
     from border_readiness.experiments.artifacts import write_validation
 
     expert = typology(args.file)  # a shipped typology's name or a file
@@ -409,20 +430,39 @@ def _cmd_typology_validate(args: argparse.Namespace) -> int:
         )
     regions = args.regions or experiment_config(args).regions  # suggestions come from the set
     clusters = read_clusters(args.clusters, regions) if args.clusters else None
+    if clusters is not None and args.k is not None and not args.quiet:
+        print(
+            f"note: --k {args.k} is not used: the clusters come from {args.clusters}",
+            file=sys.stderr,
+        )
     shipped = {n: load_typology(p) for n, p in shipped_typologies().items()}
     a = _analyse(
         args,
-        "validate",
+        # Clusters this command fits get their bootstrap stability too (the verdicts say
+        # whether a disagreement is with a stable structure); a --clusters file is not refitted.
+        *(("validate",) if clusters is not None else ("validate", "stability")),
         typologies={expert.name: expert},
         ceiling_typologies={n: t for n, t in shipped.items() if not t.template},
         clusters=clusters,
         k_from=expert,
     )
-    # The clusters are written only when this command made them.
+    # The clusters are written only when this command made them; then it also assessed
+    # their bootstrap stability, and with --clusters the file's own stability.json is read.
     run = None if clusters is not None else a.run
-    _write(args, write_validation, a.validations[expert.name], a.prep, a.run.method, a.run.k, run)
+    v = a.validations[expert.name]
+    if clusters is None:
+        stability, note = cluster_stability(a.run), ""
+    else:
+        stability, note = sibling_stability(args.clusters, clusters)
+
+    def writer(files):
+        write_validation(files, v, a.prep, a.run.method, a.run.k, run)
+        write_report(files, a, expert.name, stability, note)
+
+    _write(args, writer)
     if not args.quiet:
-        print_validation(a, args.out)
+        print(report_text(a, expert.name, stability, note))
+        print_validation_notes(a, args.out)
     return 0
 
 
