@@ -366,7 +366,10 @@ def report_text(a, name: str, stability: dict | None, stability_note: str = "") 
     out.append("contingency (rows: expert types; columns: data clusters, aligned pairs first):")
     grid = _grid(v)
     widths = [max(len(r[i]) for r in grid) for i in range(len(grid[0]))]
-    out += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in grid]
+    out += [
+        ("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))).rstrip()
+        for r in grid
+    ]
     out.append("  regions in the cells:")
     for t, row in named_contingency(v).set_index("expert_type").iterrows():
         for col, cell in row.drop("expert_type_name").items():
