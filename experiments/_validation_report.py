@@ -236,13 +236,11 @@ def driver_sentences(v, prep, top: int = TOP_DRIVERS) -> dict:
     raw = prep.compiled.matrix
     out = {}
     notes = list(drivers["note"].dropna()) if "note" in drivers else []
+    explained = {"region_id", "net", "rank"} <= set(drivers.columns)
     for rid in v.report.disagreements["region_id"]:
-        rows = (
-            drivers[drivers.get("region_id", pd.Series(dtype=object)) == rid]
-            if len(drivers)
-            else drivers
-        )
-        rows = rows[(rows["net"] > 0) & (rows["rank"] <= top)] if len(rows) else rows
+        rows = drivers[drivers["region_id"] == rid] if explained else drivers.iloc[:0]
+        if explained:
+            rows = rows[(rows["net"] > 0) & (rows["rank"] <= top)]
         if not len(rows):
             why = next((n for n in notes if str(rid) in n), "no indicator pulls it away")
             out[rid] = f"no drivers: {why}"

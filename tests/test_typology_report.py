@@ -148,6 +148,8 @@ def test_report_files(hand_built, tmp_path, capsys):
     assert positions == sorted(positions)
     body = json.loads((out / "agreement.json").read_text())
     assert body["contingency"]["counts"] == [[4, 0, 0], [0, 4, 0], [1, 0, 3]]
+    lo, hi = body["ami_ci"]
+    assert -1 <= lo <= hi <= 1 and "ami" in body["p_values"]
 
 
 def test_stability_beside_the_clusters_file_is_read_only_when_it_fits(hand_built, tmp_path, capsys):
@@ -262,3 +264,19 @@ def test_ami_interval_bad_input():
         ami_interval(rep, ci_level=1.5)
     with pytest.raises(ValueError, match="n_bootstrap"):
         ami_interval(rep, n_bootstrap=-1)
+
+
+def test_a_region_without_drivers_gets_the_reason_not_a_crash():
+    from types import SimpleNamespace
+
+    from border_readiness.experiments._validation_report import driver_sentences
+
+    rep = _report(
+        {"RU-AST": "a", "RU-VGG": "a", "RU-OMS": "b", "RU-NVS": "b"},
+        {"RU-AST": 0, "RU-VGG": 0, "RU-OMS": 0, "RU-NVS": 1},
+    )
+    assert rep.disagreements["region_id"].tolist() == ["RU-OMS"]  # cluster 0 -> 'a'
+    note = "region RU-OMS is alone in its expert group; no leave-one-out centroid, skipped"
+    v = SimpleNamespace(report=rep, drivers=pd.DataFrame({"note": [note]}))
+    prep = SimpleNamespace(catalogue=[], compiled=SimpleNamespace(matrix=pd.DataFrame()))
+    assert driver_sentences(v, prep) == {"RU-OMS": f"no drivers: {note}"}
