@@ -29,6 +29,7 @@ from border_readiness.experiments._interrupts import run_guarded
 from border_readiness.experiments._preflight import check_args, check_model
 from border_readiness.experiments._runs_commands import add_runs_parser
 from border_readiness.experiments._typology_commands import (
+    VALIDATE_K_HELP,
     _cmd_typology_check,
     _cmd_typology_list,
 )
@@ -86,15 +87,6 @@ def _add_seed(p: argparse.ArgumentParser) -> None:
         type=bounded_int("seed"),
         help="root random seed, split per step (default: the config's seed, else 0)",
     )
-
-
-#: What ``typology validate --k`` does (pipeline.typology_k, steps.fit_clusters).
-VALIDATE_K_HELP = (
-    "number of clusters this command fits (by --method) and compares with the typology; "
-    "default: the config's [cluster] k, else the number of types the typology assigns "
-    "regions to, at least 2 and at most n // 3 (4 for the 12 border regions); a given --k "
-    "may be 2..n-1. Not used with --clusters: the file's clusters are compared as they are"
-)
 
 
 def _add_clustering(

@@ -205,6 +205,15 @@ def test_k_help_says_what_happens():
         assert words in VALIDATE_K_HELP
 
 
+def test_k_above_n_over_3_is_refused_as_the_help_says(tmp_path, capsys):
+    argv = ["typology", "validate", "federal_districts", "--k", "5", "--quiet"]
+    argv += ["--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "3 × k = 15" in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_k_with_clusters_is_said_to_be_unused(hand_built, tmp_path, capsys):
     typology, clusters = hand_built
     argv = ["typology", "validate", str(typology), "--clusters", str(clusters), "--k", "4"]
