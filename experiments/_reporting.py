@@ -14,7 +14,7 @@ __all__ = [
     "print_imputations",
     "print_run",
     "print_scores",
-    "print_validation",
+    "print_validation_notes",
     "structure_line",
 ]
 
@@ -267,10 +267,11 @@ def ari_range_text(rep) -> str:
     )
 
 
-def print_validation(a, out) -> None:
-    """The agreement of ``typology validate``, printed.
+def print_validation_notes(a, out) -> None:
+    """The notes of ``typology validate`` after its report, and where the files went.
 
-    ARI with its interval and p-value, the regions that disagree, and the notes.
+    The report itself (names, contingency table, metrics, stability, disagreements) is
+    :func:`~border_readiness.experiments._validation_report.report_text`.
 
     Parameters
     ----------
@@ -278,25 +279,14 @@ def print_validation(a, out) -> None:
     out : str or Path
     """
     for name, v in a.validations.items():
-        rep = v.report
-        lo, hi = rep.ari_ci
-        print(
-            f"{name} vs {a.run.method} (k = {a.run.k}), {rep.n_regions} regions, "
-            f"{a.prep.year}: ARI {rep.ari:.2f} [95% CI {lo:.2f}, {hi:.2f}], "
-            f"p = {rep.p_value:.3f} ({rep.n_permutations} permutations); AMI {rep.ami:.2f}"
-        )
-        if rep.n_resolutions > 1:
-            print("  ARI " + ari_range_text(rep))
-        for _, row in rep.disagreements.iterrows():
-            print(f"  disagrees: {_label(row['region_id'])}: {row['reason']}")
         if v.typology.is_own:
             print(
                 f"note: {name} is border-readiness's own profile typology, made from the same "
                 "indicators: this is internal consistency, not a validation against an expert"
             )
-        for note in rep.notes:
+        for note in v.report.notes:
             print(f"note: {note}")
-    print(f"wrote results to {out}")
+    print(f"wrote results to {out} (the report as validation.md)")
 
 
 def print_explain(a, out) -> None:

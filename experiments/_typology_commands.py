@@ -10,6 +10,15 @@ import argparse
 
 from border_readiness.errors import UsageError
 
+#: What ``typology validate --k`` does (pipeline.typology_k, steps.fit_clusters).
+VALIDATE_K_HELP = (
+    "number of clusters this command fits (by --method) and compares with the typology; "
+    "default: the config's [cluster] k, else the number of types the typology assigns "
+    "regions to, at least 2 and at most n // 3 (4 for the 12 border regions); a given --k "
+    "above n // 3 is refused (3 regions per cluster at least). Not used with --clusters: "
+    "the file's clusters are compared as they are"
+)
+
 
 def _cmd_typology_list(args: argparse.Namespace) -> int:
     """List the shipped typologies (``typology list``); each name works wherever a file does."""

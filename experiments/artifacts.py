@@ -339,7 +339,8 @@ def agreement_summary(result, prep, method: str, k: int) -> dict:
     -------
     dict
         The agreement report's own dictionary (``AgreementReport.to_dict``) with the
-        typology's name, title and citation, the method, k and the year.
+        typology's name, title and citation, the AMI's interval ``ami_ci``, the method, k and
+        the year.
     """
     typology = result.typology
     body = result.report.to_dict()
@@ -352,6 +353,8 @@ def agreement_summary(result, prep, method: str, k: int) -> dict:
             # consistency); "expert": a published typology (validation).
             "origin": typology.origin,
             "reads_as": "internal consistency" if typology.is_own else "validation",
+            # The AMI's bootstrap interval (clustering.agreement.ami_interval); None for NaN.
+            "ami_ci": [None if x != x else float(x) for x in result.ami_ci],
             "method": method,
             "k": int(k),
             "year": prep.year,

@@ -29,6 +29,7 @@ from border_readiness.experiments._interrupts import run_guarded
 from border_readiness.experiments._preflight import check_args, check_model
 from border_readiness.experiments._runs_commands import add_runs_parser
 from border_readiness.experiments._typology_commands import (
+    VALIDATE_K_HELP,
     _cmd_typology_check,
     _cmd_typology_list,
 )
@@ -88,7 +89,9 @@ def _add_seed(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silhouette") -> None:
+def _add_clustering(
+    p: argparse.ArgumentParser, k_default: str = "chosen by silhouette", k_help: str = ""
+) -> None:
     from border_readiness.clustering._methods import METHODS
 
     p.add_argument(
@@ -97,7 +100,7 @@ def _add_clustering(p: argparse.ArgumentParser, k_default: str = "chosen by silh
     p.add_argument(
         "--k",
         type=bounded_int("k"),
-        help=f"number of clusters (default: the config's, else {k_default})",
+        help=k_help or f"number of clusters (default: the config's, else {k_default})",
     )
     p.add_argument(
         "--bootstrap",
@@ -250,8 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="a shipped typology's name (typology list) or a file")
     _add_common(p)
-    _add_clustering(p, k_default="the number of types the typology uses, within k <= n // 3")
-    p.add_argument("--clusters", help="a saved clusters.csv instead of clustering again")
+    _add_clustering(p, k_help=VALIDATE_K_HELP)
+    p.add_argument(
+        "--clusters",
+        help="a saved clusters.csv instead of clustering again (no bootstrap then: the "
+        "stability.json `cluster` wrote beside it is read when it is of those clusters)",
+    )
     p.add_argument(
         "--permutations",
         type=bounded_int("permutations"),
@@ -398,7 +405,13 @@ def _cmd_typology_validate(args: argparse.Namespace) -> int:
     """Compare an expert typology with the clusters (``typology validate``)."""
     from border_readiness.clustering.typologies import load_typology, shipped_typologies, typology
     from border_readiness.experiments._inputs import experiment_config, read_clusters
-    from border_readiness.experiments._reporting import print_validation
+    from border_readiness.experiments._reporting import print_validation_notes
+    from border_readiness.experiments._validation_report import (
+        cluster_stability,
+        report_text,
+        sibling_stability,
+        write_report,
+    )
     from border_readiness.experiments.artifacts import write_validation
 
     expert = typology(args.file)  # a shipped typology's name or a file
@@ -409,20 +422,39 @@ def _cmd_typology_validate(args: argparse.Namespace) -> int:
         )
     regions = args.regions or experiment_config(args).regions  # suggestions come from the set
     clusters = read_clusters(args.clusters, regions) if args.clusters else None
+    if clusters is not None and args.k is not None and not args.quiet:
+        print(
+            f"note: --k {args.k} is not used: the clusters come from {args.clusters}",
+            file=sys.stderr,
+        )
     shipped = {n: load_typology(p) for n, p in shipped_typologies().items()}
     a = _analyse(
         args,
-        "validate",
+        # Clusters this command fits get their bootstrap stability too (the verdicts say
+        # whether a disagreement is with a stable structure); a --clusters file is not refitted.
+        *(("validate",) if clusters is not None else ("validate", "stability")),
         typologies={expert.name: expert},
         ceiling_typologies={n: t for n, t in shipped.items() if not t.template},
         clusters=clusters,
         k_from=expert,
     )
-    # The clusters are written only when this command made them.
+    # The clusters are written only when this command made them; then it also assessed
+    # their bootstrap stability, and with --clusters the file's own stability.json is read.
     run = None if clusters is not None else a.run
-    _write(args, write_validation, a.validations[expert.name], a.prep, a.run.method, a.run.k, run)
+    v = a.validations[expert.name]
+    if clusters is None:
+        stability, note = cluster_stability(a.run), ""
+    else:
+        stability, note = sibling_stability(args.clusters, clusters)
+
+    def writer(files):
+        write_validation(files, v, a.prep, a.run.method, a.run.k, run)
+        write_report(files, a, expert.name, stability, note)
+
+    _write(args, writer)
     if not args.quiet:
-        print_validation(a, args.out)
+        print(report_text(a, expert.name, stability, note))
+        print_validation_notes(a, args.out)
     return 0
 
 

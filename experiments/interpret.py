@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from border_readiness.experiments.steps import clustering_matrix
@@ -25,6 +26,9 @@ class ValidationRun:
     drivers: pd.DataFrame
     ceiling: pd.DataFrame
     clusters: pd.Series
+    #: Percentile bootstrap interval of the AMI
+    #: (:func:`~border_readiness.clustering.agreement.ami_interval`).
+    ami_ci: tuple = (float("nan"), float("nan"))
 
 
 def validate(
@@ -68,7 +72,7 @@ def validate(
         disagree), the drivers of each disagreement (a ``note`` column says what could not
         be computed), the ceiling table and the clusters.
     """
-    from border_readiness.clustering.agreement import agreement, expert_ceiling
+    from border_readiness.clustering.agreement import agreement, ami_interval, expert_ceiling
     from border_readiness.clustering.explain import disagreement_drivers
 
     expert = typology.as_series(multi="tuple")
@@ -78,6 +82,15 @@ def validate(
         n_permutations=n_permutations,
         n_bootstrap=n_bootstrap,
         random_state=random_state,
+        # The AMI's p-value comes from the same shuffles (the mutual information's null).
+        p_value_metrics=("ari", "ami"),
+    )
+    # A third stream of the seed (the report draws its permutations and bootstrap from the
+    # first two children), so the AMI's resamples are not the ARI's.
+    ami_ci = ami_interval(
+        report,
+        n_bootstrap=n_bootstrap,
+        random_state=np.random.SeedSequence(random_state, spawn_key=(2,)),
     )
     drivers = pd.DataFrame()
     if len(report.disagreements):
@@ -120,7 +133,7 @@ def validate(
         if len(series) >= 2
         else pd.DataFrame()
     )
-    return ValidationRun(typology, report, drivers, ceiling, clusters)
+    return ValidationRun(typology, report, drivers, ceiling, clusters, ami_ci)
 
 
 @dataclass(frozen=True)

@@ -50,14 +50,21 @@ SMALL = ["--bootstrap", "10", "--consensus-reps", "10", "--quiet"]
 @pytest.mark.parametrize(
     ("argv", "forbidden", "written"),
     [
+        # Fitting its own clusters, typology validate assesses their stability (issue 15: its
+        # report gives the clusters' Jaccard verdicts); with --clusters it fits nothing.
         (
             ["typology", "validate", "federal_districts", "--permutations", "99"],
+            ["monte_carlo_ranks", "rank_sensitivity"],
+            "agreement.json",
+        ),
+        (
+            ["typology", "validate", "federal_districts", "--permutations", "99", "--clusters"],
             ["monte_carlo_ranks", "rank_sensitivity", "bootstrap_jaccard", "consensus"],
             "agreement.json",
         ),
         (["explain"], ["monte_carlo_ranks", "rank_sensitivity", "bootstrap_jaccard"], "shap.csv"),
     ],
-    ids=["typology-validate", "explain"],
+    ids=["typology-validate", "typology-validate-clusters", "explain"],
 )
 def test_single_step_commands_skip_the_monte_carlo_and_the_bootstrap(
     argv, forbidden, written, tmp_path, monkeypatch
@@ -70,6 +77,16 @@ def test_single_step_commands_skip_the_monte_carlo_and_the_bootstrap(
     }
     for name in forbidden:
         _forbid(monkeypatch, where[name], name)
+    if argv[-1] == "--clusters":  # a clusters file made by hand: two halves of the regions
+        from border_readiness.features.regions import BORDER_REGIONS
+
+        path = tmp_path / "clusters.csv"
+        path.write_text(
+            "region_id,cluster\n"
+            + "".join(f"{r},{i // 6}\n" for i, r in enumerate(BORDER_REGIONS)),
+            encoding="utf-8",
+        )
+        argv = [*argv, str(path)]
     out = tmp_path / "out"
     assert main([*argv, *SMALL, "--out", str(out)]) == 0
     assert (out / written).is_file()

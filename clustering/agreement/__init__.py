@@ -34,6 +34,7 @@ from border_readiness.clustering.agreement.ceiling import (
     assert_agreement,
     expert_ceiling,
 )
+from border_readiness.clustering.agreement.intervals import ami_interval
 from border_readiness.clustering.agreement.report import (
     METRICS,
     MULTI_TYPE_RULES,
@@ -47,6 +48,7 @@ __all__ = [
     "AgreementAssertionError",
     "AgreementReport",
     "agreement",
+    "ami_interval",
     "assert_agreement",
     "expert_ceiling",
     "vectorised_ari",
