@@ -131,14 +131,14 @@ def test_summary_is_first_and_complete(sample):
     summary = page[page.index(">Summary</h2>") : page.index("<nav>")]  # above the contents
     # The map (the embedding until a map is drawn), headline scores with rank intervals.
     assert summary.count("<img ") == 1 and "Invented: the 2-D map, PCA, 2021." in summary
-    assert '<td>Region 0</td><td class="num">70.0</td><td>1 (1–3)</td>' in summary
-    assert '<td>Region 3</td><td class="num">57.2</td><td>4.5 (2–6)</td>' in summary
+    assert '<td>Region 0</td><td class="num">70.0</td><td class="num">1 (1–3)</td>' in summary
+    assert '<td>Region 3</td><td class="num">57.2</td><td class="num">4.5 (2–6)</td>' in summary
     # Agreement in words and numbers, with the named disagreeing regions.
     assert (
-        "Federal districts: agreement beyond chance (ARI 0.512, 95 % CI 0.210 to 0.780, "
-        "permutation p = 0.012). Regions that disagree: Region 2, Region 5." in summary
+        "Federal districts: agreement beyond chance: ARI 0.512 (95 % CI 0.210 to 0.780), "
+        "permutation p = 0.012. Regions that disagree: Region 2, Region 5." in summary
     )
-    assert "Sokolov-Rudneva border stability: no agreement beyond chance (p ≥ 0.05)" in summary
+    assert "Sokolov-Rudneva border stability: no agreement beyond chance: ARI 0.100" in summary
     assert "Cluster 0 (2 regions: Region 0, Region 1): highly stable, mean Jaccard 0.910" in (
         summary
     )
@@ -183,3 +183,88 @@ def test_no_number_prints_with_three_zero_decimals(sample):
     for name, payload in render_card(CardData.from_dict(sample, FIGURES)).items():
         if name.endswith((".md", ".html")):
             assert not re.search(r"\b\d+\.000\b", payload.decode()), name
+
+
+def test_figures_in_reading_order():
+    from border_readiness.experiments.card._summary import _figure_order
+
+    names = ["shap_surrogate_cluster_0", "zeta", "embedding", "shap_joint_projects", "map_typology"]
+    names += ["rank_intervals", "map_scores", "consensus"]
+    assert _figure_order(names) == [
+        "map_typology",
+        "map_scores",
+        "rank_intervals",
+        "embedding",
+        "consensus",
+        "shap_joint_projects",
+        "shap_surrogate_cluster_0",
+        "zeta",
+    ]
+
+
+# --- the data side: drivers and captions from an analysis (hand-made, invented values) -------
+
+
+def _fake_analysis():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    shap = pd.DataFrame(
+        {
+            "region_id": ["RU-OMS", "RU-ORE", "RU-OMS", "RU-ORE", "RU-MOW", "RU-MOW"],
+            "target": ["joint_projects"] * 6,
+            "feature": ["a", "a", "b", "b", "a", "b"],
+            # a: mean |SHAP| over the two border regions (1 + 3) / 2 = 2; b: (4 + 2) / 2 = 3.
+            # RU-MOW is not a scored region: its 100s must not count.
+            "shap_value": [1.0, -3.0, 4.0, -2.0, 100.0, 100.0],
+        }
+    )
+    catalogue = [
+        SimpleNamespace(id="a", label="Indicator A", unit="km, great circle (source)"),
+        SimpleNamespace(id="b", label="Indicator B", unit="% of households (Rosstat 17.6.2)"),
+    ]
+    sur = SimpleNamespace(
+        max_depth=2,
+        fidelity_loo=0.5,
+        shap_values=pd.DataFrame(
+            {
+                "region_id": ["RU-OMS", "RU-ORE"] * 2,
+                "target": ["cluster 0"] * 4,
+                "feature": ["a", "a", "b", "b"],
+                "shap_value": [0.0, 0.0, 0.25, -0.25],
+            }
+        ),
+    )
+    return SimpleNamespace(
+        explanation=SimpleNamespace(level_shap=shap, surrogate=sur),
+        prep=SimpleNamespace(regions=["RU-OMS", "RU-ORE"], catalogue=catalogue, year=2021),
+        run=SimpleNamespace(k=2, method="kmeans", consensus=SimpleNamespace(scheme="ccp")),
+        cfg=SimpleNamespace(
+            consensus_reps=50,
+            score=SimpleNamespace(n_replicates=100, weighting="equal", aggregation="linear"),
+        ),
+        embedding=None,
+        validations={},
+    )
+
+
+def test_drivers_rank_indicators_by_mean_absolute_shap_over_the_scored_regions():
+    from border_readiness.experiments.card._summary_data import _drivers
+
+    rows = _drivers(_fake_analysis())
+    assert [(r["indicator"], r["mean_abs_shap"]) for r in rows] == [("b", 3.0), ("a", 2.0)]
+    assert rows[0]["label"] == "Indicator B" and rows[0]["unit"] == "% of households"
+    assert rows[1]["unit"] == "km"
+
+
+def test_captions_say_year_method_and_the_zero_shap_of_the_surrogate():
+    from border_readiness.experiments.card._summary_data import figure_captions
+
+    caps = {r["name"]: r["caption"] for r in figure_captions(_fake_analysis())}
+    sur = caps["shap_surrogate_cluster_0"]
+    assert "Only the 1 of 2 indicators the tree splits on (b)" in sur
+    assert "exactly 0" in sur and "Data year 2021." in sur
+    assert "100 Monte Carlo replicates" in caps["rank_intervals"]
+    assert "k = 2" in caps["consensus"] and "50" in caps["consensus"]
+    assert all("Data year 2021." in c for c in caps.values())

@@ -27,7 +27,11 @@ _FIGURE_ORDER = (
     "embedding",
     "consensus",
 )
-_FIGURE_PREFIXES = ("map_", "shap_surrogate_", "shap_")
+# Checked in this order; the rank is the figure's group (levels' SHAP before the surrogate's).
+_FIGURE_PREFIXES = (("map_", 1), ("shap_surrogate_", 3), ("shap_", 2))
+
+# The study's three levels in its order (the JSON card sorts keys alphabetically).
+_LEVEL_ORDER = ("transport_communication", "joint_projects", "social_services")
 
 # What a figure shows, when the card carries no caption for it (cards made before captions).
 _GENERIC = {
@@ -43,9 +47,9 @@ def _figure_order(names: Iterable[str]) -> list[str]:
     def key(name: str) -> tuple[int, int, str]:
         if name in _FIGURE_ORDER:
             return (0, _FIGURE_ORDER.index(name), name)
-        for i, prefix in enumerate(_FIGURE_PREFIXES):
+        for prefix, group in _FIGURE_PREFIXES:
             if name.startswith(prefix):
-                return (1 + i, 0, name)
+                return (group, 0, name)
         return (9, 0, name)
 
     return sorted(names, key=key)
@@ -60,9 +64,8 @@ def _caption(name: str, given: Mapping[str, str]) -> str:
 def _agreement_words(row: Mapping[str, Any]) -> str:
     """The agreement in words from the permutation p and the bootstrap CI of the ARI."""
     p, ci = row["p_value"], row["ari_ci"]
-    ci_text = "" if ci is None or ci[0] is None else f", 95 % CI {_fmt(ci[0])} to {_fmt(ci[1])}"
+    ci_text = "" if ci is None or ci[0] is None else f" (95 % CI {_fmt(ci[0])} to {_fmt(ci[1])})"
     p_text = "" if p is None else f", permutation p = {_fmt(p)}"
-    numbers = f"ARI {_fmt(row['ari'])}{ci_text}{p_text}"
     if p is None:
         verdict = "not tested against chance"
     elif p < 0.05 and (ci is None or ci[0] is None or ci[0] > 0):
@@ -70,9 +73,12 @@ def _agreement_words(row: Mapping[str, Any]) -> str:
     elif p < 0.05:
         verdict = "beyond chance by the permutation test, but the interval includes 0"
     else:
-        verdict = "no agreement beyond chance (p ≥ 0.05)"
+        verdict = "no agreement beyond chance"
     disagree = row["disagreeing"] or "none"
-    return f"{row['title']}: {verdict} ({numbers}). Regions that disagree: {disagree}."
+    return (
+        f"{row['title']}: {verdict}: ARI {_fmt(row['ari'])}{ci_text}{p_text}. "
+        f"Regions that disagree: {disagree}."
+    )
 
 
 def _headline_table(rows: list[dict[str, Any]], levels: list[str]) -> tuple:
@@ -83,7 +89,7 @@ def _headline_table(rows: list[dict[str, Any]], levels: list[str]) -> tuple:
         interval = f"{_fmt_rank(r['rank'])} ({low}–{high})"
         level_cells = [_score_or_na(r.get(f"score_{lv}")) for lv in levels]
         cells.append([r["name"], _fmt_score(r["score"]), interval, *level_cells])
-    numeric = [False, True, False, *[True] * len(levels)]
+    numeric = [False, True, True, *[True] * len(levels)]  # right-aligned, never wrapped
     return ("table", columns, cells, numeric)
 
 
@@ -124,9 +130,11 @@ def _summary_blocks(data: CardData) -> list[tuple]:
             "interval of the Monte Carlo replicates.",
         )
     ]
+    left: list[tuple] = [("fig", figure, _caption(figure, given))] if figure else []
     if s["headline"]:
-        levels = sorted({k[6:] for r in s["headline"] for k in r if k.startswith("score_")})
-        text += [("h", 3, "Headline scores"), _headline_table(s["headline"], levels)]
+        found = {k[6:] for r in s["headline"] for k in r if k.startswith("score_")}
+        levels = [lv for lv in _LEVEL_ORDER if lv in found] + sorted(found - set(_LEVEL_ORDER))
+        left += [("h", 3, "Headline scores"), _headline_table(s["headline"], levels)]
     text.append(("h", 3, "Agreement with the expert typologies"))
     text.append(
         ("ul", [_agreement_words(r) for r in s["agreement"]])
@@ -148,8 +156,7 @@ def _summary_blocks(data: CardData) -> list[tuple]:
     text.append(("h", 3, "Small-n caveat"))
     small = s["small_n"]
     text.append(("p", small) if isinstance(small, str) else ("ul", list(small)))
-    boxes: list[tuple] = []
-    if figure:
-        boxes.append(("div", "summary-map", [("fig", figure, _caption(figure, given))]))
+    # Two columns on a wide screen: the map and the scores, then the findings in words.
+    boxes = [("div", "summary-map", left)] if left else []
     boxes.append(("div", "summary-text", text))
     return [("h", 2, "Summary"), ("div", "summary", boxes)]
