@@ -268,3 +268,17 @@ def test_captions_say_year_method_and_the_zero_shap_of_the_surrogate():
     assert "100 Monte Carlo replicates" in caps["rank_intervals"]
     assert "k = 2" in caps["consensus"] and "50" in caps["consensus"]
     assert all("Data year 2021." in c for c in caps.values())
+
+
+def test_a_card_recorded_before_the_summary_still_renders():
+    from pathlib import Path
+
+    committed = Path(__file__).parents[1] / "models" / "border-readiness" / "v1" / "MODEL_CARD.json"
+    card = json.loads(committed.read_text(encoding="utf-8"))
+    card.pop("summary", None)
+    card["quantitative_analyses"].pop("figure_captions", None)
+    data = CardData.from_dict(card, {"embedding": PNG})
+    page = render_card(data, ("html",))["MODEL_CARD.html"].decode()
+    assert _h2(page)[0] == "Summary" and "Not recorded: the card was made before" in page
+    # A figure without a recorded caption still gets one that says what it shows.
+    assert "<figcaption>2-D map of the regions&#39; indicator profiles" in page
