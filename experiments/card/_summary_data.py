@@ -93,7 +93,7 @@ def summary_section(a, small_n: str) -> dict:
         agreement.append(
             {
                 "typology": name,
-                "title": v.typology.title,
+                "title": v.typology.title or name,
                 "ari": float(r.ari),
                 "ari_ci": [float(r.ari_ci[0]), float(r.ari_ci[1])],
                 "p_value": None if r.p_value is None else float(r.p_value),
