@@ -153,7 +153,9 @@ def test_summary_shows_the_typology_map_when_there_is_one(sample):
 
 
 def test_every_figure_has_a_caption(sample):
+    # consensus and map_expert_districts have no caption in the card: generic ones are used.
     figures = {**FIGURES, "consensus": PNG, "shap_surrogate_cluster_0": PNG}
+    figures["map_expert_districts"] = PNG
     page = _page(sample, figures)
     found = re.findall(r'<figure id="figure-([^"]+)"><img [^>]+><figcaption>([^<]+)<', page)
     assert {name for name, _ in found} == set(figures)

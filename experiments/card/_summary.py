@@ -58,6 +58,8 @@ def _figure_order(names: Iterable[str]) -> list[str]:
 def _caption(name: str, given: Mapping[str, str]) -> str:
     if name in given:
         return given[name]
+    if name not in _GENERIC and name.startswith("map_"):
+        return f"Map: {name[4:].replace('_', ' ')}, of the border regions (polygons approximate)."
     return _GENERIC.get(name, f"Figure {name.replace('_', ' ')} (no caption recorded).")
 
 
