@@ -369,7 +369,10 @@ def record(
             drawn = {
                 "rank_intervals": tmp / "results" / "score" / "rank_intervals.png",
                 "embedding": tmp / "results" / "cluster" / "embedding.png",
+                "consensus": tmp / "results" / "cluster" / "consensus.png",
             }
+            # SHAP per level and per surrogate target: a reviewer needs them in the card too.
+            drawn.update({p.stem: p for p in sorted((tmp / "results" / "explain").glob("*.png"))})
             figures = {k: p.read_bytes() for k, p in drawn.items() if p.is_file()} or None
             write_card(card_data, card_dir, a, figures=figures)
             # The result tables and figures also go next to the card, outside the store.

@@ -86,7 +86,61 @@ def _sample() -> dict:
                     "rank_median": low + 0.5,
                 }
             )
+    headline = [
+        {
+            "region": region,
+            "name": f"Region {i}",
+            "score": 70.0 - 4.25 * i,
+            "rank": i + 1.0 if i != 3 else 4.5,
+            "rank_low": max(1.0, i - 1.0),
+            "rank_high": min(12.0, i + 3.0),
+            "score_joint_projects": 50.0 + i,
+            "score_social_services": 40.25,
+            "score_transport_communication": 61.0 - i,
+        }
+        for i, region in enumerate(REGIONS)
+    ]
     return {
+        "summary": {
+            "headline": headline,
+            "agreement": [
+                {
+                    "typology": "federal districts",
+                    "title": "Federal districts",
+                    "ari": 0.51234,
+                    "ari_ci": [0.21, 0.78],
+                    "p_value": 0.012,
+                    "disagreeing": "Region 2, Region 5",
+                },
+                {
+                    "typology": "Sokolov-Rudneva stability",
+                    "title": "Sokolov-Rudneva border stability",
+                    "ari": 0.1,
+                    "ari_ci": [-0.2, 0.4],
+                    "p_value": 0.35,
+                    "disagreeing": "Region 1",
+                },
+            ],
+            "clusters": [
+                {
+                    "cluster": 0,
+                    "size": 2,
+                    "jaccard_mean": 0.91,
+                    "verdict": "highly stable",
+                    "members": "Region 0, Region 1",
+                }
+            ],
+            "drivers": [
+                {
+                    "level": "joint_projects",
+                    "indicator": "cis_trade_share",
+                    "label": "CIS share of foreign trade",
+                    "unit": "% of foreign trade turnover",
+                    "mean_abs_shap": 6.25,
+                }
+            ],
+            "small_n": "Only 12 regions (invented caveat).",
+        },
         "model_details": {
             "name": "border-readiness-typology",
             "version": 3,
@@ -279,6 +333,11 @@ def _sample() -> dict:
                 {"level": "social", "cronbach_alpha": 0.8, "flag": "ok"},
             ],
             "map_method": "Invented: the 2-D map is PCA.",
+            "figure_captions": [
+                {"name": "rank_intervals", "caption": "Invented: rank intervals, 2021."},
+                {"name": "profiles", "caption": "Invented: profiles of the types, 2021."},
+                {"name": "embedding", "caption": "Invented: the 2-D map, PCA, 2021."},
+            ],
         },
         "ethical_considerations": ["Scores describe statistics, not people or governments."],
         "caveats_and_recommendations": {

@@ -23,7 +23,9 @@ def test_the_sentence_stands_just_above_the_map_in_the_markdown():
     card["quantitative_analyses"]["map_method"] = "The map is drawn with PCA."
     md = render_card(CardData.from_dict(card, {"embedding": PNG}), ["md"])["MODEL_CARD.md"]
     text = md.decode()
-    said, figure = text.index("The map is drawn with PCA."), text.index("(figures/embedding.png)")
+    said = text.index("The map is drawn with PCA.")
+    # The summary shows the map first; the figures of the analyses come after the sentence.
+    figure = text.index("(figures/embedding.png)", said)
     assert said < figure
     headings = [line for line in text[said:figure].splitlines() if line.startswith("#")]
     assert headings == ["### Figures"]  # nothing else comes between the sentence and the map

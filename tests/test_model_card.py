@@ -81,11 +81,12 @@ def test_table_of_contents_links_resolve(card):
     assert len(all_ids) == len(set(all_ids))  # e.g. two "Description" headings
     ids = set(all_ids)
     links = re.findall(r'<a href="#([^"]+)">', page)
-    assert len(links) == len(MITCHELL) + 1
+    assert len(links) == len(MITCHELL) + 2  # the summary, the nine sections, the datasheet
     assert set(links) <= ids
     md = _text(files, "MODEL_CARD.md")
-    assert "1. [Model details](#model-details)" in md
-    assert "10. [Datasheet](#datasheet)" in md
+    assert "1. [Summary](#summary)" in md
+    assert "2. [Model details](#model-details)" in md
+    assert "11. [Datasheet](#datasheet)" in md
 
 
 # --- TODO marks -----------------------------------------------------------------------------
@@ -204,7 +205,8 @@ def test_hennig_verdicts_and_rank_widths(card):
     assert "| 3 | 2 | 0.450 | dissolved |" in md
     assert "- **PAC at the chosen k:** 0.180" in md
     # RU-AST overall: low = 1 + 3 = 4, high = 4 + 1 + 0 = 5 -> width 1.
-    assert "| RU-AST | overall | 4 | 5 | 4.500 | 1 |" in md
+    # The median rank 4.5 prints as a half, not 4.500 (issue 15).
+    assert "| RU-AST | overall | 4 | 5 | 4.5 | 1 |" in md
     assert "| level | regions | median_width | max_width | widest_region |" in md
 
 
@@ -217,6 +219,7 @@ def test_figures_are_linked_and_returned(card):
         "MODEL_CARD.md",
         "MODEL_CARD.html",
         "MODEL_CARD.json",
+        "MODEL_CARD.schema.json",
         "figures/profiles.png",
         "figures/rank_intervals.png",
     ]

@@ -7,7 +7,8 @@ import statistics
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from border_readiness.experiments.card._format import _fmt, _fmt_cell, _Todo
+from border_readiness.experiments.card._format import _column_kind, _fmt, _fmt_cell, _Todo
+from border_readiness.experiments.card._summary import _caption, _figure_order, _summary_blocks
 from border_readiness.experiments.card.schema import _SCHEMA, _Spec
 
 if TYPE_CHECKING:
@@ -30,9 +31,10 @@ _LEADING_COLUMNS = (
 )
 
 
-# Blocks: the small intermediate form both renderers read.
-# ("h", level, text), ("p", inline), ("fields", [(label, inline)]), ("ul", [inline]),
-# ("table", columns, rows, numeric_flags), ("fig", name), ("toc", [(text, anchor)])
+# Blocks: the small intermediate form both templates read.
+# ("h", level, text, anchor), ("p", inline), ("fields", [(label, inline)]), ("ul", [inline]),
+# ("table", columns, rows, numeric_flags), ("fig", name, caption), ("toc", [(text, anchor)]),
+# ("div", css_class, [blocks]) (a box in the HTML; the Markdown renders its blocks in turn).
 _Block = tuple
 _INLINE_KINDS = {"str", "int", "version", "timestamp", "person", "ids", "number?"}
 
@@ -62,11 +64,15 @@ def _table(columns: list[str], rows: list[list[Any]], kinds: Mapping[str, str]) 
         and any(r[i] is not None for r in rows)
         for i in range(len(columns))
     ]
-    cells = [[_fmt_cell(kinds.get(c, "cell"), r[i]) for i, c in enumerate(columns)] for r in rows]
+    # A declared kind (e.g. an interval) wins; otherwise the column's name says how it reads.
+    kind = [kinds.get(c) or _column_kind(c) for c in columns]
+    cells = [[_fmt_cell(kind[i], r[i]) for i in range(len(columns))] for r in rows]
     return ("table", columns, cells, numeric)
 
 
 def _records_blocks(spec: _Spec, rows: list[dict[str, Any]]) -> list[_Block]:
+    if spec.render == "figures":
+        raise AssertionError("figures are laid out by _card_blocks")  # needs the PNGs
     if not rows:
         return [("p", "No rows.")]
     if spec.render == "rank_widths":
@@ -96,10 +102,12 @@ def _rank_width_blocks(spec: _Spec, rows: list[dict[str, Any]]) -> list[_Block]:
     ]
 
 
-def _field_blocks(spec: _Spec, value: Any, path: str, depth: int) -> list[_Block]:
+def _field_blocks(
+    spec: _Spec, value: Any, path: str, depth: int, data: CardData | None = None
+) -> list[_Block]:
     kind = spec.kind
     if kind == "section":
-        return _section_blocks(spec, value, path, depth)
+        return _section_blocks(spec, value, path, depth, data)
     if kind == "text":
         return [("p", value)] if isinstance(value, str) else [("ul", list(value))]
     if kind == "strs":
@@ -113,7 +121,9 @@ def _field_blocks(spec: _Spec, value: Any, path: str, depth: int) -> list[_Block
     raise AssertionError(f"no block renderer for kind {kind!r}")
 
 
-def _section_blocks(spec: _Spec, value: Mapping[str, Any], path: str, depth: int) -> list[_Block]:
+def _section_blocks(
+    spec: _Spec, value: Mapping[str, Any], path: str, depth: int, data: CardData | None = None
+) -> list[_Block]:
     blocks: list[_Block] = []
     pending: list[tuple[str, str | _Todo]] = []
     for name, sub in spec.fields:
@@ -125,10 +135,20 @@ def _section_blocks(spec: _Spec, value: Mapping[str, Any], path: str, depth: int
             blocks.append(("fields", pending))
             pending = []
         blocks.append(("h", min(depth + 2, 6), sub.label))
+        if sub.render == "figures":
+            blocks.extend(_figure_blocks(data, value[name]) if data else [("p", "No figures.")])
+            continue
         blocks.extend(_field_blocks(sub, value[name], full, depth + 1))
     if pending:
         blocks.append(("fields", pending))
     return blocks
+
+
+def _figure_blocks(data: CardData, captions: list[dict[str, Any]]) -> list[_Block]:
+    if not data.figures:
+        return [("p", "No figures.")]
+    given = {row["name"]: row["caption"] for row in captions}
+    return [("fig", name, _caption(name, given)) for name in _figure_order(data.figures)]
 
 
 def _slug(text: str, seen: dict[str, int]) -> str:
@@ -139,16 +159,27 @@ def _slug(text: str, seen: dict[str, int]) -> str:
     return base if n == 0 else f"{base}-{n}"
 
 
-def _card_blocks(data: CardData) -> tuple[str, list[_Block], list[str]]:
+def _anchored(blocks: list[_Block], seen: dict[str, int]) -> list[_Block]:
+    """Every heading with its unique anchor, in document order (boxes included)."""
+    out: list[_Block] = []
+    for b in blocks:
+        if b[0] == "h":
+            out.append((*b[:3], _slug(b[2], seen)))
+        elif b[0] == "div":
+            out.append(("div", b[1], _anchored(b[2], seen)))
+        else:
+            out.append(b)
+    return out
+
+
+def _card_blocks(data: CardData) -> tuple[str, list[_Block]]:
     details = data.model_details
     title = f"Model card: {details['name']}, version {details['version']}"
+    summary = _summary_blocks(data)
     body: list[_Block] = []
-    for name, spec in _SCHEMA.fields:
+    for name, spec in _SCHEMA.fields[1:]:  # the summary (first) stands above the contents
         body.append(("h", 2, spec.label))
-        body.extend(_field_blocks(spec, getattr(data, name), name, 1))
-        if name == "quantitative_analyses" and data.figures:
-            body.append(("h", 3, "Figures"))
-            body.extend(("fig", fig) for fig in data.figures)
+        body.extend(_field_blocks(spec, getattr(data, name), name, 1, data))
     intro = [
         (
             "p",
@@ -161,6 +192,7 @@ def _card_blocks(data: CardData) -> tuple[str, list[_Block], list[str]]:
     if missing:
         intro.append(("p", f"{len(missing)} field(s) still need a person's answer."))
     seen: dict[str, int] = {}
-    anchors = [_slug(b[2], seen) if b[0] == "h" else "" for b in body]
-    toc = [(b[2], a) for b, a in zip(body, anchors, strict=True) if b[0] == "h" and b[1] == 2]
-    return title, [*intro, ("toc", toc), *body], anchors
+    summary, body = _anchored(summary, seen), _anchored(body, seen)
+    heads = [b for b in [*summary, *body] if b[0] == "h" and b[1] == 2]
+    toc = [(b[2], b[3]) for b in heads]
+    return title, [*intro, *summary, ("toc", toc), *body]

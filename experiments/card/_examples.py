@@ -13,6 +13,7 @@ _TINY_PNG = base64.b64decode(
 
 
 _EXAMPLE_JSON = """{
+"summary": {"small_n": "n = 2: an example, not a result"},
 "model_details": {"name": "example", "version": 1, "run_id": "00000000000000000000000000000000",
   "created": "2024-01-01T00:00:00+00:00", "package_version": "0.1.0",
   "model_type": "k-means on level scores", "training_year": 2021,

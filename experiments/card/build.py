@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from border_readiness.experiments.card._summary_data import (
+    figure_captions,
+    short_unit,
+    summary_section,
+)
 from border_readiness.experiments.card._validity import (
     _consensus_fields,
     _fidelity_null_fields,
@@ -41,6 +46,17 @@ def _package_version() -> str:
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", double_precision=6))
+
+
+def _indicator_records(weights: pd.DataFrame, catalogue) -> list[dict]:
+    """The weights table with each indicator's label and unit (from the catalogue)."""
+    known = {i.id: i for i in catalogue}
+    rows = _records(weights)
+    for row in rows:
+        ind = known.get(row["indicator"])
+        row["label"] = ind.label if ind and ind.label else row["indicator"]
+        row["unit"] = short_unit(ind.unit) if ind else "not in the catalogue"
+    return rows
 
 
 def _level_records(prep) -> list[dict]:
@@ -260,7 +276,9 @@ def build_card_data(
         },
     ]
     sources = sorted({f for f in prep.data["source_file"].unique() if f})
+    stability_fields = _consensus_fields(run)
     return {
+        "summary": summary_section(a, stability_fields["small_n"]),
         "model_details": {
             "name": model_name,
             "version": version,
@@ -355,7 +373,7 @@ def build_card_data(
                 "method": f"bootstrap Jaccard (fpc::clusterboot scheme), B = {stab.B};"
                 f" consensus clustering ({run.consensus.scheme} scheme)",
                 "pac": float(run.consensus.pac.get(run.k, float("nan"))),
-                **_consensus_fields(run),
+                **stability_fields,
                 "clusters": clusters,
             },
             "internal_indices": {
@@ -398,7 +416,7 @@ def build_card_data(
             "description": "Rosstat «Regions of Russia 2023», Rosstat VRP_s1998, BNS Kazakhstan "
             "and Open Data Kazakhstan, read from the raw files by the package's "
             "own readers; normalisation fitted on all Russian subjects.",
-            "indicators": _records(report.weights),
+            "indicators": _indicator_records(report.weights, prep.catalogue),
         },
         "quantitative_analyses": {
             "by_type": by_type,
@@ -407,6 +425,7 @@ def build_card_data(
             "coherence_verdict": audit.coherence_verdict(report),
             "coherence": audit.coherence_records(report),
             "map_method": _map_sentence(a.embedding),
+            "figure_captions": figure_captions(a),
         },
         "ethical_considerations": [
             "Scores rank regions, and rankings invite misuse: always read them with their "

@@ -34,6 +34,9 @@ class CardData:
 
     Parameters
     ----------
+    summary : dict
+        The findings on one screen (headline scores, agreement, stability, drivers, small-n
+        caveat), rendered first.
     model_details, intended_use, factors, metrics, evaluation_data, training_data, \
 quantitative_analyses, caveats_and_recommendations, datasheet : dict
         The sections of Mitchell et al. (2019), then the datasheet of Gebru et al. (2021).
@@ -55,6 +58,7 @@ quantitative_analyses, caveats_and_recommendations, datasheet : dict
     True
     """
 
+    summary: Mapping[str, Any]
     model_details: Mapping[str, Any]
     intended_use: Mapping[str, Any]
     factors: Mapping[str, Any]
@@ -72,6 +76,8 @@ quantitative_analyses, caveats_and_recommendations, datasheet : dict
         for name, spec in _SCHEMA.fields:
             object.__setattr__(self, name, _check_field(name, spec, getattr(self, name)))
         object.__setattr__(self, "figures", _check_figures(self.figures))
+        # The typed model (and so the exported JSON Schema) must accept what _validate did.
+        _check_model(self.to_dict())
 
     @classmethod
     def from_dict(
@@ -82,8 +88,9 @@ quantitative_analyses, caveats_and_recommendations, datasheet : dict
         Parameters
         ----------
         data : Mapping
-            Exactly the card's sections (``model_details``, ``intended_use``, ...,
-            ``datasheet``) by name, each as the schema describes it.
+            Exactly the card's sections (``summary``, ``model_details``, ``intended_use``,
+            ..., ``datasheet``) by name, each as the schema describes it (a card made before
+            the summary existed may lack it).
         figures : Mapping of str to bytes, optional
             PNG bytes by figure name (the file stem), e.g. read from the run's
             ``model_card/figures/``; None is no figures.
@@ -116,10 +123,10 @@ caveats_and_recommendations, datasheet
             raise CardDataError(
                 f"card data: unknown section {unknown[0]!r}; expected {', '.join(_SECTION_NAMES)}"
             )
-        missing = [n for n in _SECTION_NAMES if n not in data]
+        missing = [n for n in _SECTION_NAMES if n not in data and n != "summary"]
         if missing:
             raise CardDataError(f"card data: missing section(s) {', '.join(missing)}")
-        data = _with_map_method(data)
+        data = _with_summary(_with_map_method(data))
         return cls(**{n: data[n] for n in _SECTION_NAMES}, figures=dict(figures or {}))
 
     def to_dict(self) -> dict[str, Any]:
@@ -207,3 +214,27 @@ def _with_map_method(data: Mapping[str, Any]) -> Mapping[str, Any]:
     said = "Not recorded: the card was made before cards named the map's method."
     qa = {**qa, "map_method": said}
     return {**data, "quantitative_analyses": qa}
+
+
+def _with_summary(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A card recorded before the summary existed says so rather than fail (tables empty)."""
+    if "summary" in data:
+        return data
+    said = "Not recorded: the card was made before cards had a summary."
+    return {**data, "summary": {"small_n": said}}
+
+
+def _check_model(card: dict[str, Any]) -> None:
+    """Validate the JSON form of the card with the pydantic model; one line on failure."""
+    import json
+
+    from pydantic import ValidationError
+
+    from border_readiness.experiments.card._model import card_model
+
+    try:
+        card_model().model_validate_json(json.dumps(card, allow_nan=False))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CardDataError(f"card data: {where}: {first['msg']}") from None

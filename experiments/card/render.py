@@ -12,15 +12,24 @@ import re
 from collections.abc import Callable, Sequence
 
 from border_readiness.experiments.card._examples import _TINY_PNG, _example_dict  # noqa: F401
-from border_readiness.experiments.card._html import _render_html
-from border_readiness.experiments.card._markdown import _render_md
+from border_readiness.experiments.card._model import _render_schema
+from border_readiness.experiments.card._templates import _render_html, _render_md
 from border_readiness.experiments.card.data import CardData
 
-__all__ = ["FORMATS", "normalise_for_comparison", "parse_formats", "render_card", "todo_marks"]
+__all__ = [
+    "FORMATS",
+    "SCHEMA_FILE",
+    "normalise_for_comparison",
+    "parse_formats",
+    "render_card",
+    "todo_marks",
+]
 
 FORMATS: tuple[str, ...] = ("md", "html", "json")
 
 _FILE_NAMES = {"md": "MODEL_CARD.md", "html": "MODEL_CARD.html", "json": "MODEL_CARD.json"}
+# The JSON card travels with its JSON Schema (draft 2020-12), generated from the typed model.
+SCHEMA_FILE = "MODEL_CARD.schema.json"
 
 
 _TODO_MARK = re.compile(r"TODO: [^\[\]\n<]*\[([a-z_]+\.[a-z_]+)\]")
@@ -116,7 +125,9 @@ def parse_formats(spec: str) -> tuple[str, ...]:
 def render_card(data: CardData, formats: Sequence[str] = FORMATS) -> dict[str, bytes]:
     """Render a card to ``{file name: bytes}``: ``MODEL_CARD.md``, ``.html``, ``.json``.
 
-    With ``"md"``, the figures are returned too as ``figures/<name>.png`` (the Markdown links to
+    With ``"json"``, its JSON Schema comes too as ``MODEL_CARD.schema.json``
+    (:func:`~border_readiness.experiments.card._model.card_json_schema`). With ``"md"``, the
+    figures are returned too as ``figures/<name>.png`` (the Markdown links to
     them); the HTML embeds them as data URIs and needs no other file. The same data always give
     the same bytes.
 
@@ -137,7 +148,8 @@ def render_card(data: CardData, formats: Sequence[str] = FORMATS) -> dict[str, b
     >>> data = CardData.from_dict(_example_dict(), figures={"ranks": _TINY_PNG})
     >>> files = render_card(data)
     >>> list(files)
-    ['MODEL_CARD.md', 'MODEL_CARD.html', 'MODEL_CARD.json', 'figures/ranks.png']
+    ['MODEL_CARD.md', 'MODEL_CARD.html', 'MODEL_CARD.json', 'MODEL_CARD.schema.json', \
+'figures/ranks.png']
     >>> render_card(data) == files
     True
     """
@@ -145,6 +157,8 @@ def render_card(data: CardData, formats: Sequence[str] = FORMATS) -> dict[str, b
         raise TypeError(f"render_card expects CardData, got {type(data).__name__}")
     wanted = parse_formats(formats if isinstance(formats, str) else ",".join(formats))
     out = {_FILE_NAMES[f]: _RENDERERS[f](data) for f in wanted}
+    if "json" in wanted:
+        out[SCHEMA_FILE] = _render_schema()
     if "md" in wanted:
         out.update({f"figures/{name}.png": png for name, png in data.figures.items()})
     return out

@@ -72,6 +72,48 @@ def _section(label: str, *items: tuple[str, _Spec]) -> _Spec:
 # all read it. Inline kinds (str, int, ...) render as a field list; the others get a heading.
 _SCHEMA = _section(
     "Model card",
+    # First: the findings on one screen (issue 15); rendered by _summary, not as a plain section.
+    (
+        "summary",
+        _Spec(
+            "section",
+            "Summary",
+            fields=(
+                (
+                    "headline",
+                    _rec(
+                        "Headline scores (0–100) and ranks with their 5–95 % intervals",
+                        "region:str name:str score:number rank:number rank_low:number "
+                        "rank_high:number",
+                    ),
+                ),
+                (
+                    "agreement",
+                    _rec(
+                        "Agreement with each expert typology",
+                        "typology:str title:str ari:number ari_ci:interval? p_value:number? "
+                        "disagreeing:str",
+                    ),
+                ),
+                (
+                    "clusters",
+                    _rec(
+                        "Stability of the clusters",
+                        "cluster:label size:int jaccard_mean:number? verdict:str members:str",
+                    ),
+                ),
+                (
+                    "drivers",
+                    _rec(
+                        "What drives each level (mean |SHAP| in score points)",
+                        "level:str indicator:str label:str unit:str mean_abs_shap:number",
+                    ),
+                ),
+                ("small_n", _f("text", "Small-n caveat")),
+            ),
+            render="summary",
+        ),
+    ),
     (
         "model_details",
         _section(
@@ -240,8 +282,19 @@ _SCHEMA = _section(
                     "level:str flag:str",
                 ),
             ),
-            # Last, so it stands just above the figures, whose first is the map.
+            # Just above the figures, whose first is the map.
             ("map_method", _f("text", "2-D map")),
+            # Rendered as the figures themselves, each with its caption (what it shows, the
+            # data year and the method); a figure without a row gets a generic caption.
+            (
+                "figure_captions",
+                _Spec(
+                    "records",
+                    "Figures",
+                    columns=(("name", "str"), ("caption", "str")),
+                    render="figures",
+                ),
+            ),
         ),
     ),
     ("ethical_considerations", _f("strs", "Ethical considerations")),
@@ -281,7 +334,7 @@ _SCHEMA = _section(
 )
 
 _SECTION_NAMES = tuple(name for name, _ in _SCHEMA.fields)
-MITCHELL_HEADINGS: tuple[str, ...] = tuple(s.label for _, s in _SCHEMA.fields[:-1])
+MITCHELL_HEADINGS: tuple[str, ...] = tuple(s.label for _, s in _SCHEMA.fields[1:-1])
 DATASHEET_HEADINGS: tuple[str, ...] = tuple(s.label for _, s in _SCHEMA.fields[-1][1].fields)
 
 _KIND_TEXT = {
@@ -318,6 +371,15 @@ def describe_schema() -> str:
     Examples
     --------
     >>> print(describe_schema())
+    summary: section "Summary"
+      headline: records(region: str, name: str, score: number, rank: number, rank_low: number, \
+rank_high: number)
+      agreement: records(typology: str, title: str, ari: number, ari_ci: [low, high] | None, \
+p_value: number | None, disagreeing: str)
+      clusters: records(cluster: str | int, size: int, jaccard_mean: number | None, verdict: str, \
+members: str)
+      drivers: records(level: str, indicator: str, label: str, unit: str, mean_abs_shap: number)
+      small_n: str | list[str]
     model_details: section "Model details"
       name: str
       version: int | str
@@ -388,6 +450,7 @@ verdict: str), at least 1 row
       coherence_verdict: str | list[str]
       coherence: records(level: str, flag: str)
       map_method: str | list[str]
+      figure_captions: records(name: str, caption: str)
     ethical_considerations: list[str], at least one
     caveats_and_recommendations: section "Caveats and recommendations"
       caveats: list[str], at least one
