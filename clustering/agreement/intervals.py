@@ -85,11 +85,19 @@ def ami_interval(
         true = _chosen_rows(multiplicity, lambda i: resolver.codes_weighted(multiplicity[i], pred))
     else:
         true = np.broadcast_to(fixed, multiplicity.shape)
-    values = np.array(
-        [
-            skm.adjusted_mutual_info_score(t[m > 0], pred[m > 0])
-            for t, m in zip(true, multiplicity, strict=True)
-        ]
-    )
+    # The AMI of a resample depends only on its contingency table (types x clusters of the
+    # regions drawn), and few tables recur often among the resamples: each distinct table is
+    # scored once (about a fifth of the scikit-learn calls on the bundled data, same values).
+    n_types = int(max(int(np.max(true)), 0)) + 1
+    n_clusters = int(pred.max()) + 1
+    cache: dict[bytes, float] = {}
+    values = np.empty(len(multiplicity))
+    for i, (t, m) in enumerate(zip(true, multiplicity, strict=True)):
+        drawn = m > 0
+        key = np.bincount(t[drawn] * n_clusters + pred[drawn], minlength=n_types * n_clusters)
+        key = key.tobytes()
+        if key not in cache:
+            cache[key] = skm.adjusted_mutual_info_score(t[drawn], pred[drawn])
+        values[i] = cache[key]
     lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
     return (float(lo), float(hi))
