@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["RawSplit", "raw_rules_text", "raw_splits", "surrogate_raw_rules"]
+__all__ = ["RawSplit", "explain_rules", "raw_rules_text", "raw_splits", "surrogate_raw_rules"]
 
 # Bisection steps: the bracket shrinks 2**-60 times, far below any printed digit.
 _STEPS = 60
@@ -262,3 +262,40 @@ def surrogate_raw_rules(surrogate, report, raw_all: pd.DataFrame, units=None, na
     splits = raw_splits(surrogate.model, X, raw_all.loc[X.index, columns], to_normalised, units)
     classes = list(surrogate.class_sizes.index)
     return splits, raw_rules_text(surrogate.model, splits, classes, X, names)
+
+
+def explain_rules(surrogate, report, prep, names) -> tuple[str, str]:
+    """The rules for the surrogate figures, and the text of ``surrogate_rules.txt``.
+
+    Parameters
+    ----------
+    surrogate : SurrogateExplanation
+        The explain step's surrogate.
+    report : ScoreReport or None
+        The score that normalised the clustering matrix; without it the rules stay in the
+        normalised scale (and say so).
+    prep : Prepared
+        The prepared data (compiled raw indicators, the catalogue's units).
+    names : Series
+        English name per region id.
+
+    Returns
+    -------
+    figure_rules, file_text : str
+
+    Examples
+    --------
+    >>> rules, text = explain_rules(sur, report, prep, names)  # doctest: +SKIP
+    """
+    if report is None:
+        return (
+            f"(normalised 0-1 scale)\n{surrogate.rules}",
+            f"The tree on the clustering matrix (normalised, 0-1):\n{surrogate.rules}",
+        )
+    units = {ind.id: ind.unit for ind in prep.catalogue}
+    short = names.map(lambda n: str(n).split(" (")[0])
+    _, raw = surrogate_raw_rules(surrogate, report, prep.compiled.matrix, units, short)
+    return raw, (
+        f"Thresholds in the indicators' own units (compiled values):\n{raw}\n\n"
+        f"The same tree on the clustering matrix (normalised, 0-1):\n{surrogate.rules}"
+    )

@@ -449,7 +449,7 @@ def write_explain(out, result, run, prep, report=None) -> None:
         shap_summary_figure,
         surrogate_shap_figure,
     )
-    from border_readiness.experiments._surrogate_rules import surrogate_raw_rules
+    from border_readiness.experiments._surrogate_rules import explain_rules
     from border_readiness.features.catalogue import SCORED_LEVELS
     from border_readiness.features.regions import region_table
 
@@ -479,17 +479,7 @@ def write_explain(out, result, run, prep, report=None) -> None:
         },
     )
     names = region_table()["name_en"]
-    units = {ind.id: ind.unit for ind in prep.catalogue}
-    if report is not None:
-        short = names.map(lambda n: str(n).split(" (")[0])
-        _, raw_rules = surrogate_raw_rules(sur, report, prep.compiled.matrix, units, short)
-        rules_text = (
-            f"Thresholds in the indicators' own units (compiled values):\n{raw_rules}\n\n"
-            f"The same tree on the clustering matrix (normalised, 0-1):\n{sur.rules}"
-        )
-    else:
-        raw_rules = f"(normalised 0-1 scale)\n{sur.rules}"
-        rules_text = f"The tree on the clustering matrix (normalised, 0-1):\n{sur.rules}"
+    raw_rules, rules_text = explain_rules(sur, report, prep, names)
     out.text("surrogate_rules.txt", rules_text)
     config = prep.score_config
     for level in SCORED_LEVELS:
