@@ -484,7 +484,14 @@ def embedding_figure(
     return fig
 
 
-def disagreement_figure(drivers: pd.DataFrame, region: str, *, top: int = 10):
+def disagreement_figure(
+    drivers: pd.DataFrame,
+    region: str,
+    *,
+    top: int = 10,
+    names: pd.Series | None = None,
+    typology: str | None = None,
+):
     """Features pulling one region towards the data's type (right) or the expert's (left).
 
     Parameters
@@ -495,6 +502,10 @@ def disagreement_figure(drivers: pd.DataFrame, region: str, *, top: int = 10):
         The region to draw.
     top : int
         Most important features (by ``|net|``) shown.
+    names : Series, optional
+        Display name per region id, for the title.
+    typology : str, optional
+        The expert typology's title, named in the title.
 
     Returns
     -------
@@ -525,7 +536,13 @@ def disagreement_figure(drivers: pd.DataFrame, region: str, *, top: int = 10):
     ax.set_yticks(y, [str(f) for f in rows["feature"]], fontsize=8)
     ax.axvline(0.0, color="grey", linewidth=0.8)
     ax.set_xlabel("net pull towards the data's type (difference of squared z-distances)")
+    ax.set_ylabel("indicator")
     first = rows.iloc[0]
-    ax.set_title(f"{region}: data says {first['data_type']}, expert says {first['expert_type']}")
+    who = f"{_short(names.get(region, region))} ({region})" if names is not None else region
+    expert = f"expert ({typology})" if typology else "expert"
+    ax.set_title(
+        f"{who}: data says {first['data_type']}, {expert} says {first['expert_type']}",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig

@@ -34,6 +34,17 @@ from border_readiness.experiments._surrogate_rules import (  # noqa: E402
 )
 from border_readiness.features.regions import region_table  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    # The score and consensus figures are made with pyplot and kept open for inspection here;
+    # other modules check that nothing is left in pyplot's registry.
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 IDS = ["RU-AST", "RU-VGG", "RU-SAR", "RU-SAM", "RU-ORE", "RU-CHE"]
 NAMES = region_table()["name_en"]
 
@@ -300,3 +311,20 @@ def test_raw_rules_through_the_fitted_readiness_model():
     assert wait.raw_threshold == pytest.approx(200 - wait.threshold * 200, abs=1e-6)
     assert roads.increasing and not wait.increasing
     assert "roads <= 30 km per 1000 km2" in text
+
+
+def test_disagreement_figure_names_region_and_typology():
+    from border_readiness.clustering.explain import disagreement_drivers
+    from border_readiness.experiments._plots_explain import disagreement_figure
+
+    X = pd.DataFrame({"roads": [0.0, 1, 9, 10, 8], "clinics": [5.0, 4, 5, 4, 6]}, index=IDS[:5])
+    expert = pd.Series(["low", "low", "high", "high", "low"], index=X.index)
+    data = pd.Series(["low", "low", "high", "high", "high"], index=X.index)
+    fig = disagreement_figure(
+        disagreement_drivers(X, data, expert), IDS[4], names=NAMES, typology="Compass points"
+    )
+    ax = fig.axes[0]
+    assert ax.get_title() == (
+        f"{NAMES[IDS[4]]} ({IDS[4]}): data says high, expert (Compass points) says low"
+    )
+    assert ax.get_xlabel() and ax.get_ylabel() == "indicator"
