@@ -7,6 +7,7 @@ and the same code works headless. matplotlib itself is imported lazily, inside t
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,10 @@ import pandas as pd
 
 __all__ = [
     "disagreement_figure",
+    "embedding_axis_labels",
     "embedding_figure",
     "shap_summary_figure",
+    "surrogate_caption",
     "surrogate_shap_figure",
 ]
 
@@ -41,7 +44,14 @@ def _short(name: Any) -> str:
 
 
 def shap_summary_figure(
-    shap_long: pd.DataFrame, target: str, title: str | None = None, *, max_features: int = 15
+    shap_long: pd.DataFrame,
+    target: str,
+    title: str | None = None,
+    *,
+    max_features: int = 15,
+    unit: str = "points of the level score, 0-100",
+    names: pd.Series | None = None,
+    footer: str | None = None,
 ):
     """Mean |SHAP| per feature (bars) beside each region's SHAP value (dots) for one target.
 
@@ -61,6 +71,13 @@ def shap_summary_figure(
         Figure title; defaults to the target.
     max_features : int
         Most important features shown.
+    unit : str
+        What a SHAP value is measured in, for the axis labels.
+    names : Series, optional
+        Display name per region id: the region with the largest |SHAP| of each indicator is
+        named beside its dot.
+    footer : str, optional
+        Text under the plots (a caption, the tree's rules), in a monospaced font.
 
     Returns
     -------
@@ -89,12 +106,15 @@ def shap_summary_figure(
         .head(max_features)
     )
     features = list(importance.index)[::-1]  # most important at the top
-    fig = _figure(11, 0.4 * len(features) + 1.8)
+    plot_height = 0.4 * len(features) + 1.8
+    footer_height = 0.125 * (footer.count("\n") + 1) + 0.15 if footer else 0.0
+    fig = _figure(11, plot_height + footer_height)
     bar_ax, dot_ax = fig.subplots(1, 2, sharey=True, width_ratios=[1, 2])
     y = np.arange(len(features))
     bar_ax.barh(y, importance.loc[features].to_numpy(), color="#4c72b0")
     bar_ax.set_yticks(y, [str(f) for f in features], fontsize=8)
-    bar_ax.set_xlabel("mean |SHAP value|")
+    bar_ax.set_xlabel(f"mean |SHAP value| ({unit})", fontsize=8)
+    bar_ax.set_ylabel("indicator")
 
     rng = np.random.default_rng(_JITTER_SEED)
     coloured = "feature_value" in rows.columns
@@ -118,12 +138,26 @@ def shap_summary_figure(
             )
         else:
             dot_ax.scatter(sub["shap_value"], pos + jitter, color="#4c72b0", s=22)
+        if names is not None and len(sub):
+            # Only the region that moves most is named: twelve names per row would overlap.
+            top = int(np.argmax(sub["shap_value"].abs().to_numpy()))
+            region = sub["region_id"].iloc[top]
+            value = float(sub["shap_value"].iloc[top])
+            # Towards zero, so that the extreme dot's name stays inside the panel.
+            dot_ax.annotate(
+                _short(names.get(region, region)),
+                (value, pos + jitter[top]),
+                xytext=(-4 if value > 0 else 4, 3),
+                textcoords="offset points",
+                ha="right" if value > 0 else "left",
+                fontsize=6,
+            )
     dot_ax.axvline(0.0, color="grey", linewidth=0.8)
-    dot_ax.set_xlabel("SHAP value (per region)")
+    dot_ax.set_xlabel(f"SHAP value per region ({unit})", fontsize=8)
     if coloured:
         bar = fig.colorbar(dots, ax=dot_ax, ticks=[0, 1], pad=0.01)
         bar.ax.set_yticklabels(["low", "high"])
-        bar.set_label("feature value")
+        bar.set_label("indicator value (among regions shown)", fontsize=7)
 
     fig.suptitle(title or str(target))
     if "fidelity_loo" in rows.columns:
@@ -132,16 +166,89 @@ def shap_summary_figure(
         fidelity = float(rows["fidelity_loo"].iloc[0])
         caveat = "" if fidelity >= MIN_FIDELITY else " - explains poorly, not reasons"
         dot_ax.set_title(f"surrogate leave-one-out fidelity {fidelity:.2f}{caveat}", fontsize=9)
-    fig.tight_layout()
+    if footer:
+        share = footer_height / (plot_height + footer_height)
+        fig.text(0.01, share - 0.01, footer, va="top", ha="left", fontsize=7, family="monospace")
+        fig.tight_layout(rect=(0, share, 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
 
-def surrogate_shap_figure(shap_values: pd.DataFrame, target: str, fidelity: float):
-    """The surrogate tree's SHAP summary for one cluster, drawn for the indicators it splits on.
+def _null_numbers(null) -> tuple[float, float, int] | None:
+    """(median, p, replicates) of a fidelity null given as FidelityNull or its to_dict()."""
+    if null is None:
+        return None
+    if isinstance(null, dict):
+        return float(null["null_median"]), float(null["p_value"]), int(null.get("B_used", 0))
+    finite = np.isfinite(np.asarray(null.null, dtype=float))
+    return float(null.median), float(null.p_value), int(finite.sum())
+
+
+def surrogate_caption(used: int, total: int, fidelity: float, null=None) -> str:
+    """The surrogate figure's caption: how many indicators are zero, and the fidelity's null.
+
+    Parameters
+    ----------
+    used, total : int
+        Indicators the tree splits on, and all indicators.
+    fidelity : float
+        Leave-one-out fidelity.
+    null : FidelityNull or dict, optional
+        The fidelity on structureless replicates (``explain.json``'s ``fidelity_null``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(surrogate_caption(2, 25, 0.5, {"null_median": 0.67, "p_value": 0.82, "B_used": 49}))
+    23 of 25 indicators have SHAP 0 for every region (the tree does not split on them; not drawn).
+    Leave-one-out fidelity 0.50 against a median of 0.67 on 49 structureless replicates
+    (p = 0.82): no better than on data without structure.
+    """
+    zero = total - used
+    text = (
+        f"{zero} of {total} indicators have SHAP 0 for every region "
+        "(the tree does not split on them; not drawn).\n"
+        f"Leave-one-out fidelity {fidelity:.2f}"
+    )
+    numbers = _null_numbers(null)
+    if numbers is None:
+        return text + " (no null computed)."
+    median, p, b = numbers
+    verdict = (
+        "better than on data without structure"
+        if p <= 0.05
+        else "no better than on data without structure"
+    )
+    return text + (
+        f" against a median of {median:.2f} on {b} structureless replicates\n(p = {p:.2f}): "
+        f"{verdict}."
+    )
+
+
+def surrogate_shap_figure(
+    shap_values: pd.DataFrame,
+    target: str,
+    fidelity: float,
+    *,
+    rules: str | None = None,
+    null=None,
+    method: str | None = None,
+    k: int | None = None,
+    year: int | None = None,
+    names: pd.Series | None = None,
+):
+    """The surrogate tree's SHAP summary for one cluster, with its rules and what is zero.
 
     A shallow tree splits on a few indicators; every other one has SHAP 0 for every region.
-    Those rows are left out (rows of zeros would hide the ones that count) and the title says
-    how many of the indicators the tree uses.
+    Those rows are left out (rows of zeros would hide the ones that count); the caption says
+    how many are zero and how the leave-one-out fidelity compares with its null, and the
+    tree's rules (thresholds in the indicators' own units, from
+    :func:`~border_readiness.experiments._surrogate_rules.surrogate_raw_rules`) are printed
+    under the plots.
 
     Parameters
     ----------
@@ -151,6 +258,14 @@ def surrogate_shap_figure(shap_values: pd.DataFrame, target: str, fidelity: floa
         The cluster (``'cluster 1'``).
     fidelity : float
         The surrogate's leave-one-out fidelity, shown in the title.
+    rules : str, optional
+        The tree's rules as text.
+    null : FidelityNull or dict, optional
+        The fidelity's null (``explain.json``'s ``fidelity_null``).
+    method, k, year : optional
+        The clustering explained and the data year, named in the title.
+    names : Series, optional
+        Display name per region id.
 
     Returns
     -------
@@ -162,23 +277,49 @@ def surrogate_shap_figure(shap_values: pd.DataFrame, target: str, fidelity: floa
     >>> s = pd.DataFrame({"region_id": ["A", "B", "A", "B"], "target": "cluster 1",
     ...                   "feature": ["used", "used", "idle", "idle"],
     ...                   "shap_value": [0.4, -0.4, 0.0, 0.0]})
-    >>> fig = surrogate_shap_figure(s, "cluster 1", 0.9)
+    >>> fig = surrogate_shap_figure(s, "cluster 1", 0.9, method="kmeans", k=2)
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['used']
     """
     rows = shap_values[shap_values["target"] == target]
     moves = (rows["shap_value"] != 0).groupby(rows["feature"], sort=False).any()
     used = int(moves.sum())
-    title = f"Surrogate of {target} (LOO fidelity {fidelity:.2f}): the tree uses {used} of "
-    title += f"{moves.size} indicators"
     if used and used < moves.size:
         rows = rows[rows["feature"].isin(moves.index[moves])]
-        title += f";\nthe other {moves.size - used} have SHAP 0 for every region and are not drawn"
-    return shap_summary_figure(rows, target, title)
+    what = ", ".join(
+        part
+        for part in (
+            method,
+            f"k = {k}" if k is not None else None,
+            f"data year {year}" if year is not None else None,
+        )
+        if part
+    )
+    title = f"Why a region is in data {target}" + (f" ({what})" if what else "")
+    title += (
+        f": surrogate tree, LOO fidelity {fidelity:.2f}, uses {used} of {moves.size} indicators"
+    )
+    footer = surrogate_caption(used, int(moves.size), fidelity, null)
+    if rules:
+        footer += "\n\nThe tree's rules (thresholds in the indicators' own units):\n" + rules
+    return shap_summary_figure(
+        rows,
+        target,
+        title,
+        unit=f"probability of {target}",
+        names=names,
+        footer=footer,
+    )
 
 
 def _categorical_scatter(
-    ax, coords: pd.DataFrame, labels: pd.Series, names: pd.Series | None, heading: str
+    ax,
+    coords: pd.DataFrame,
+    labels: pd.Series,
+    names: pd.Series | None,
+    heading: str,
+    legend_title: str,
+    axis_labels: tuple[str, str],
 ) -> None:
     import matplotlib
 
@@ -202,12 +343,66 @@ def _categorical_scatter(
     for region, (x, y) in coords[["x", "y"]].iterrows():
         name = names.get(region, region) if names is not None else region
         ax.annotate(_short(name), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7)
-    ax.set_title(heading)
+    ax.set_title(heading, fontsize=10)
+    # The axes' units are arbitrary (a PCA score, a UMAP coordinate): no tick values.
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
     # Beside the panel, not at the "best" place inside it: no overlap with the points, and
     # no search over the positions of every annotation (a third of the map's drawing time).
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.legend(
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+        title=legend_title,
+        title_fontsize=7,
+        alignment="left",
+    )
+
+
+def embedding_axis_labels(method: str | None, coords=None, matrix=None) -> tuple[str, str]:
+    """Axis labels of the 2-D map: ``PC1 (x % of variance)`` for PCA, ``UMAP 1`` for UMAP.
+
+    Parameters
+    ----------
+    method : str or None
+        ``'pca'``, ``'umap'`` or None (plain coordinates).
+    coords : DataFrame, optional
+        The coordinates ``x, y`` (PCA scores, centred).
+    matrix : DataFrame, optional
+        The matrix that was embedded; with PCA, each axis's share of its total variance is
+        the variance of the scores on that axis over it.
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"a": [0.0, 2, 4], "b": [0.0, 0, 0]})
+    >>> coords = pd.DataFrame({"x": [-2.0, 0, 2], "y": [0.0, 0, 0]})
+    >>> embedding_axis_labels("pca", coords, X)
+    ('PC1 (100 % of variance)', 'PC2 (0 % of variance)')
+    >>> embedding_axis_labels("umap")
+    ('UMAP 1', 'UMAP 2')
+    """
+    if method == "umap":
+        return ("UMAP 1", "UMAP 2")
+    if method != "pca":
+        return ("x", "y")
+    if coords is None or matrix is None:
+        return ("PC1", "PC2")
+    total = float(np.nansum(np.var(np.asarray(matrix, dtype=float), axis=0, ddof=1)))
+    if not total > 0:
+        return ("PC1", "PC2")
+    shares = [float(np.var(coords[c].to_numpy(dtype=float), ddof=1)) / total for c in "xy"]
+    return (
+        f"PC1 ({shares[0] * 100:.0f} % of variance)",
+        f"PC2 ({shares[1] * 100:.0f} % of variance)",
+    )
 
 
 def embedding_figure(
@@ -217,6 +412,9 @@ def embedding_figure(
     names: pd.Series | None = None,
     *,
     title: str | None = None,
+    cluster_title: str = "data cluster",
+    expert_title: str = "expert type",
+    matrix: pd.DataFrame | None = None,
 ):
     """The 2-D map of regions, coloured by cluster and (beside it) by expert type.
 
@@ -225,7 +423,7 @@ def embedding_figure(
     coords : DataFrame or Embedding2D
         Coordinates ``x, y`` indexed by region, or the result of
         :func:`border_readiness.clustering.embedding.embed_2d` (its method and notes then go under
-        the title).
+        the title, and name the axes).
     clusters : Series
         Cluster per region.
     expert_types : Series, optional
@@ -233,7 +431,13 @@ def embedding_figure(
     names : Series, optional
         Display name per region; region ids are shown otherwise.
     title : str, optional
-        Figure title.
+        Figure title (the configuration, e.g. ``'kmeans, k = 3, data year 2021'``).
+    cluster_title : str
+        Legend title of the cluster panel (e.g. ``'data cluster (kmeans, k = 3)'``).
+    expert_title : str
+        The typology's title: the second panel's heading and legend title.
+    matrix : DataFrame, optional
+        The matrix that was embedded, for each PCA axis's share of the variance.
 
     Returns
     -------
@@ -244,30 +448,50 @@ def embedding_figure(
     >>> import pandas as pd
     >>> coords = pd.DataFrame({"x": [0.0, 1, 2], "y": [0.0, 1, 0]}, index=["A", "B", "C"])
     >>> fig = embedding_figure(coords, pd.Series([0, 0, 1], index=coords.index),
-    ...                        pd.Series(["west", "east", "east"], index=coords.index))
-    >>> len(fig.axes)
-    2
+    ...                        pd.Series(["west", "east", "east"], index=coords.index),
+    ...                        expert_title="Compass points")
+    >>> len(fig.axes), fig.axes[1].get_legend().get_title().get_text()
+    (2, 'Compass points')
     """
     frame = getattr(coords, "coordinates", coords)
     if not isinstance(frame, pd.DataFrame) or not {"x", "y"} <= set(frame.columns):
         raise ValueError("coords must be a DataFrame with columns x and y (or an Embedding2D)")
-    panels = [(clusters, "by cluster")]
+    clusters = pd.Series(clusters)
+    # "0 / 1 / 2" alone does not say what it numbers.
+    cluster_names = clusters.map(lambda c: f"cluster {c}" if not isinstance(c, str) else c)
+    # A typology's title can be a sentence: wrapped, it leaves the panel its width.
+    panels = [(cluster_names, f"by {cluster_title}", textwrap.fill(cluster_title, 30))]
     if expert_types is not None:
-        panels.append((expert_types, "by expert type"))
-    fig = _figure(6.5 * len(panels), 6)
+        panels.append(
+            (
+                pd.Series(expert_types),
+                textwrap.fill(f"by expert typology: {expert_title}", 60),
+                textwrap.fill(expert_title, 30),
+            )
+        )
+    fig = _figure(6.8 * len(panels), 6.3)
     axes = np.atleast_1d(fig.subplots(1, len(panels)))
-    for ax, (labels, heading) in zip(axes, panels, strict=True):
-        _categorical_scatter(ax, frame, pd.Series(labels), names, heading)
     method = getattr(coords, "method", None)
+    axis_labels = embedding_axis_labels(method, frame, matrix)
+    for ax, (labels, heading, legend_title) in zip(axes, panels, strict=True):
+        _categorical_scatter(ax, frame, labels, names, heading, legend_title, axis_labels)
     notes = getattr(coords, "notes", ())
-    fig.suptitle(title or (f"Regions on a 2-D map ({method.upper()})" if method else "Regions"))
+    projection = f"2-D map of the {len(frame)} regions" + (f" ({method.upper()})" if method else "")
+    fig.suptitle(f"{projection}: {title}" if title else projection)
     if notes:
         fig.supxlabel("; ".join(notes), fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def disagreement_figure(drivers: pd.DataFrame, region: str, *, top: int = 10):
+def disagreement_figure(
+    drivers: pd.DataFrame,
+    region: str,
+    *,
+    top: int = 10,
+    names: pd.Series | None = None,
+    typology: str | None = None,
+):
     """Features pulling one region towards the data's type (right) or the expert's (left).
 
     Parameters
@@ -278,6 +502,10 @@ def disagreement_figure(drivers: pd.DataFrame, region: str, *, top: int = 10):
         The region to draw.
     top : int
         Most important features (by ``|net|``) shown.
+    names : Series, optional
+        Display name per region id, for the title.
+    typology : str, optional
+        The expert typology's title, named in the title.
 
     Returns
     -------
@@ -308,7 +536,13 @@ def disagreement_figure(drivers: pd.DataFrame, region: str, *, top: int = 10):
     ax.set_yticks(y, [str(f) for f in rows["feature"]], fontsize=8)
     ax.axvline(0.0, color="grey", linewidth=0.8)
     ax.set_xlabel("net pull towards the data's type (difference of squared z-distances)")
+    ax.set_ylabel("indicator")
     first = rows.iloc[0]
-    ax.set_title(f"{region}: data says {first['data_type']}, expert says {first['expert_type']}")
+    who = f"{_short(names.get(region, region))} ({region})" if names is not None else region
+    expert = f"expert ({typology})" if typology else "expert"
+    ax.set_title(
+        f"{who}: data says {first['data_type']}, {expert} says {first['expert_type']}",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig

@@ -80,7 +80,12 @@ def write_score(out, report, prep) -> None:
     out.figure(
         "rank_intervals.png",
         rank_interval_figure(
-            report.scores, report.uncertainty, names, prep.year, report.config.n_replicates
+            report.scores,
+            report.uncertainty,
+            names,
+            prep.year,
+            report.config.n_replicates,
+            config=report.config,
         ),
     )
 
@@ -259,7 +264,7 @@ def k_selection_frame(run) -> pd.DataFrame:
     return scores.join(extra, how="outer").rename_axis("k").reset_index()
 
 
-def write_cluster(out, run, prep, emb, expert=None) -> None:
+def write_cluster(out, run, prep, emb, expert=None, expert_title="expert type") -> None:
     """The files of `cluster` into an OutputSet (``emb``: the 2-D map of the embed step).
 
     ``features.csv``, ``clusters.csv``, ``stability.json``, ``consensus.csv``,
@@ -282,6 +287,8 @@ def write_cluster(out, run, prep, emb, expert=None) -> None:
     expert : pandas.Series, optional
         An expert typology (region id -> type) for a second panel of ``embedding.png``; the
         model card shows that figure, so ``run`` draws it once, here, with the typology.
+    expert_title : str, default "expert type"
+        The typology's title, the heading and legend title of that panel.
     """
     from border_readiness.experiments._plots import consensus_figure
     from border_readiness.experiments._plots_explain import embedding_figure
@@ -306,9 +313,23 @@ def write_cluster(out, run, prep, emb, expert=None) -> None:
     out.csv("embedding.csv", emb.coordinates.reset_index())
     out.figure(
         "embedding.png",
-        embedding_figure(emb, run.labels, expert, names, title=f"{run.method}, k = {run.k}"),
+        embedding_figure(
+            emb,
+            run.labels,
+            expert,
+            names,
+            title=f"{run.method}, k = {run.k}, data year {prep.year}",
+            cluster_title=f"data cluster ({run.method}, k = {run.k})",
+            expert_title=expert_title,
+            matrix=run.X,
+        ),
     )
-    out.figure("consensus.png", consensus_figure(run.consensus, run.k, run.labels, names))
+    out.figure(
+        "consensus.png",
+        consensus_figure(
+            run.consensus, run.k, run.labels, names, method=run.method, year=prep.year
+        ),
+    )
 
 
 def _clusters_frame(run) -> pd.DataFrame:
@@ -403,7 +424,7 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
         out.csv("clusters.csv", _clusters_frame(run))
 
 
-def write_explain(out, result, run, prep) -> None:
+def write_explain(out, result, run, prep, report=None) -> None:
     """The files of `explain` into an OutputSet.
 
     ``shap.csv`` (level scores and surrogate together), ``shap_levels_detail.csv``,
@@ -423,12 +444,17 @@ def write_explain(out, result, run, prep) -> None:
     prep : Prepared
         The prepared data (:func:`~border_readiness.experiments.steps.prepare`): year,
         regions, compiled indicators, profile rules.
+    report : ScoreReport, optional
+        The score whose model normalised the clustering matrix: with it the rules (in
+        ``surrogate_rules.txt`` and the surrogate figures) are in the indicators' own units.
     """
     from border_readiness.experiments._plots_explain import (
         shap_summary_figure,
         surrogate_shap_figure,
     )
+    from border_readiness.experiments._surrogate_rules import explain_rules
     from border_readiness.features.catalogue import SCORED_LEVELS
+    from border_readiness.features.regions import region_table
 
     sur = result.surrogate
     cols = ["region_id", "target", "feature", "shap_value"]
@@ -455,20 +481,37 @@ def write_explain(out, result, run, prep) -> None:
             "differences from the average Russian region",
         },
     )
-    out.text("surrogate_rules.txt", sur.rules)
+    names = region_table()["name_en"]
+    raw_rules, rules_text = explain_rules(sur, report, prep, names)
+    out.text("surrogate_rules.txt", rules_text)
+    config = prep.score_config
     for level in SCORED_LEVELS:
         out.figure(
             f"shap_{level}.png",
             shap_summary_figure(
                 result.level_shap,
                 level,
-                f"SHAP of the {level.replace('_', ' ')} score, {prep.year}",
+                f"SHAP of the {level.replace('_', ' ')} score, data year {prep.year} "
+                f"({config.normalisation}, {config.weighting} weights, {config.aggregation});\n"
+                "a region's SHAP value is its difference from the average Russian subject",
+                names=names,
             ),
         )
+    null = getattr(result, "fidelity_null", None)
     for target in sorted(sur.shap_values["target"].unique()):
         out.figure(
             f"shap_surrogate_{target.replace(' ', '_')}.png",
-            surrogate_shap_figure(sur.shap_values, target, sur.fidelity_loo),
+            surrogate_shap_figure(
+                sur.shap_values,
+                target,
+                sur.fidelity_loo,
+                rules=raw_rules,
+                null=null,
+                method=run.method,
+                k=run.k,
+                year=prep.year,
+                names=names,
+            ),
         )
 
 
@@ -515,8 +558,17 @@ def write_analysis(out_dir: str | Path, a) -> list[Path]:
         parts.append((out_dir / "score", lambda o: write_score(o, a.report, a.prep)))
     if "stability" in a.steps:
         expert = card_expert_typology(a)
+        title = "expert type"
+        if expert is not None:
+            # The legend names the types, and its title the typology, not their ids.
+            typology = a.validations["federal_districts"].typology
+            expert = expert.map(lambda t: typology.types[t].name if t in typology.types else t)
+            title = typology.title
         parts.append(
-            (out_dir / "cluster", lambda o: write_cluster(o, a.run, a.prep, a.embedding, expert))
+            (
+                out_dir / "cluster",
+                lambda o: write_cluster(o, a.run, a.prep, a.embedding, expert, title),
+            )
         )
     for name, v in a.validations.items():
         parts.append(
@@ -527,7 +579,10 @@ def write_analysis(out_dir: str | Path, a) -> list[Path]:
         )
     if a.explanation is not None:
         parts.append(
-            (out_dir / "explain", lambda o: write_explain(o, a.explanation, a.run, a.prep))
+            (
+                out_dir / "explain",
+                lambda o: write_explain(o, a.explanation, a.run, a.prep, a.report),
+            )
         )
     written: list[Path] = []
     for folder, writer in parts:

@@ -464,7 +464,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from border_readiness.experiments.artifacts import write_explain
 
     a = _analyse(args, "explain")
-    _write(args, write_explain, a.explanation, a.run, a.prep)
+    _write(args, write_explain, a.explanation, a.run, a.prep, a.report)
     if not args.quiet:
         print_explain(a, args.out)
     return 0

@@ -158,6 +158,9 @@ def test_explain_writes_shap(tmp_path):
     assert "fidelity_loo" in json.dumps(info)
     for level in levels:
         assert (out / f"shap_{level}.png").exists()
+    # The command passes the score model: the rules are in the indicators' own units.
+    rules = (out / "surrogate_rules.txt").read_text(encoding="utf-8")
+    assert rules.startswith("Thresholds in the indicators' own units") and "-> cluster" in rules
     # Efficiency: base value + SHAP values = the level score of scores.csv.
     detail = pd.read_csv(out / "shap_levels_detail.csv")
     recon = detail.groupby(["region_id", "target"]).agg(
