@@ -1,8 +1,8 @@
 """Maps of the regions: matplotlib on the package's own simplified polygons (no tiles, no GIS).
 
 The polygons are the shipped ``features/data/polygons.geojson`` (built by ``border-readiness
-data build`` with :func:`border_readiness.features.sources.geometry.simplified_polygons`); this
-module reads it, so nothing in ``features`` does file I/O for the maps. Every map draws the
+data build`` with :func:`border_readiness.features.sources.geometry.simplified_polygons`);
+``_map_layers`` reads it, so nothing in ``features`` does file I/O for the maps. Every map draws the
 Kazakh units in grey with their names, the Russia–Kazakhstan border line, the Russian subjects
 (the ones drawn from filled, the others pale), region names, a legend with a title, a scale bar
 with the projection's scale note, and a footer naming the polygons' source and licence, that
@@ -34,7 +34,14 @@ from border_readiness.experiments._map_layers import (
     map_polygons,
 )
 
-__all__ = ["changed_types_map", "map_polygons", "score_map", "typology_map"]
+__all__ = [
+    "changed_types_map",
+    "data_typology_map",
+    "expert_typology_map",
+    "map_polygons",
+    "score_map",
+    "typology_map",
+]
 
 
 def _palette(n: int) -> list:
@@ -314,6 +321,96 @@ def changed_types_map(before, after, *, title: str, names=None, year: int | None
         names=names,
         marked=moved,
         marked_label="changed type (old → new)",
+        year=year,
+        what=what,
+        notes=notes,
+    )
+
+
+def data_typology_map(run, year: int):
+    """The data typology of a clustering run on the map, each cluster with its stability.
+
+    Parameters
+    ----------
+    run : ClusterRun
+        A clustering (:func:`~border_readiness.experiments.steps.cluster`); its bootstrap
+        verdicts go into the legend once its stability is assessed.
+    year : int
+        The data year.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`typology_map` of ``run.labels``, legend entries ``cluster c: <verdict>
+        (Jaccard j)``.
+
+    Examples
+    --------
+    >>> fig = data_typology_map(run, 2021)  # doctest: +SKIP
+    """
+    stab = getattr(run, "stability", None)
+    verdict = {}
+    if stab is not None:
+        for c, v, j in zip(stab.clusters, stab.verdict, stab.jaccard_mean, strict=True):
+            verdict[c] = f": {v} (Jaccard {float(j):.2f})"
+    labels = run.labels.map(lambda c: f"cluster {c}{verdict.get(c, '')}")
+    config = f"{run.method}, k = {run.k}"
+    return typology_map(
+        labels,
+        title=f"Data typology {year}: {config}",
+        legend_title=f"data cluster ({config}; bootstrap stability)",
+        year=year,
+        what=f"The regions' data clusters ({config}) with each cluster's bootstrap stability "
+        "(Hennig's mean Jaccard)",
+    )
+
+
+def expert_typology_map(result, year: int, method: str, k: int):
+    """An expert typology on the map, the regions where data and expert disagree hatched.
+
+    Parameters
+    ----------
+    result : ValidationRun
+        The comparison (:func:`~border_readiness.experiments.interpret.validate`): its
+        assignments give each region's expert type and data cluster, its disagreements the
+        regions marked.
+    year : int
+        The data year.
+    method : str
+        The clustering method compared with.
+    k : int
+        Its number of clusters.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`typology_map` of the expert types; under each disagreeing region's name, the
+        type its data cluster is matched to.
+
+    Examples
+    --------
+    >>> fig = expert_typology_map(result, 2021, "kmeans", 3)  # doctest: +SKIP
+    """
+    rep, typology = result.report, result.typology
+    assigned = rep.assignments.set_index("region_id")
+    dis = rep.disagreements
+    notes = {
+        r.region_id: f"data: cluster {r.cluster} ({r.data_type if r.data_type else 'no type'})"
+        for r in dis.itertuples()
+    }
+    excluded = list(rep.excluded["region_id"]) if len(rep.excluded) else []
+    what = (
+        f"Expert typology '{typology.title}' ({typology.citation}) against the data clusters "
+        f"({method}, k = {k}): ARI {rep.ari:.2f}; hatched: the {len(dis)} of {rep.n_regions} "
+        "regions whose data cluster is matched to another type (or to none)"
+        + (f"; not evaluated: {', '.join(excluded)}" if excluded else "")
+    )
+    return typology_map(
+        assigned["expert_type"].astype(str),
+        title=f"Expert typology vs data, {year}: {typology.title}",
+        legend_title=f"expert type ({typology.name})",
+        marked=list(dis["region_id"]),
+        marked_label="data cluster matched to another type",
         year=year,
         what=what,
         notes=notes,
