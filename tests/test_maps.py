@@ -10,20 +10,20 @@ import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from border_readiness.experiments._plots_maps import (  # noqa: E402
+from border_readiness.experiments._plots_maps import (
     changed_types_map,
     map_polygons,
     score_map,
     typology_map,
 )
-from border_readiness.features.regions import (  # noqa: E402
+from border_readiness.features.regions import (
     BORDER_REGIONS,
     region_table,
     russian_subjects,
 )
-from border_readiness.features.sources.geometry import (  # noqa: E402
+from border_readiness.features.sources.geometry import (
     BORDER_BUFFER_DEG,
     KZ_POLYGONS_PATH,
     RU_POLYGONS_PATH,
