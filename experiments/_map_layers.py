@@ -330,8 +330,8 @@ def _figure(view: _View, nrows: int = 1, ncols: int = 1):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    width = (11.0 if view is BORDER_VIEW else 13.0) * (1.35 if ncols > 1 else 1.0)
-    left, right = 0.05, (0.78 if ncols == 1 else 0.95)
+    width = (12.0 if view is BORDER_VIEW else 13.5) * (1.25 if ncols > 1 else 1.0)
+    left, right = 0.05, (0.72 if ncols == 1 else 0.95)
     top_in, bottom_in = 1.15 if nrows > 1 else 0.5, 0.9
     # Panels as high as the view's aspect makes them, so no blank band between the rows.
     ratio = (view.lat[1] - view.lat[0]) / (view.lon[1] - view.lon[0])

@@ -62,6 +62,7 @@ def typology_map(
     year: int | None = None,
     what: str = "",
     notes: Mapping[str, str] | None = None,
+    type_notes: Mapping | None = None,
 ):
     """Map of a typology: one colour per type, ``marked`` regions hatched with a bold outline.
 
@@ -85,6 +86,8 @@ def typology_map(
         What is drawn, for the footer (default: the title).
     notes : mapping of str to str, optional
         A second text line under the name of some regions (e.g. their data cluster).
+    type_notes : mapping, optional
+        Type -> words added to its legend entry (e.g. the cluster's stability verdict).
 
     Returns
     -------
@@ -126,8 +129,14 @@ def typology_map(
     texts = {r: _label_text(r, view, names) + (f"\n{notes[r]}" if r in notes else "") for r in ids}
     _draw_base(ax, view, {r: colour[labels[r]] for r in ids}, marked, texts)
     counts = labels.value_counts()
+    type_notes = dict(type_notes or {})
     handles = [
-        Patch(facecolor=colour[t], edgecolor="#404040", label=f"{t} ({counts[t]})") for t in types
+        Patch(
+            facecolor=colour[t],
+            edgecolor="#404040",
+            label=f"{t} ({counts[t]})" + (f": {type_notes[t]}" if t in type_notes else ""),
+        )
+        for t in types
     ]
     if marked:
         handles.append(
@@ -341,8 +350,8 @@ def data_typology_map(run, year: int):
     Returns
     -------
     matplotlib.figure.Figure
-        :func:`typology_map` of ``run.labels``, legend entries ``cluster c: <verdict>
-        (Jaccard j)``.
+        :func:`typology_map` of ``run.labels``, legend entries ``cluster c (n): <verdict>,
+        Jaccard j``.
 
     Examples
     --------
@@ -352,13 +361,14 @@ def data_typology_map(run, year: int):
     verdict = {}
     if stab is not None:
         for c, v, j in zip(stab.clusters, stab.verdict, stab.jaccard_mean, strict=True):
-            verdict[c] = f": {v} (Jaccard {float(j):.2f})"
-    labels = run.labels.map(lambda c: f"cluster {c}{verdict.get(c, '')}")
+            verdict[f"cluster {c}"] = f"{v}, Jaccard {float(j):.2f}"
+    labels = run.labels.map(lambda c: f"cluster {c}")
     config = f"{run.method}, k = {run.k}"
     return typology_map(
         labels,
         title=f"Data typology {year}: {config}",
-        legend_title=f"data cluster ({config}; bootstrap stability)",
+        legend_title=f"data cluster ({config})\n(regions): bootstrap stability",
+        type_notes=verdict,
         year=year,
         what=f"The regions' data clusters ({config}) with each cluster's bootstrap stability "
         "(Hennig's mean Jaccard)",
@@ -398,9 +408,10 @@ def expert_typology_map(result, year: int, method: str, k: int):
         r.region_id: f"data: cluster {r.cluster} ({r.data_type if r.data_type else 'no type'})"
         for r in dis.itertuples()
     }
-    excluded = list(rep.excluded["region_id"]) if len(rep.excluded) else []
+    names = _names(None)
+    excluded = [_short(names.get(r, r)) for r in rep.excluded["region_id"]]
     what = (
-        f"Expert typology '{typology.title}' ({typology.citation}) against the data clusters "
+        f"Expert typology '{typology.name}' against the data clusters "
         f"({method}, k = {k}): ARI {rep.ari:.2f}; hatched: the {len(dis)} of {rep.n_regions} "
         "regions whose data cluster is matched to another type (or to none)"
         + (f"; not evaluated: {', '.join(excluded)}" if excluded else "")
