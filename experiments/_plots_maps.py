@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from border_readiness.experiments._map_layers import (
-    BORDER_VIEW,
     HATCH,
     _check_ids,
     _draw_base,
@@ -222,7 +221,9 @@ def score_map(
     view = _view(ids)
     fig, axes = _figure(view, 2, 2)
     cmap = matplotlib.colormaps["YlGnBu"]
-    u = uncertainty.set_index(["region_id", "level"])
+    # Without a Monte Carlo (an empty table) the text carries the score and rank only.
+    keys = ["region_id", "level"]
+    u = uncertainty.set_index(keys) if set(keys) <= set(uncertainty.columns) else pd.DataFrame()
     order = ["overall"] + [lv for lv in LEVEL_TITLES if lv != "overall"]
     for ax, level in zip(axes, order, strict=True):
         s = scores[(scores["level"] == level) & scores["region_id"].isin(ids)].set_index(
@@ -238,7 +239,7 @@ def score_map(
             if (r, level) in u.index:
                 iu = u.loc[(r, level)]
                 interval = f" ({_rank(iu['rank_p05'])}–{_rank(iu['rank_p95'])})"
-            full = view is BORDER_VIEW or head == _short(names.get(r, r))
+            full = head != r.removeprefix("RU-")  # a name, not a small subject's code
             texts[r] = (
                 f"{head}\n{row['score']:.1f} · #{_rank(row['rank'])}{interval}" if full else head
             )

@@ -250,6 +250,12 @@ def test_score_map_writes_each_regions_score_and_rank_interval():
     assert sum(ax.get_title().endswith("score, 2021") for ax in fig.axes) == 4
 
 
+def test_score_map_without_a_monte_carlo_writes_score_and_rank_only():
+    scores = _scores(BORDER_REGIONS)
+    text = _texts(score_map(scores, pd.DataFrame(), year=2021))
+    assert "85.0 · #1" in text and "85.0 · #1 (" not in text
+
+
 def test_changed_types_map_hatches_the_regions_that_moved():
     old = pd.Series({"RU-OMS": 0, "RU-NVS": 0, "RU-ALT": 0, "RU-AL": 1, "RU-ORE": 1, "RU-SAR": 1})
     new = pd.Series({"RU-OMS": 0, "RU-NVS": 0, "RU-ALT": 1, "RU-AL": 1, "RU-ORE": 1, "RU-SAR": 1})
