@@ -415,7 +415,9 @@ def expert_typology_map(result, year: int, method: str, k: int):
         f"Expert typology '{typology.name}' against the data clusters "
         f"({method}, k = {k}): ARI {rep.ari:.2f}; hatched: the {len(dis)} of {rep.n_regions} "
         "regions whose data cluster is matched to another type (or to none)"
-        + (f"; not evaluated: {', '.join(excluded)}" if excluded else "")
+        + (f"; not evaluated: {', '.join(excluded)}" if 0 < len(excluded) <= 6 else "")
+        # A long list would push the footer into the map: the count, and where they are listed.
+        + (f"; {len(excluded)} regions not evaluated (excluded.csv)" if len(excluded) > 6 else "")
     )
     return typology_map(
         assigned["expert_type"].astype(str),
