@@ -293,7 +293,13 @@ def _key_handles(with_other: bool = True) -> list:
         Line2D([], [], color=BORDER_COLOUR, linewidth=1.6, label="Russia–Kazakhstan border"),
     ]
     if with_other:
-        handles.append(Patch(facecolor=OTHER_FILL, edgecolor="#b8b8b8", label="not drawn from"))
+        handles.append(
+            Patch(
+                facecolor=OTHER_FILL,
+                edgecolor="#b8b8b8",
+                label="other Russian subjects (not in this result)",
+            )
+        )
     return handles
 
 
