@@ -27,6 +27,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         border_facts,
         kz_border_facts,
         kz_border_pairs,
+        simplified_polygons,
     )
 
     say = progress_printer(args.quiet)
@@ -40,6 +41,8 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     facts = border_facts(raw)
     # The Kazakh side (centroids, per-pair border lengths) feeds the cross-border formulas.
     kz_facts, kz_pairs = kz_border_facts(raw), kz_border_pairs(raw)
+    say("simplifying the polygons for the maps")
+    polygons = simplified_polygons(raw)
     say(f"writing {out}")
     write_dataset_csv(data, out / "regions_long.csv.gz")
     atomic_write_bytes(
@@ -49,6 +52,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         atomic_write_bytes(
             out / name, frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
         )
+    atomic_write_bytes(out / "polygons.geojson", polygons.encode("utf-8"))
     atomic_write_bytes(
         out / "dataset_manifest.json", dataset_manifest(data, report).encode("utf-8")
     )

@@ -34,7 +34,7 @@ def write_score(out, report, prep) -> None:
     ``coherence_items.csv`` (per level over the reference regions), ``profiles.csv``,
     ``factors.csv``, ``imputations.csv`` (every imputed cell of the reference matrix, with its
     role), ``refused.csv``, ``outliers.csv``, ``weights.csv``, ``features.csv``,
-    ``score_config.json`` and ``rank_intervals.png``.
+    ``score_config.json``, ``rank_intervals.png`` and ``map_scores.png``.
 
     Parameters
     ----------
@@ -48,6 +48,7 @@ def write_score(out, report, prep) -> None:
         regions, compiled indicators, profile rules.
     """
     from border_readiness.experiments._plots import rank_interval_figure
+    from border_readiness.experiments._plots_maps import score_map
     from border_readiness.features.regions import region_table
 
     out.csv("scores.csv", report.scores)
@@ -88,6 +89,7 @@ def write_score(out, report, prep) -> None:
             config=report.config,
         ),
     )
+    out.figure("map_scores.png", score_map(report.scores, report.uncertainty, year=prep.year))
 
 
 def weightings_sampled(factors: pd.DataFrame) -> str:
@@ -269,8 +271,8 @@ def write_cluster(out, run, prep, emb, expert=None, expert_title="expert type") 
 
     ``features.csv``, ``clusters.csv``, ``stability.json``, ``consensus.csv``,
     ``consensus_cdf.csv``, ``k_selection.csv``, ``jaccard_replicates.csv``,
-    ``loo_regions.csv``, ``loo_indicators.csv``, ``embedding.csv``, ``embedding.png`` and
-    ``consensus.png``.
+    ``loo_regions.csv``, ``loo_indicators.csv``, ``embedding.csv``, ``embedding.png``,
+    ``consensus.png`` and ``map_typology.png``.
 
     Parameters
     ----------
@@ -292,6 +294,7 @@ def write_cluster(out, run, prep, emb, expert=None, expert_title="expert type") 
     """
     from border_readiness.experiments._plots import consensus_figure
     from border_readiness.experiments._plots_explain import embedding_figure
+    from border_readiness.experiments._plots_maps import data_typology_map
     from border_readiness.features.regions import region_table
 
     names = region_table()["name_en"]
@@ -330,6 +333,7 @@ def write_cluster(out, run, prep, emb, expert=None, expert_title="expert type") 
             run.consensus, run.k, run.labels, names, method=run.method, year=prep.year
         ),
     )
+    out.figure("map_typology.png", data_typology_map(run, prep.year))
 
 
 def _clusters_frame(run) -> pd.DataFrame:
@@ -390,8 +394,8 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
     ``agreement.json``, ``contingency.csv``, ``disagreements.csv``, ``assignments.csv``,
     ``excluded.csv``, ``resolutions.csv`` (every admissible resolution of the multi-type
     regions with its ARI, the chosen one flagged), ``ceiling.csv``,
-    ``disagreement_drivers.csv``, and ``clusters.csv``
-    when ``run`` is given.
+    ``disagreement_drivers.csv``, ``map_expert.png`` (the expert typology, the regions where
+    data and expert disagree hatched) and ``clusters.csv`` when ``run`` is given.
 
     Parameters
     ----------
@@ -411,6 +415,8 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
         The clustering, when the command made it (its ``clusters.csv`` is then written too);
         None when the clusters were read from a file.
     """
+    from border_readiness.experiments._plots_maps import expert_typology_map
+
     rep = result.report
     out.json("agreement.json", agreement_summary(result, prep, method, k))
     out.csv("contingency.csv", rep.contingency.rename_axis("expert_type").reset_index())
@@ -420,6 +426,7 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
     out.csv("resolutions.csv", rep.resolutions)
     out.csv("ceiling.csv", result.ceiling)
     out.csv("disagreement_drivers.csv", result.drivers)
+    out.figure("map_expert.png", expert_typology_map(result, prep.year, method, k))
     if run is not None:
         out.csv("clusters.csv", _clusters_frame(run))
 

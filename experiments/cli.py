@@ -532,7 +532,10 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
         tracking_uri=args.tracking_uri,
         out=Path(args.out),
         promotion=Promotion(
-            comparison.decision.promote, comparison.note, comparison.files, int(current.version)
+            comparison.decision.promote,
+            comparison.note,
+            {**comparison.files, **comparison.figures},
+            int(current.version),
         ),
         progress=say,
         started=started,

@@ -28,12 +28,13 @@ __all__ = ["Promotion", "RunSummary", "metrics_of", "record", "run_experiment"]
 class Promotion:
     """Whether the new version takes the alias, why, and extra files to log.
 
-    The reason is one line; the files are logged under ``retrain/`` in the run.
+    The reason is one line; the files (text, or PNG bytes for figures) are logged under
+    ``retrain/`` in the run.
     """
 
     promote: bool
     note: str
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str | bytes] = field(default_factory=dict)
     #: The version the decision compared with (retrain); if the alias has moved on since,
     #: the new version does not take it.
     against: int | None = None
@@ -350,7 +351,12 @@ def record(
                 }
             )
             for name, payload in (extra or {}).items():
-                mlflow.log_text(payload, f"retrain/{name}")
+                if isinstance(payload, bytes):  # a figure (retrain's changed-types map)
+                    (tmp / "retrain").mkdir(exist_ok=True)
+                    (tmp / "retrain" / name).write_bytes(payload)
+                    mlflow.log_artifact(str(tmp / "retrain" / name), artifact_path="retrain")
+                else:
+                    mlflow.log_text(payload, f"retrain/{name}")
             laps.lap("register")
             say("writing the model card")
             timings = {**a.timings, "tracking_s": time.perf_counter() - t0}
@@ -370,6 +376,8 @@ def record(
                 "rank_intervals": tmp / "results" / "score" / "rank_intervals.png",
                 "embedding": tmp / "results" / "cluster" / "embedding.png",
                 "consensus": tmp / "results" / "cluster" / "consensus.png",
+                "map_typology": tmp / "results" / "cluster" / "map_typology.png",
+                "map_scores": tmp / "results" / "score" / "map_scores.png",
             }
             # SHAP per level and per surrogate target: a reviewer needs them in the card too.
             drawn.update({p.stem: p for p in sorted((tmp / "results" / "explain").glob("*.png"))})

@@ -33,6 +33,7 @@ def test_cluster_writes_the_files(cluster_out):
         "consensus.csv",
         "embedding.png",
         "consensus.png",
+        "map_typology.png",
         "loo_regions.csv",
         "loo_indicators.csv",
     ):
@@ -107,6 +108,7 @@ def test_typology_validate_each_shipped(name, tmp_path, cluster_out):
         "reason",
     ]
     assert (out / "contingency.csv").exists()
+    assert (out / "map_expert.png").read_bytes()[:4] == b"\x89PNG"
     # Every admissible resolution of the multi-type regions, with its ARI (issue 10).
     resolutions = pd.read_csv(out / "resolutions.csv")
     assert len(resolutions) == body["n_resolutions"] and resolutions["chosen"].sum() == 1

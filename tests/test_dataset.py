@@ -166,7 +166,12 @@ def test_rebuild_reproduces_committed_file_byte_for_byte(tmp_path, raw_root):
 
     assert main(["data", "build", "--raw", str(raw_root), "--out", str(tmp_path), "--quiet"]) == 0
     committed = bundled_dataset_path().parent
-    for name in ("regions_long.csv.gz", "border_facts.csv", "dataset_manifest.json"):
+    for name in (
+        "regions_long.csv.gz",
+        "border_facts.csv",
+        "polygons.geojson",
+        "dataset_manifest.json",
+    ):
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
 
 

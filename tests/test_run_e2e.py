@@ -264,6 +264,8 @@ def test_retrain_keeps_or_promotes_and_never_overwrites(default_run, capsys):
     )
     decision = json.loads((retrain_dir / "decision.json").read_text())
     assert decision["action"] == "keep"
+    # The map of the regions that changed type is logged beside the tables (issue 15).
+    assert (retrain_dir / "changed_types_map.png").read_bytes()[:4] == b"\x89PNG"
     transitions = json.loads((retrain_dir / "transitions.json").read_text())
     assert -1 <= transitions["ari"] <= 1
     ranks = pd.read_csv(retrain_dir / "rank_changes.csv")

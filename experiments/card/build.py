@@ -543,7 +543,9 @@ def write_card(
         Which renderings to write.
     figures : dict of str to bytes, optional
         PNGs already drawn for the run's results, by card figure name (``'rank_intervals'``
-        is the same figure as ``score/rank_intervals.png``); the others are drawn here.
+        is the same figure as ``score/rank_intervals.png``, ``'map_typology'`` and
+        ``'map_scores'`` as ``cluster/map_typology.png`` and ``score/map_scores.png``); the
+        others are drawn here.
 
     Returns
     -------
@@ -557,6 +559,7 @@ def write_card(
     """
     from border_readiness.experiments._plots import figure_png, rank_interval_figure
     from border_readiness.experiments._plots_explain import embedding_figure
+    from border_readiness.experiments._plots_maps import data_typology_map, score_map
     from border_readiness.experiments.artifacts import card_expert_typology
     from border_readiness.experiments.card.data import CardData
     from border_readiness.experiments.card.render import render_card
@@ -578,5 +581,11 @@ def write_card(
                 names,
                 title=f"{a.run.method}, k = {a.run.k}",
             )
+        )
+    if "map_typology" not in figures:
+        figures["map_typology"] = figure_png(data_typology_map(a.run, a.prep.year))
+    if "map_scores" not in figures:
+        figures["map_scores"] = figure_png(
+            score_map(a.report.scores, a.report.uncertainty, year=a.prep.year)
         )
     return write_card_files(render_card(CardData.from_dict(card, figures), formats), card_dir)

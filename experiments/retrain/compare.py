@@ -86,6 +86,29 @@ class Comparison:
             "agreement_over_time.csv": self.over_time.to_csv(index=False),
         }
 
+    @property
+    def figures(self) -> dict[str, bytes]:
+        """File name -> PNG of the comparison's figures (logged under ``retrain/`` too).
+
+        Returns
+        -------
+        dict of str to bytes
+            ``changed_types_map.png``: the new fit's clusters on the map, the regions that
+            changed type (new cluster not the survivor of the old) hatched, ``old → new``.
+        """
+        from border_readiness.experiments._plots import figure_png
+        from border_readiness.experiments._plots_maps import changed_types_map
+
+        moves = self.transitions.region_moves
+        before = moves.dropna(subset=["old_cluster"]).set_index("region_id")["old_cluster"]
+        after = moves.dropna(subset=["new_cluster"]).set_index("region_id")["new_cluster"]
+        title = (
+            f"Types that changed on retraining: version {self.old_version} ({self.old_year}) "
+            f"→ new fit ({self.new_year})"
+        )
+        fig = changed_types_map(before, after, title=title, year=self.new_year)
+        return {"changed_types_map.png": figure_png(fig)}
+
 
 def _read_table(path: Path) -> pd.DataFrame:
     # The region names written beside the ids are for readers; the comparison works on ids

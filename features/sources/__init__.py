@@ -8,7 +8,8 @@ Each reader names the file, sheet and row of anything it cannot read.
   readers and sheet parser in the private ``_kazakhstan_opendata``, text and footnote helpers in
   ``_kazakhstan_labels``);
 * :mod:`.geometry` -- region polygons: shared border lengths, areas, distances (the spherical
-  kernels in the private ``_sphere``).
+  kernels in the private ``_sphere``) and the simplified map polygons (shapely, in the private
+  ``_simplify``).
 
 Shared private helpers: ``_cells`` (one published cell to a number), ``_tidy`` (the tidy long
 table), ``_errors`` (:class:`SourceFormatError`). Names are imported on first use.
@@ -32,6 +33,7 @@ _WHERE = {
     "kz_border_facts": "border_readiness.features.sources.geometry",
     "read_capitals": "border_readiness.features.sources.geometry",
     "read_polygons": "border_readiness.features.sources.geometry",
+    "simplified_polygons": "border_readiness.features.sources.geometry",
     "SourceFormatError": "border_readiness.features.sources._errors",
 }
 __all__ = sorted(_WHERE)

@@ -64,6 +64,12 @@ from scipy.spatial import cKDTree
 
 from border_readiness.features.regions import UnknownRegionError, resolve_region
 from border_readiness.features.sources._errors import SourceFormatError
+from border_readiness.features.sources._simplify import (
+    BORDER_BUFFER_DEG,
+    POLYGONS_METADATA,
+    SIMPLIFY_MIN_PART_DEG2,
+    SIMPLIFY_TOLERANCE_DEG,
+)
 from border_readiness.features.sources._sphere import (
     DENSIFY_KM,
     EARTH_RADIUS_KM,
@@ -78,15 +84,19 @@ from border_readiness.features.sources._sphere import (
 )
 
 __all__ = [
+    "BORDER_BUFFER_DEG",
     "CAPITALS_PATH",
     "DENSIFY_KM",
     "EARTH_RADIUS_KM",
     "KZ_MIN_SHARED_KM",
     "KZ_POLYGONS_PATH",
     "KZ_TOLERANCE_KM",
+    "POLYGONS_METADATA",
     "RU_POLYGONS_PATH",
     "SAME_LAYER_MIN_SHARED_KM",
     "SAME_LAYER_TOLERANCE_KM",
+    "SIMPLIFY_MIN_PART_DEG2",
+    "SIMPLIFY_TOLERANCE_DEG",
     "UnknownRegionError",
     "area_km2",
     "border_facts",
@@ -97,6 +107,7 @@ __all__ = [
     "read_capitals",
     "read_polygons",
     "shared_length_km",
+    "simplified_polygons",
 ]
 
 #: Distance within which a Russian boundary piece counts as lying on a Kazakh boundary, km.
@@ -175,13 +186,20 @@ def read_polygons(path: str | Path, name_field: str, country: str) -> dict[str, 
     (83, True)
     """
     path = Path(path)
+    return {
+        rid: _feature_rings(geometry, f"{path.name}: {name!r}")
+        for rid, (name, geometry) in _layer_geometries(path, name_field, country).items()
+    }
+
+
+def _layer_geometries(path: Path, name_field: str, country: str) -> dict[str, tuple[str, dict]]:
+    """Region id -> (name in the layer, GeoJSON geometry), the okrug-free ids applied, sorted."""
     with path.open(encoding="utf-8") as fh:
         data = json.load(fh)
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         raise SourceFormatError(f"{path.name}: expected a GeoJSON FeatureCollection")
-    out: dict[str, list[np.ndarray]] = {}
-    seen: dict[str, str] = {}
+    out: dict[str, tuple[str, dict]] = {}
     for k, feature in enumerate(features):
         name = (feature.get("properties") or {}).get(name_field)
         if not isinstance(name, str) or not name.strip():
@@ -189,10 +207,9 @@ def read_polygons(path: str | Path, name_field: str, country: str) -> dict[str, 
         rid = resolve_region(name, country=country)
         if rid in out:
             raise SourceFormatError(
-                f"{path.name}: features {seen[rid]!r} and {name!r} both resolve to {rid}"
+                f"{path.name}: features {out[rid][0]!r} and {name!r} both resolve to {rid}"
             )
-        out[rid] = _feature_rings(feature.get("geometry"), f"{path.name}: {name!r}")
-        seen[rid] = name
+        out[rid] = (name, feature.get("geometry"))
     for whole, (part, okrugs) in _WITHOUT_OKRUGS.items():
         if whole in out and all(o in out for o in okrugs):
             if part in out:
@@ -528,3 +545,56 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
         elif col.endswith("_lat") or col.endswith("_lon"):
             frame[col] = frame[col].astype(float).round(4)
     return frame.reset_index(drop=True)
+
+
+def simplified_polygons(raw_root: str | Path) -> str:
+    """The shipped map polygons (``features/data/polygons.geojson``) built from the raw layers.
+
+    The raw layers are read and resolved as by :func:`read_polygons` (83 Russian subjects, the
+    20 current Kazakh units), then simplified with shapely (see :data:`POLYGONS_METADATA`).
+
+    Parameters
+    ----------
+    raw_root : str or Path
+        The raw data folder (``shared/data/raw``).
+
+    Returns
+    -------
+    str
+        GeoJSON text: a ``FeatureCollection`` whose foreign members state the source, the
+        licence (ODbL), the method and ``"approximate": true``; one feature per unit with
+        properties ``region_id``, ``layer`` ("RU"/"KZ") and ``label`` ([lon, lat] of a point
+        inside it), then the Russia–Kazakhstan border line (``layer`` "border"); Chukotka's
+        longitudes run past 180°. The same raw files and GEOS version give the same text.
+
+    Raises
+    ------
+    UnknownRegionError, SourceFormatError
+        As :func:`read_polygons`.
+
+    Examples
+    --------
+    >>> text = simplified_polygons("/work/shared/data/raw")  # doctest: +SKIP
+    >>> len(json.loads(text)["features"])  # doctest: +SKIP
+    104
+    """
+    from border_readiness.features.sources._simplify import simplified_geojson
+
+    raw = Path(raw_root)
+    layers = {}
+    for country, rel, field in (
+        ("RU", RU_POLYGONS_PATH, "name"),
+        ("KZ", KZ_POLYGONS_PATH, "name_ru"),
+    ):
+        found = _layer_geometries(raw / rel, field, country)
+        for name, geometry in found.values():
+            _feature_rings(geometry, f"{rel.name}: {name!r}")  # the checks of read_polygons
+        layers[country] = {rid: geometry for rid, (_, geometry) in found.items()}
+    return simplified_geojson(
+        layers["RU"],
+        layers["KZ"],
+        tolerance_deg=SIMPLIFY_TOLERANCE_DEG,
+        min_part_deg2=SIMPLIFY_MIN_PART_DEG2,
+        border_buffer_deg=BORDER_BUFFER_DEG,
+        metadata=POLYGONS_METADATA,
+    )
