@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-CARD = Path(__file__).resolve().parents[1] / "models" / "border-readiness" / "v1" / "MODEL_CARD.html"
+CARD = Path(__file__).resolve().parents[1] / "models/border-readiness/v1/MODEL_CARD.html"
 
 # Runs after every image has loaded or failed ("load" waits for both); reports in a <pre>.
 PROBE = """
@@ -33,8 +33,10 @@ window.addEventListener("load", () => {
     a.click();  // the browser's own navigation to the fragment
     const top = el.getBoundingClientRect().top;
     // At the target, or as far down as the page goes (the last sections cannot reach the top).
-    const bottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2;
-    return {id: id, found: true, reached: location.hash === "#" + id && (Math.abs(top) < 2 || bottom)};
+    const end = document.documentElement.scrollHeight - 2;
+    const bottom = window.innerHeight + window.scrollY >= end;
+    const reached = location.hash === "#" + id && (Math.abs(top) < 2 || bottom);
+    return {id: id, found: true, reached: reached};
   });
   window.scrollTo(0, 0);
   const out = {
