@@ -45,7 +45,11 @@ def figure_png(fig, *, dpi: int = 120) -> bytes:
         fig.set_layout_engine(None)
     # Every figure lays itself out (constrained or tight layout), so the figure is saved as
     # drawn: cropping with bbox_inches="tight" would draw it a second time.
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    # zlib level 1: a fifth of level 6's encoding time for files about 5 % larger (the maps
+    # and SHAP plots are flat colours, which compress well at any level).
+    fig.savefig(
+        buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1}
+    )
     # Figures made with pyplot stay registered until closed; a long run would pile them up.
     plt.close(fig)
     return buf.getvalue()

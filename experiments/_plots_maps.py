@@ -411,8 +411,10 @@ def expert_typology_map(result, year: int, method: str, k: int):
     }
     names = _names(None)
     excluded = [_short(names.get(r, r)) for r in rep.excluded["region_id"]]
+    # The package's own profiles are no expert's typology, and the map must not call them one.
+    kind = "Own typology (not an expert's)" if typology.is_own else "Expert typology"
     what = (
-        f"Expert typology '{typology.name}' against the data clusters "
+        f"{kind} '{typology.name}' against the data clusters "
         f"({method}, k = {k}): ARI {rep.ari:.2f}; hatched: the {len(dis)} of {rep.n_regions} "
         "regions whose data cluster is matched to another type (or to none)"
         + (f"; not evaluated: {', '.join(excluded)}" if 0 < len(excluded) <= 6 else "")
@@ -421,8 +423,8 @@ def expert_typology_map(result, year: int, method: str, k: int):
     )
     return typology_map(
         assigned["expert_type"].astype(str),
-        title=f"Expert typology vs data, {year}: {typology.title}",
-        legend_title=f"expert type ({typology.name})",
+        title=f"{kind} vs data, {year}: {typology.title}",
+        legend_title=f"{'type' if typology.is_own else 'expert type'} ({typology.name})",
         marked=list(dis["region_id"]),
         marked_label="data cluster matched to another type",
         year=year,

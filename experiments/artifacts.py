@@ -426,7 +426,8 @@ def write_validation(out, result, prep, method: str, k: int, run=None) -> None:
     out.csv("resolutions.csv", rep.resolutions)
     out.csv("ceiling.csv", result.ceiling)
     out.csv("disagreement_drivers.csv", result.drivers)
-    out.figure("map_expert.png", expert_typology_map(result, prep.year, method, k))
+    if not result.typology.is_own:  # own profiles: their map is the score map's profiles
+        out.figure("map_expert.png", expert_typology_map(result, prep.year, method, k))
     if run is not None:
         out.csv("clusters.csv", _clusters_frame(run))
 
