@@ -2,9 +2,10 @@
 
 Headless Chromium (Debian's ``chromium``; ``.ci/run`` installs it when missing) loads the card
 with a probe script appended to a copy of the page. The probe waits for the page's ``load``
-event and writes what it measured into the DOM, which ``--dump-dom`` prints: every figure
-decoded (natural width > 0), the page no wider than the window (no horizontal overflow), and
-every contents link pointing at an element that exists and scrolls it into view. Where no
+event and writes what it measured into the DOM, which ``--dump-dom`` prints: the summary
+first, with its map shown; every figure decoded (natural width > 0); the page no wider than the
+window (no horizontal overflow); and every contents link pointing at an element that exists and
+scrolls it into view. Where no
 Chromium can be found the test is skipped and says why.
 """
 
@@ -39,7 +40,11 @@ window.addEventListener("load", () => {
     return {id: id, found: true, reached: reached};
   });
   window.scrollTo(0, 0);
+  const summaryMap = document.querySelector(".summary-map img");
+  const firstSection = document.querySelector("h2");
   const out = {
+    firstSection: firstSection ? firstSection.id : null,
+    summaryMapWidth: summaryMap ? summaryMap.naturalWidth : 0,
     images: imgs.map((i) => ({alt: i.alt, width: i.naturalWidth, complete: i.complete})),
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
@@ -90,6 +95,8 @@ def _probe(html: Path, tmp_path: Path, width: int) -> dict:
 @pytest.mark.parametrize("width", [1280, 800])
 def test_the_card_renders_in_chromium(tmp_path, width):
     result = _probe(CARD, tmp_path, width)
+    # The card leads with the findings: its first section is the summary, with a map shown.
+    assert result["firstSection"] == "summary" and result["summaryMapWidth"] > 0, result
     images = result["images"]
     assert images, "the card has no figure"
     broken = [i["alt"] for i in images if not (i["complete"] and i["width"] > 0)]
@@ -115,5 +122,6 @@ def test_the_probe_catches_a_broken_figure_and_an_overflow(tmp_path):
     )
     result = _probe(bad, tmp_path, 800)
     assert result["images"][0]["width"] == 0
+    assert result["firstSection"] is None and result["summaryMapWidth"] == 0
     assert result["scrollWidth"] > result["innerWidth"]
     assert result["links"] == [{"id": "nowhere", "found": False, "reached": False}]
