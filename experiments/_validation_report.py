@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
+
+from border_readiness.features.catalogue import short_unit
 
 __all__ = [
     "cluster_stability",
@@ -45,30 +46,6 @@ def _type_label(typology, tid) -> str:
     """``"Least stable ('least_stable')"``: the expert's own name of a type, with its id."""
     info = typology.types.get(tid) if hasattr(typology, "types") else None
     return f"{info.name} ('{tid}')" if info is not None and info.name else f"'{tid}'"
-
-
-def short_unit(unit: str) -> str:
-    """The unit of a catalogue indicator without its source note and method.
-
-    Parameters
-    ----------
-    unit : str
-        The catalogue's ``unit`` text.
-
-    Returns
-    -------
-    str
-        The text before the first comma, colon or semicolon, with parentheses removed.
-
-    Examples
-    --------
-    >>> short_unit("km, great circle from the regional capital (regions_geo.csv)")
-    'km'
-    >>> short_unit("% of households (Rosstat 17.6.2)")
-    '% of households'
-    """
-    text = re.sub(r"\([^()]*\)", "", unit)
-    return re.split(r"[,:;]", text)[0].strip()
 
 
 def _number(x: float) -> str:

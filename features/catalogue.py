@@ -31,6 +31,7 @@ is derived from its formula (:attr:`Indicator.side`), so it cannot drift from wh
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -49,6 +50,7 @@ __all__ = [
     "load_catalogue",
     "load_level_notes",
     "parse_formula",
+    "short_unit",
 ]
 
 #: The three levels of the study's model, then ``context`` (reported, never scored).
@@ -486,3 +488,29 @@ def load_level_notes(path: str | Path | None = None) -> dict[str, LevelNote]:
     path = Path(path) if path else default_catalogue_path()
     load_catalogue(path)  # the same checks, so a card never prints notes of a broken file
     return _level_notes(tomllib.loads(path.read_text(encoding="utf-8")).get("levels", {}), path)
+
+
+def short_unit(unit: str) -> str:
+    """The unit of a catalogue indicator without its source note and method, for reports.
+
+    Parameters
+    ----------
+    unit : str
+        The catalogue's ``unit`` text.
+
+    Returns
+    -------
+    str
+        The text before the first comma, colon or semicolon, with parentheses removed.
+
+    Examples
+    --------
+    >>> short_unit("km, great circle from the regional capital (regions_geo.csv)")
+    'km'
+    >>> short_unit("% of households (Rosstat 17.6.2)")
+    '% of households'
+    >>> short_unit("mln KZT per km: sum over the 16 Kazakh territories")
+    'mln KZT per km'
+    """
+    text = re.sub(r"\([^()]*\)", "", unit)
+    return re.split(r"[,:;]", text)[0].strip()

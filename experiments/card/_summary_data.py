@@ -8,36 +8,13 @@ is read by economists, not by the code.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
+
+from border_readiness.features.catalogue import short_unit
 
 __all__ = ["figure_captions", "short_unit", "summary_section"]
 
 _TOP_DRIVERS = 3
-
-
-def short_unit(unit: str) -> str:
-    """The unit of a catalogue indicator without its source note.
-
-    Parameters
-    ----------
-    unit : str
-        The catalogue's ``unit``, e.g. ``"km, great circle from the regional capital ..."``.
-
-    Returns
-    -------
-    str
-        The part before the first ``", "``, ``": "`` or ``" ("``.
-
-    Examples
-    --------
-    >>> short_unit("km per 1000 km² (Rosstat 16.10)")
-    'km per 1000 km²'
-    >>> short_unit("mln KZT per km: sum over the 16 Kazakh territories")
-    'mln KZT per km'
-    """
-    return re.split(r", |: | \(", unit, maxsplit=1)[0].strip()
 
 
 def _name(names: pd.Series, region: str) -> str:
