@@ -331,10 +331,9 @@ def _footer(fig, what: str, year, view: _View, drawn: Iterable[str], names: pd.S
 
 
 def _figure(view: _View, nrows: int = 1, ncols: int = 1):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # Off pyplot, on an Agg canvas, as the other report figures are built: no global backend
+    # switch (a user's notebook keeps its own), nothing left open in pyplot's registry.
+    from border_readiness.experiments._plots_explain import _figure as agg_figure
 
     width = (12.0 if view is BORDER_VIEW else 13.5) * (1.25 if ncols > 1 else 1.0)
     left, right = 0.05, (0.72 if ncols == 1 else 0.95)
@@ -344,7 +343,8 @@ def _figure(view: _View, nrows: int = 1, ncols: int = 1):
     ratio /= math.cos(math.radians(view.lat0))
     panel_w = width * (right - left) / ncols * (0.88 if ncols > 1 else 1.0)
     height = nrows * panel_w * ratio * 1.12 + top_in + bottom_in
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False)
+    fig = agg_figure(width, height)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     fig.subplots_adjust(
         left=left,
         right=right,

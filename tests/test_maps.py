@@ -269,6 +269,17 @@ def test_changed_types_map_hatches_the_regions_that_moved():
     assert fig.axes[0].get_legend().get_title().get_text() == "new cluster"
 
 
+def test_maps_are_built_off_pyplot():
+    # Like the other report figures: no backend switch, nothing left in pyplot's registry
+    # (a leak there had made the headless tests of other figures fail, by test order).
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    fig = typology_map(pd.Series({"RU-OMS": 0, "RU-ORE": 1}), title="t", legend_title="c")
+    assert plt.get_fignums() == before
+    assert type(fig.canvas).__name__ == "FigureCanvasAgg"
+
+
 def test_maps_work_for_all_subjects():
     subjects = russian_subjects()
     labels = pd.Series({r: i % 4 for i, r in enumerate(subjects)})
